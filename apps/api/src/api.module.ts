@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CommonModule, LoggingModule } from '@docent/common';
+import { type DocentConfig, DocentConfigModule } from '@docent/config';
+import { DatabaseModule } from '@docent/database';
+import { HealthModule } from '@docent/health';
+import { QueueModule } from '@docent/queue';
+import { RedisModule } from '@docent/redis';
+import { ENTITIES } from '@docent/schema';
+
+export interface ApiModuleOptions {
+  config: DocentConfig;
+  /** Extra modules (tests add probe controllers here). */
+  imports?: DynamicModule['imports'];
+}
+
+/** The api process: HTTP entry modules of every domain library. It never processes jobs. */
+@Module({})
+export class ApiModule {
+  static forRoot(options: ApiModuleOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        DocentConfigModule.forRoot({ config: options.config }),
+        LoggingModule.forRoot('api'),
+        CommonModule,
+        DatabaseModule.forRoot(ENTITIES),
+        RedisModule,
+        QueueModule,
+        HealthModule.forRoot({ app: 'api', checks: ['database', 'redis', 'queue', 'storage'] }),
+        ...(options.imports ?? []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { type DynamicModule, VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { applyHttpBasics, createFastifyAdapter } from '@docent/common';
+import type { DocentConfig } from '@docent/config';
+import { ApiModule } from './api.module';
+
+export interface CreateApiOptions {
+  config: DocentConfig;
+  imports?: DynamicModule['imports'];
+}
+
+/** Paths that stay outside `/api/v1`. */
+export const UNPREFIXED_PATHS = ['health/live', 'health/ready', 'metrics'];
+
+export function buildOpenApiConfig() {
+  return new DocumentBuilder()
+    .setTitle('Docent API')
+    .setDescription(
+      'Chat with your documents: uploads, background ingestion, grounded answers with citations. ' +
+        'Errors are RFC 9457 problem details (`application/problem+json`).',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+}
+
+/** Builds the api exactly as production runs it (main.ts and the e2e tests both call this). */
+export async function createApiApp(options: CreateApiOptions): Promise<NestFastifyApplication> {
+  const { config } = options;
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot({ config, imports: options.imports }),
+    createFastifyAdapter(config.app),
+    { bufferLogs: true, abortOnError: false },
+  );
+  app.useLogger(app.get(Logger));
+  await applyHttpBasics(app);
+  app.enableCors({
+    origin: config.app.corsOrigins,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'],
+    maxAge: 600,
+  });
+  app.setGlobalPrefix('api', { exclude: UNPREFIXED_PATHS });
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  const document = SwaggerModule.createDocument(app, buildOpenApiConfig());
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+    customSiteTitle: 'Docent API',
+  });
+  return app;
+}

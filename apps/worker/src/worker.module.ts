@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CommonModule, LoggingModule } from '@docent/common';
+import { type DocentConfig, DocentConfigModule } from '@docent/config';
+import { DatabaseModule } from '@docent/database';
+import { HealthModule } from '@docent/health';
+import { QueueDrain, QueueModule } from '@docent/queue';
+import { RedisModule } from '@docent/redis';
+import { ENTITIES } from '@docent/schema';
+
+export interface WorkerModuleOptions {
+  config: DocentConfig;
+  /** Extra modules (tests add probe processors here). */
+  imports?: DynamicModule['imports'];
+}
+
+/**
+ * The worker process: the worker entry modules (processors) of the domain libraries, plus its
+ * own health and metrics. It serves no public API.
+ */
+@Module({})
+export class WorkerModule {
+  static forRoot(options: WorkerModuleOptions): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        DocentConfigModule.forRoot({ config: options.config }),
+        LoggingModule.forRoot('worker'),
+        CommonModule,
+        DatabaseModule.forRoot(ENTITIES),
+        RedisModule,
+        QueueModule,
+        HealthModule.forRoot({ app: 'worker', checks: ['database', 'redis', 'queue', 'storage'] }),
+        ...(options.imports ?? []),
+      ],
+      providers: [QueueDrain],
+    };
+  }
+}

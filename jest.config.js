@@ -1,0 +1,36 @@
+// Two kinds of test: unit tests beside the code (no services), and e2e tests under test/ that
+// boot the real apps against real PostgreSQL and Redis. Each run gets its own database and Redis
+// key prefix (test/support/global-setup.ts), so runs never collide or touch development data.
+const moduleNameMapper = {
+  '^@docent/(common|config|database|redis|queue|health|schema)$': '<rootDir>/libs/$1/src',
+};
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+};
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform,
+  moduleNameMapper,
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  reporters: ['default'],
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 30000,
+    },
+  ],
+};

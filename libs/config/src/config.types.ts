@@ -1,0 +1,93 @@
+export type NodeEnv = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type SslMode = 'disable' | 'require' | 'verify-full';
+export type LlmProvider = 'extractive' | 'openai';
+
+export interface TlsOptions {
+  /** PEM contents of a CA bundle to trust, when configured. */
+  ca?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface AppSettings {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  workerHttpPort: number;
+  logLevel: LogLevel;
+  logPretty: boolean;
+  corsOrigins: string[];
+  publicAppUrl: string;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  /** How long a stopping process keeps answering (ready = 503) before it closes its listener. */
+  shutdownGraceMs: number;
+  /** Upper bound on waiting for in-flight work (requests, jobs) during shutdown. */
+  shutdownTimeoutMs: number;
+}
+
+export interface DatabaseSettings {
+  url: string;
+  sslMode: SslMode;
+  sslCa?: string;
+  poolMax: number;
+  /** Statement timeout and connection acquire timeout. */
+  connectTimeoutMs: number;
+}
+
+export interface RedisSettings {
+  url: string;
+  keyPrefix: string;
+  tls?: TlsOptions;
+}
+
+export interface MailSettings {
+  smtpUrl: string;
+  from: string;
+}
+
+export interface AuthSettings {
+  jwtAccessSecret: string;
+  jwtAccessTtlMs: number;
+  jwtRefreshTtlMs: number;
+  passwordMinLength: number;
+  adminEmail?: string;
+  adminPassword?: string;
+}
+
+export interface StorageSettings {
+  dir: string;
+  encryptionKeys: Map<string, Buffer>;
+  activeKeyId: string;
+}
+
+export interface DocumentSettings {
+  uploadMaxBytes: number;
+  uploadMaxFiles: number;
+  ingestionConcurrency: number;
+}
+
+export interface ChatSettings {
+  sessionTtlMs: number;
+  maxMessages: number;
+}
+
+export interface LlmSettings {
+  provider: LlmProvider;
+  baseUrl?: string;
+  apiKey?: string;
+  model?: string;
+}
+
+/** Every setting Docent reads, grouped by the library that owns it. */
+export interface DocentConfig {
+  app: AppSettings;
+  database: DatabaseSettings;
+  redis: RedisSettings;
+  mail: MailSettings;
+  auth: AuthSettings;
+  storage: StorageSettings;
+  documents: DocumentSettings;
+  chat: ChatSettings;
+  llm: LlmSettings;
+}

@@ -1,0 +1,4 @@
+export * from './config.types';
+export * from './config.module';
+export { loadConfig, ConfigValidationError, DEFAULTS, type Env } from './load-config';
+export { parseDuration, looksLikePlaceholder } from './env-parsers';

@@ -1,0 +1,289 @@
+import { readFileSync } from 'node:fs';
+import type { DocentConfig, LogLevel, NodeEnv, SslMode, TlsOptions } from './config.types';
+import {
+  EnvError,
+  looksLikePlaceholder,
+  parseBoolean,
+  parseDuration,
+  parseEnum,
+  parseInteger,
+  parseKeyring,
+  parseList,
+  parseOrigin,
+  parseUrl,
+} from './env-parsers';
+
+export type Env = Record<string, string | undefined>;
+
+/** Thrown when the environment is invalid; `problems` holds one line per variable. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Safe local defaults, the same ones `.env.example` documents. */
+export const DEFAULTS = {
+  NODE_ENV: 'development',
+  HOST: '0.0.0.0',
+  PORT: '3000',
+  WORKER_HTTP_PORT: '3001',
+  LOG_LEVEL: 'info',
+  LOG_PRETTY: 'false',
+  CORS_ORIGINS: 'http://localhost:3000,http://localhost:5173',
+  PUBLIC_APP_URL: 'http://localhost:3000',
+  BODY_LIMIT_BYTES: '1048576',
+  TRUST_PROXY: 'false',
+  SHUTDOWN_GRACE_PERIOD: '5s',
+  SHUTDOWN_TIMEOUT: '30s',
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/docent',
+  DATABASE_SSL_MODE: 'disable',
+  DATABASE_POOL_MAX: '10',
+  DATABASE_CONNECT_TIMEOUT: '5s',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_KEY_PREFIX: 'docent:',
+  REDIS_TLS_REJECT_UNAUTHORIZED: 'true',
+  SMTP_URL: 'smtp://127.0.0.1:1025',
+  MAIL_FROM: 'Docent <no-reply@docent.local>',
+  JWT_ACCESS_TTL: '15m',
+  JWT_REFRESH_TTL: '30d',
+  PASSWORD_MIN_LENGTH: '15',
+  STORAGE_DIR: './var/storage',
+  UPLOAD_MAX_BYTES: String(50 * 1024 * 1024),
+  UPLOAD_MAX_FILES: '20',
+  INGESTION_CONCURRENCY: '2',
+  CHAT_SESSION_TTL: '30d',
+  CHAT_MAX_MESSAGES: '500',
+  LLM_PROVIDER: 'extractive',
+} as const;
+
+const MIN_JWT_SECRET_BYTES = 32;
+
+/**
+ * Reads and validates every variable at once. Unknown problems are never silently defaulted:
+ * a bad value is reported with the variable's name and what was expected.
+ */
+export function loadConfig(env: Env): DocentConfig {
+  const problems: string[] = [];
+  const raw = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  };
+  const read = <T>(name: string, parse: (value: string) => T, fallback?: string): T => {
+    const value = raw(name) ?? fallback;
+    if (value === undefined) {
+      problems.push(`${name} is required`);
+      return undefined as T;
+    }
+    try {
+      return parse(value);
+    } catch (error) {
+      if (!(error instanceof EnvError)) throw error;
+      problems.push(`${name} ${error.message}`);
+      return undefined as T;
+    }
+  };
+  const optional = <T>(name: string, parse: (value: string) => T): T | undefined =>
+    raw(name) === undefined ? undefined : read(name, parse);
+  const readFile = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      throw new EnvError(`names a file that cannot be read (${path})`);
+    }
+  };
+  const def = (name: keyof typeof DEFAULTS) => DEFAULTS[name];
+
+  const nodeEnv = read<NodeEnv>(
+    'NODE_ENV',
+    (v) => parseEnum(v, ['development', 'test', 'production'] as const),
+    def('NODE_ENV'),
+  );
+  const production = nodeEnv === 'production';
+  const secret = (name: string, value: string | undefined): void => {
+    if (production && value !== undefined && looksLikePlaceholder(value)) {
+      problems.push(`${name} holds a placeholder value; set a real secret in production`);
+    }
+  };
+
+  const redisUrl = read('REDIS_URL', (v) => parseUrl(v, ['redis', 'rediss']), def('REDIS_URL'));
+  const redisTls: TlsOptions | undefined =
+    redisUrl?.protocol === 'rediss:'
+      ? {
+          ca: optional('REDIS_TLS_CA', readFile),
+          rejectUnauthorized: read(
+            'REDIS_TLS_REJECT_UNAUTHORIZED',
+            parseBoolean,
+            def('REDIS_TLS_REJECT_UNAUTHORIZED'),
+          ),
+        }
+      : undefined;
+
+  const jwtAccessSecret = read(
+    'JWT_ACCESS_SECRET',
+    (v) => {
+      if (Buffer.byteLength(v, 'utf8') < MIN_JWT_SECRET_BYTES) {
+        throw new EnvError(
+          `must be at least ${MIN_JWT_SECRET_BYTES} bytes (256 bits) of random data; generate one with: openssl rand -base64 48`,
+        );
+      }
+      return v;
+    },
+    production ? undefined : 'dev-only-insecure-jwt-secret-change-me-0123456789abcdef',
+  );
+  secret('JWT_ACCESS_SECRET', jwtAccessSecret);
+
+  const adminEmail = optional('ADMIN_EMAIL', (v) => {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim())) throw new EnvError('must be an e-mail address');
+    return v.trim().toLowerCase();
+  });
+  const adminPassword = optional('ADMIN_PASSWORD', (v) => v);
+  secret('ADMIN_PASSWORD', adminPassword);
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither)');
+  }
+
+  const encryptionKeysRaw = raw('DATA_ENCRYPTION_KEYS');
+  const encryptionKeys = read(
+    'DATA_ENCRYPTION_KEYS',
+    parseKeyring,
+    production ? undefined : 'dev:ZGV2LW9ubHktaW5zZWN1cmUta2V5LWNoYW5nZS1tZSE=',
+  );
+  secret('DATA_ENCRYPTION_KEYS', encryptionKeysRaw);
+  if (production && encryptionKeys) {
+    for (const [id, key] of encryptionKeys) {
+      if (looksLikePlaceholder(key.toString('latin1'))) {
+        problems.push(`DATA_ENCRYPTION_KEYS key "${id}" is a placeholder; generate one with: openssl rand -base64 32`);
+      }
+    }
+  }
+  const activeKeyId = read(
+    'DATA_ENCRYPTION_ACTIVE_KEY',
+    (v) => v.trim(),
+    encryptionKeys ? [...encryptionKeys.keys()][0] : undefined,
+  );
+  if (encryptionKeys && activeKeyId && !encryptionKeys.has(activeKeyId)) {
+    problems.push(`DATA_ENCRYPTION_ACTIVE_KEY "${activeKeyId}" is not one of DATA_ENCRYPTION_KEYS`);
+  }
+
+  const llmProvider = read(
+    'LLM_PROVIDER',
+    (v) => parseEnum(v, ['extractive', 'openai'] as const),
+    def('LLM_PROVIDER'),
+  );
+  const llmBaseUrl = optional('LLM_BASE_URL', (v) => parseUrl(v, ['http', 'https']).toString());
+  const llmApiKey = optional('LLM_API_KEY', (v) => v);
+  const llmModel = optional('LLM_MODEL', (v) => v.trim());
+  if (llmProvider === 'openai') {
+    if (!llmBaseUrl) problems.push('LLM_BASE_URL is required when LLM_PROVIDER=openai');
+    if (!llmModel) problems.push('LLM_MODEL is required when LLM_PROVIDER=openai');
+  }
+
+  const config: DocentConfig = {
+    app: {
+      nodeEnv,
+      host: read('HOST', (v) => v.trim(), def('HOST')),
+      port: read('PORT', (v) => parseInteger(v, 0, 65535), def('PORT')),
+      workerHttpPort: read('WORKER_HTTP_PORT', (v) => parseInteger(v, 0, 65535), def('WORKER_HTTP_PORT')),
+      logLevel: read<LogLevel>(
+        'LOG_LEVEL',
+        (v) => parseEnum(v, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+        def('LOG_LEVEL'),
+      ),
+      logPretty: read('LOG_PRETTY', parseBoolean, def('LOG_PRETTY')),
+      corsOrigins: read('CORS_ORIGINS', (v) => parseList(v).map(parseOrigin), def('CORS_ORIGINS')),
+      publicAppUrl: read(
+        'PUBLIC_APP_URL',
+        (v) => parseUrl(v, ['http', 'https']).toString().replace(/\/$/, ''),
+        def('PUBLIC_APP_URL'),
+      ),
+      bodyLimitBytes: read(
+        'BODY_LIMIT_BYTES',
+        (v) => parseInteger(v, 1024, 100 * 1024 * 1024),
+        def('BODY_LIMIT_BYTES'),
+      ),
+      trustProxy: read('TRUST_PROXY', parseBoolean, def('TRUST_PROXY')),
+      shutdownGraceMs: read('SHUTDOWN_GRACE_PERIOD', parseDuration, def('SHUTDOWN_GRACE_PERIOD')),
+      shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', parseDuration, def('SHUTDOWN_TIMEOUT')),
+    },
+    database: {
+      url: read(
+        'DATABASE_URL',
+        (v) => parseUrl(v, ['postgres', 'postgresql']).toString(),
+        def('DATABASE_URL'),
+      ),
+      sslMode: read<SslMode>(
+        'DATABASE_SSL_MODE',
+        (v) => parseEnum(v, ['disable', 'require', 'verify-full'] as const),
+        def('DATABASE_SSL_MODE'),
+      ),
+      sslCa: optional('DATABASE_SSL_CA', readFile),
+      poolMax: read('DATABASE_POOL_MAX', (v) => parseInteger(v, 1, 200), def('DATABASE_POOL_MAX')),
+      connectTimeoutMs: read('DATABASE_CONNECT_TIMEOUT', parseDuration, def('DATABASE_CONNECT_TIMEOUT')),
+    },
+    redis: {
+      url: redisUrl?.toString(),
+      keyPrefix: read(
+        'REDIS_KEY_PREFIX',
+        (v) => {
+          if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(v)) {
+            throw new EnvError('must be 1-64 characters of letters, digits, ":", "_", "." or "-"');
+          }
+          return v;
+        },
+        def('REDIS_KEY_PREFIX'),
+      ),
+      tls: redisTls,
+    },
+    mail: {
+      smtpUrl: read('SMTP_URL', (v) => parseUrl(v, ['smtp', 'smtps']).toString(), def('SMTP_URL')),
+      from: read('MAIL_FROM', (v) => v.trim(), def('MAIL_FROM')),
+    },
+    auth: {
+      jwtAccessSecret,
+      jwtAccessTtlMs: read('JWT_ACCESS_TTL', parseDuration, def('JWT_ACCESS_TTL')),
+      jwtRefreshTtlMs: read('JWT_REFRESH_TTL', parseDuration, def('JWT_REFRESH_TTL')),
+      passwordMinLength: read(
+        'PASSWORD_MIN_LENGTH',
+        (v) => parseInteger(v, 8, 128),
+        def('PASSWORD_MIN_LENGTH'),
+      ),
+      adminEmail,
+      adminPassword,
+    },
+    storage: {
+      dir: read('STORAGE_DIR', (v) => v.trim(), def('STORAGE_DIR')),
+      encryptionKeys,
+      activeKeyId,
+    },
+    documents: {
+      uploadMaxBytes: read(
+        'UPLOAD_MAX_BYTES',
+        (v) => parseInteger(v, 1, 10 * 1024 * 1024 * 1024),
+        def('UPLOAD_MAX_BYTES'),
+      ),
+      uploadMaxFiles: read('UPLOAD_MAX_FILES', (v) => parseInteger(v, 1, 1000), def('UPLOAD_MAX_FILES')),
+      ingestionConcurrency: read(
+        'INGESTION_CONCURRENCY',
+        (v) => parseInteger(v, 1, 64),
+        def('INGESTION_CONCURRENCY'),
+      ),
+    },
+    chat: {
+      sessionTtlMs: read('CHAT_SESSION_TTL', parseDuration, def('CHAT_SESSION_TTL')),
+      maxMessages: read(
+        'CHAT_MAX_MESSAGES',
+        (v) => parseInteger(v, 2, 100_000),
+        def('CHAT_MAX_MESSAGES'),
+      ),
+    },
+    llm: { provider: llmProvider, baseUrl: llmBaseUrl, apiKey: llmApiKey, model: llmModel },
+  };
+
+  if (config.app.shutdownTimeoutMs !== undefined && config.app.shutdownTimeoutMs < 1000) {
+    problems.push('SHUTDOWN_TIMEOUT must be at least 1s');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return config;
+}

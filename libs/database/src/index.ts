@@ -1,0 +1,3 @@
+export * from './database.module';
+export * from './orm.config';
+export * from './migrator';

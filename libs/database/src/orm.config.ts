@@ -1,0 +1,53 @@
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import type { DatabaseSettings } from '@docent/config';
+import { MIGRATIONS } from './migrations';
+
+export type EntityList = NonNullable<Options['entities']>;
+
+/** Where `migration:create` writes new migrations (source, TypeScript). */
+export const MIGRATIONS_SOURCE_DIR = 'libs/database/src/migrations';
+
+function sslOption(settings: DatabaseSettings) {
+  if (settings.sslMode === 'disable') return undefined;
+  return {
+    rejectUnauthorized: settings.sslMode === 'verify-full',
+    ca: settings.sslCa,
+  };
+}
+
+/**
+ * The one MikroORM configuration, shared by both apps, the migration runner and the tests.
+ * Entities are listed explicitly (no globs); migrations come from a compiled list, so the same
+ * code runs from TypeScript sources and from `dist/`.
+ */
+export function buildOrmOptions(settings: DatabaseSettings, entities: EntityList) {
+  return defineConfig({
+    clientUrl: settings.url,
+    entities,
+    discovery: { warnWhenNoEntities: false },
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    ensureDatabase: false,
+    debug: false,
+    pool: { min: 0, max: settings.poolMax, acquireTimeoutMillis: settings.connectTimeoutMs },
+    driverOptions: {
+      connection: {
+        ssl: sslOption(settings),
+        connectionTimeoutMillis: settings.connectTimeoutMs,
+        keepAlive: true,
+        application_name: 'docent',
+      },
+      acquireConnectionTimeout: settings.connectTimeoutMs,
+    },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      migrationsList: MIGRATIONS,
+      path: MIGRATIONS_SOURCE_DIR,
+      pathTs: MIGRATIONS_SOURCE_DIR,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+  });
+}

@@ -1,0 +1,39 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health.controller';
+import { HEALTH_CHECKS, type HealthCheckName } from './health.constants';
+import { DatabaseIndicator, QueueIndicator, RedisIndicator, StorageIndicator } from './indicators';
+import { Lifecycle } from './lifecycle';
+import { createRegistry, HttpMetrics, METRICS_REGISTRY, MetricsController, QueueMetrics } from './metrics';
+
+export interface HealthModuleOptions {
+  /** Names the process in every metric (`app` label). */
+  app: string;
+  /** Dependencies `/health/ready` checks. */
+  checks: HealthCheckName[];
+}
+
+/** `/health/live`, `/health/ready` and `/metrics` for either app. */
+@Global()
+@Module({})
+export class HealthModule {
+  static forRoot(options: HealthModuleOptions): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        Lifecycle,
+        DatabaseIndicator,
+        RedisIndicator,
+        QueueIndicator,
+        StorageIndicator,
+        HttpMetrics,
+        QueueMetrics,
+        { provide: HEALTH_CHECKS, useValue: options.checks },
+        { provide: METRICS_REGISTRY, useFactory: () => createRegistry(options.app) },
+      ],
+      exports: [Lifecycle, METRICS_REGISTRY],
+    };
+  }
+}

@@ -1,0 +1,7 @@
+export * from './health.constants';
+export * from './health.module';
+export * from './lifecycle';
+export * from './shutdown';
+export * from './timeout';
+export { METRICS_REGISTRY } from './metrics';
+export { CHECK_TIMEOUT_MS } from './indicators';

@@ -1,0 +1,114 @@
+import { MikroORM } from '@mikro-orm/core';
+import { getQueueToken } from '@nestjs/bull';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ModuleRef } from '@nestjs/core';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { Queue } from 'bull';
+import type Redis from 'ioredis';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import type { StorageSettings } from '@docent/config';
+import { QUEUE_NAMES } from '@docent/queue';
+import { REDIS_CLIENT } from '@docent/redis';
+import { withTimeout } from './timeout';
+
+/** Each dependency gets this long to answer; the whole readiness check stays under 2 s. */
+export const CHECK_TIMEOUT_MS = 1500;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+@Injectable()
+export class DatabaseIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async check(key = 'database'): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    const started = Date.now();
+    try {
+      const orm = this.moduleRef.get(MikroORM, { strict: false });
+      await withTimeout(orm.em.getConnection().execute('select 1'), CHECK_TIMEOUT_MS, 'PostgreSQL');
+      return indicator.up({ latencyMs: Date.now() - started });
+    } catch (error) {
+      return indicator.down({ message: messageOf(error) });
+    }
+  }
+}
+
+/** A connection that is not `ready` is reported down at once instead of queueing a PING. */
+async function pingRedis(client: Redis, what: string): Promise<number> {
+  if (client.status !== 'ready') throw new Error(`${what} connection is ${client.status}`);
+  const started = Date.now();
+  await withTimeout(client.ping(), CHECK_TIMEOUT_MS, what);
+  return Date.now() - started;
+}
+
+@Injectable()
+export class RedisIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    @Inject(REDIS_CLIENT) private readonly client: Redis,
+  ) {}
+
+  async check(key = 'redis'): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    try {
+      return indicator.up({ latencyMs: await pingRedis(this.client, 'Redis') });
+    } catch (error) {
+      return indicator.down({ message: messageOf(error) });
+    }
+  }
+}
+
+@Injectable()
+export class QueueIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async check(key = 'queue'): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    const queues: Record<string, unknown> = {};
+    let healthy = true;
+    await Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+        try {
+          await pingRedis(queue.client, `queue ${name}`);
+          const waiting = await withTimeout(queue.getWaitingCount(), CHECK_TIMEOUT_MS, `queue ${name}`);
+          queues[name] = { status: 'up', waiting };
+        } catch (error) {
+          healthy = false;
+          queues[name] = { status: 'down', message: messageOf(error) };
+        }
+      }),
+    );
+    return healthy ? indicator.up(queues) : indicator.down(queues);
+  }
+}
+
+@Injectable()
+export class StorageIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly config: ConfigService,
+  ) {}
+
+  async check(key = 'storage'): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    const { dir } = this.config.getOrThrow<StorageSettings>('storage');
+    try {
+      await mkdir(dir, { recursive: true });
+      await withTimeout(access(dir, constants.R_OK | constants.W_OK), CHECK_TIMEOUT_MS, 'storage');
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: `storage directory is not writable: ${messageOf(error)}` });
+    }
+  }
+}

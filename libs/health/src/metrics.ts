@@ -1,0 +1,125 @@
+import { getQueueToken } from '@nestjs/bull';
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Injectable,
+  type OnModuleInit,
+  VERSION_NEUTRAL,
+} from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Queue } from 'bull';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { QUEUE_NAMES } from '@docent/queue';
+import { withTimeout } from './timeout';
+
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+
+/** One registry per app instance (several can share a process in tests). */
+export function createRegistry(app: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ app });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+const START_TIME = Symbol('metricsStart');
+
+/** Records `http_request_duration_seconds` by method, route template and status for every response. */
+@Injectable()
+export class HttpMetrics implements OnModuleInit {
+  constructor(
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  onModuleInit(): void {
+    const histogram = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method, route template and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      (request as unknown as Record<symbol, bigint>)[START_TIME] = process.hrtime.bigint();
+      done();
+    });
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const start = (request as unknown as Record<symbol, bigint | undefined>)[START_TIME];
+      if (start !== undefined) {
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        // the route template keeps cardinality bounded; unknown paths share one label
+        const route = request.routeOptions?.url ?? 'unmatched';
+        histogram.observe(
+          { method: request.method, route, status_code: String(reply.statusCode) },
+          seconds,
+        );
+      }
+      done();
+    });
+  }
+}
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
+
+/** `queue_jobs{queue,state}`, read from Redis when scraped (skipped if Redis does not answer). */
+@Injectable()
+export class QueueMetrics implements OnModuleInit {
+  constructor(
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    const queues = QUEUE_NAMES.map((name) => ({
+      name,
+      queue: this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
+    }));
+    new Gauge({
+      name: 'queue_jobs',
+      help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        await Promise.all(
+          queues.map(async ({ name, queue }) => {
+            if (queue.client.status !== 'ready') return;
+            try {
+              const counts = await withTimeout(queue.getJobCounts(), 1000, `queue ${name}`);
+              const paused = await withTimeout(queue.getPausedCount(), 1000, `queue ${name}`);
+              const values: Record<string, number> = { ...counts, paused };
+              for (const state of QUEUE_STATES) {
+                this.set({ queue: name, state }, values[state] ?? 0);
+              }
+            } catch {
+              // Redis is down: readiness reports it; the scrape still succeeds
+            }
+          }),
+        );
+      },
+    });
+  }
+}
+
+@ApiTags('health')
+@Controller({ path: 'metrics', version: VERSION_NEUTRAL })
+export class MetricsController {
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text format 0.0.4' })
+  async metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

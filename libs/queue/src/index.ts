@@ -1,0 +1,3 @@
+export * from './queue.contracts';
+export * from './queue.module';
+export * from './queue-drain';

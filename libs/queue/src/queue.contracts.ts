@@ -1,0 +1,47 @@
+/**
+ * Every queue, job name and payload in one place. Payloads carry ids (the consumer reloads
+ * state) and the request id of the call that caused them, for log correlation.
+ */
+export const QUEUES = {
+  ingestion: 'ingestion',
+  mail: 'mail',
+  maintenance: 'maintenance',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export const QUEUE_NAMES: readonly QueueName[] = Object.values(QUEUES);
+
+export const JOBS = {
+  ingestion: { ingest: 'ingest' },
+  mail: { send: 'send' },
+  maintenance: { purge: 'purge' },
+} as const;
+
+interface TracedPayload {
+  /** X-Request-Id of the request that enqueued the job, when there was one. */
+  requestId?: string;
+}
+
+export interface IngestJobPayload extends TracedPayload {
+  documentId: string;
+  /** Incremented on reingest so a new run gets a new jobId. */
+  ingestionVersion: number;
+}
+
+export interface MailJobPayload extends TracedPayload {
+  /** Id of the event the mail belongs to, so a retried job sends it at most once. */
+  eventId: string;
+  template: string;
+  to: string;
+  context: Record<string, unknown>;
+}
+
+export interface MaintenanceJobPayload extends TracedPayload {
+  task: string;
+}
+
+export interface JobPayloads {
+  ingestion: IngestJobPayload;
+  mail: MailJobPayload;
+  maintenance: MaintenanceJobPayload;
+}

@@ -1,0 +1,7 @@
+import type { EntityList } from '@docent/database';
+
+/**
+ * Every MikroORM entity of Docent, listed explicitly and shared by both apps, the migration CLI
+ * and the tests. Each domain library adds its entities here when it brings them.
+ */
+export const ENTITIES: EntityList = [];

@@ -1,0 +1,33 @@
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { TEST_DATABASE_URL } from './services';
+
+/** Drops this run's database and every Redis key under its prefix. */
+export default async function globalTeardown(): Promise<void> {
+  const databaseName = process.env.DOCENT_TEST_DATABASE_NAME;
+  if (databaseName && process.env.DOCENT_TEST_KEEP_DATABASE !== '1') {
+    const admin = new Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`drop database if exists "${databaseName}" with (force)`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const prefix = process.env.DOCENT_TEST_REDIS_PREFIX;
+  const redisUrl = process.env.DOCENT_TEST_REDIS_URL;
+  if (prefix && redisUrl) {
+    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
