@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '@docent/config';
 import { MIGRATIONS } from './migrations';
@@ -6,6 +7,8 @@ export type EntityList = NonNullable<Options['entities']>;
 
 /** Where `migration:create` writes new migrations (source, TypeScript). */
 export const MIGRATIONS_SOURCE_DIR = 'libs/database/src/migrations';
+
+const knexLogger = new Logger('PostgreSQL');
 
 function sslOption(settings: DatabaseSettings) {
   if (settings.sslMode === 'disable') return undefined;
@@ -38,6 +41,13 @@ export function buildOrmOptions(settings: DatabaseSettings, entities: EntityList
         application_name: 'docent',
       },
       acquireConnectionTimeout: settings.connectTimeoutMs,
+      // knex prints to the console by default; send it through the app's structured logger
+      log: {
+        warn: (message: unknown) => knexLogger.warn(String(message)),
+        error: (message: unknown) => knexLogger.warn(String(message)),
+        deprecate: (message: unknown) => knexLogger.debug(String(message)),
+        debug: (message: unknown) => knexLogger.debug(String(message)),
+      },
     },
     migrations: {
       tableName: 'mikro_orm_migrations',

@@ -40,11 +40,25 @@ export class DatabaseIndicator {
   }
 }
 
-/** A connection that is not `ready` is reported down at once instead of queueing a PING. */
+/**
+ * PING through an existing connection. A connection that is still opening (lazily created by
+ * bull) gets the check's time budget to become ready; one that is reconnecting or closed is
+ * reported down at once instead of queueing a PING behind the outage.
+ */
 async function pingRedis(client: Redis, what: string): Promise<number> {
-  if (client.status !== 'ready') throw new Error(`${what} connection is ${client.status}`);
   const started = Date.now();
-  await withTimeout(client.ping(), CHECK_TIMEOUT_MS, what);
+  if (['wait', 'connecting', 'connect'].includes(client.status)) {
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        client.once('ready', resolve);
+        client.once('error', reject);
+      }),
+      CHECK_TIMEOUT_MS,
+      what,
+    );
+  }
+  if (client.status !== 'ready') throw new Error(`${what} connection is ${client.status}`);
+  await withTimeout(client.ping(), CHECK_TIMEOUT_MS - (Date.now() - started), what);
   return Date.now() - started;
 }
 

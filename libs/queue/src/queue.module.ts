@@ -3,26 +3,31 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { RedisSettings } from '@docent/config';
 import { createRedisClient } from '@docent/redis';
+import { BullConnections, BullConnectionsModule } from './bull-connections';
 import { QUEUE_NAMES } from './queue.contracts';
-import { QueueEventsLogger } from './queue-events.logger';
+import { QueueLifecycle } from './queue-lifecycle';
 
 /** Bull root configuration: one Redis factory, prefix under REDIS_KEY_PREFIX, all queues registered. */
 @Module({
   imports: [
+    BullConnectionsModule,
     BullModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => {
+      imports: [BullConnectionsModule],
+      inject: [ConfigService, BullConnections],
+      useFactory: (config: ConfigService, connections: BullConnections) => {
         const settings = config.getOrThrow<RedisSettings>('redis');
         return {
           prefix: `${settings.keyPrefix}bull`,
           // bull requires these for its blocking and subscriber connections; it applies its own prefix
           createClient: (type) =>
-            createRedisClient(settings, {
-              name: `bull-${type}`,
-              keyPrefix: false,
-              overrides:
-                type === 'client' ? {} : { maxRetriesPerRequest: null, enableReadyCheck: false },
-            }),
+            connections.track(
+              createRedisClient(settings, {
+                name: `bull-${type}`,
+                keyPrefix: false,
+                overrides:
+                  type === 'client' ? {} : { maxRetriesPerRequest: null, enableReadyCheck: false },
+              }),
+            ),
           defaultJobOptions: {
             removeOnComplete: { age: 24 * 3600, count: 1000 },
             removeOnFail: { age: 14 * 24 * 3600 },
@@ -32,7 +37,7 @@ import { QueueEventsLogger } from './queue-events.logger';
     }),
     BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
   ],
-  providers: [QueueEventsLogger],
+  providers: [QueueLifecycle],
   exports: [BullModule],
 })
 export class QueueModule {}
