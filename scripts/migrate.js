@@ -13,11 +13,16 @@ const command = process.argv[2];
 if (!existsSync(entry) || command === 'create') {
   const nest = path.join(root, 'node_modules/.bin/nest');
   if (!existsSync(nest)) {
-    console.error(`${entry} is missing and the Nest CLI is not installed: run npm ci && npm run build`);
+    console.error(
+      `${entry} is missing and the Nest CLI is not installed: run npm ci && npm run build`,
+    );
     process.exit(1);
   }
   const build = spawnSync(nest, ['build', 'api'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const run = spawnSync(process.execPath, [entry, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const run = spawnSync(process.execPath, [entry, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 process.exit(run.status ?? 1);

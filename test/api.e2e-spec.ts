@@ -77,7 +77,11 @@ describe('api HTTP pipeline (real PostgreSQL and Redis)', () => {
   const expectProblem = (res: request.Response, status: number) => {
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
+    expect(res.body).toMatchObject({
+      status,
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
     expect(typeof res.body.type).toBe('string');
     expect(typeof res.body.instance).toBe('string');
@@ -142,7 +146,9 @@ describe('api HTTP pipeline (real PostgreSQL and Redis)', () => {
       .send({ title: 'x', count: 99, owner: { name: 'a' } });
     expectProblem(res, 400);
     expect(res.body.code).toBe('validation_failed');
-    const fields = (res.body.errors as { field: string; message: string }[]).map((e) => e.field).sort();
+    const fields = (res.body.errors as { field: string; message: string }[])
+      .map((e) => e.field)
+      .sort();
     expect(fields).toEqual(['count', 'owner.name', 'title']);
     for (const error of res.body.errors) expect(error.message).toEqual(expect.any(String));
   });
@@ -150,7 +156,9 @@ describe('api HTTP pipeline (real PostgreSQL and Redis)', () => {
   it('refuses unknown fields instead of dropping them silently', async () => {
     const res = await http.post('/api/v1/probe/echo').send({ title: 'ok', count: 1, admin: true });
     expectProblem(res, 400);
-    expect(res.body.errors).toEqual([{ field: 'admin', message: expect.stringContaining('admin') }]);
+    expect(res.body.errors).toEqual([
+      { field: 'admin', message: expect.stringContaining('admin') },
+    ]);
   });
 
   it('transforms valid input and returns it', async () => {

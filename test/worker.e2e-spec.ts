@@ -81,7 +81,11 @@ describe('worker (real Redis, PostgreSQL and bull)', () => {
       const res = await http.get('/metrics').expect(200);
       const line = res.text
         .split('\n')
-        .find((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('route="/health/live"'));
+        .find(
+          (l) =>
+            l.startsWith('http_request_duration_seconds_count') &&
+            l.includes('route="/health/live"'),
+        );
       expect(line).toContain('app="worker"');
       expect(line).toContain('status_code="200"');
       expect(res.text).toContain('process_resident_memory_bytes');
@@ -89,7 +93,10 @@ describe('worker (real Redis, PostgreSQL and bull)', () => {
 
     it('processes jobs from its queues', async () => {
       const job = await observer.add('probe', { ms: 10, name: 'quick' });
-      await waitFor(async () => (await (await observer.getJob(job.id))?.getState()) === 'completed', 5000);
+      await waitFor(
+        async () => (await (await observer.getJob(job.id))?.getState()) === 'completed',
+        5000,
+      );
       expect(events).toContain('end:quick');
     });
   });

@@ -16,7 +16,9 @@ export function canConnect(url: string, defaultPort: number, ms = 3000): Promise
     };
     socket.setTimeout(ms, () => done(false));
     socket.once('error', () => done(false));
-    socket.connect(port ? Number(port) : defaultPort, hostname.replace(/^\[|\]$/g, ''), () => done(true));
+    socket.connect(port ? Number(port) : defaultPort, hostname.replace(/^\[|\]$/g, ''), () =>
+      done(true),
+    );
   });
 }
 

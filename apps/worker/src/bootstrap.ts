@@ -12,7 +12,9 @@ export interface CreateWorkerOptions {
 }
 
 /** Builds the worker as production runs it; its HTTP server only has health and metrics. */
-export async function createWorkerApp(options: CreateWorkerOptions): Promise<NestFastifyApplication> {
+export async function createWorkerApp(
+  options: CreateWorkerOptions,
+): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     WorkerModule.forRoot({ config: options.config, imports: options.imports }),
     createFastifyAdapter(options.config.app),

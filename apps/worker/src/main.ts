@@ -16,10 +16,12 @@ async function main(): Promise<void> {
     logger: app.get(Logger),
   });
   await app.listen(config.app.workerHttpPort, config.app.host);
-  app.get(Logger).log(
-    `worker health and metrics on http://${config.app.host}:${config.app.workerHttpPort}`,
-    'Bootstrap',
-  );
+  app
+    .get(Logger)
+    .log(
+      `worker health and metrics on http://${config.app.host}:${config.app.workerHttpPort}`,
+      'Bootstrap',
+    );
 }
 
 main().catch((error: unknown) => {

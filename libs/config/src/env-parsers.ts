@@ -100,7 +100,8 @@ export function parseKeyring(raw: string): Map<string, Buffer> {
   return keys;
 }
 
-const PLACEHOLDER_WORDS = /change[-_ ]?me|placeholder|example|insecure|dev[-_]?only|not[-_]?secret|your[-_]/i;
+const PLACEHOLDER_WORDS =
+  /change[-_ ]?me|placeholder|example|insecure|dev[-_]?only|not[-_]?secret|your[-_]/i;
 
 /** True for values that are obviously not a real secret (the kind shipped in `.env.example`). */
 export function looksLikePlaceholder(value: string): boolean {

@@ -135,7 +135,8 @@ export function loadConfig(env: Env): DocentConfig {
   secret('JWT_ACCESS_SECRET', jwtAccessSecret);
 
   const adminEmail = optional('ADMIN_EMAIL', (v) => {
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim())) throw new EnvError('must be an e-mail address');
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim()))
+      throw new EnvError('must be an e-mail address');
     return v.trim().toLowerCase();
   });
   const adminPassword = optional('ADMIN_PASSWORD', (v) => v);
@@ -154,15 +155,16 @@ export function loadConfig(env: Env): DocentConfig {
   if (production && encryptionKeys) {
     for (const [id, key] of encryptionKeys) {
       if (looksLikePlaceholder(key.toString('latin1'))) {
-        problems.push(`DATA_ENCRYPTION_KEYS key "${id}" is a placeholder; generate one with: openssl rand -base64 32`);
+        problems.push(
+          `DATA_ENCRYPTION_KEYS key "${id}" is a placeholder; generate one with: openssl rand -base64 32`,
+        );
       }
     }
   }
-  const activeKeyId = read(
-    'DATA_ENCRYPTION_ACTIVE_KEY',
-    (v) => v.trim(),
-    encryptionKeys ? [...encryptionKeys.keys()][0] : undefined,
-  );
+  // without a valid keyring the active key cannot be checked; the keyring problem is reported
+  const activeKeyId = encryptionKeys
+    ? read('DATA_ENCRYPTION_ACTIVE_KEY', (v) => v.trim(), [...encryptionKeys.keys()][0])
+    : (optional('DATA_ENCRYPTION_ACTIVE_KEY', (v) => v.trim()) as string);
   if (encryptionKeys && activeKeyId && !encryptionKeys.has(activeKeyId)) {
     problems.push(`DATA_ENCRYPTION_ACTIVE_KEY "${activeKeyId}" is not one of DATA_ENCRYPTION_KEYS`);
   }
@@ -185,10 +187,15 @@ export function loadConfig(env: Env): DocentConfig {
       nodeEnv,
       host: read('HOST', (v) => v.trim(), def('HOST')),
       port: read('PORT', (v) => parseInteger(v, 0, 65535), def('PORT')),
-      workerHttpPort: read('WORKER_HTTP_PORT', (v) => parseInteger(v, 0, 65535), def('WORKER_HTTP_PORT')),
+      workerHttpPort: read(
+        'WORKER_HTTP_PORT',
+        (v) => parseInteger(v, 0, 65535),
+        def('WORKER_HTTP_PORT'),
+      ),
       logLevel: read<LogLevel>(
         'LOG_LEVEL',
-        (v) => parseEnum(v, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+        (v) =>
+          parseEnum(v, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
         def('LOG_LEVEL'),
       ),
       logPretty: read('LOG_PRETTY', parseBoolean, def('LOG_PRETTY')),
@@ -210,7 +217,11 @@ export function loadConfig(env: Env): DocentConfig {
     database: {
       url: read(
         'DATABASE_URL',
-        (v) => parseUrl(v, ['postgres', 'postgresql']).toString(),
+        (v) => {
+          const url = parseUrl(v, ['postgres', 'postgresql']);
+          if (!url.port) url.port = '5432';
+          return url.toString();
+        },
         def('DATABASE_URL'),
       ),
       sslMode: read<SslMode>(
@@ -220,7 +231,11 @@ export function loadConfig(env: Env): DocentConfig {
       ),
       sslCa: optional('DATABASE_SSL_CA', readFile),
       poolMax: read('DATABASE_POOL_MAX', (v) => parseInteger(v, 1, 200), def('DATABASE_POOL_MAX')),
-      connectTimeoutMs: read('DATABASE_CONNECT_TIMEOUT', parseDuration, def('DATABASE_CONNECT_TIMEOUT')),
+      connectTimeoutMs: read(
+        'DATABASE_CONNECT_TIMEOUT',
+        parseDuration,
+        def('DATABASE_CONNECT_TIMEOUT'),
+      ),
     },
     redis: {
       url: redisUrl?.toString(),
@@ -263,7 +278,11 @@ export function loadConfig(env: Env): DocentConfig {
         (v) => parseInteger(v, 1, 10 * 1024 * 1024 * 1024),
         def('UPLOAD_MAX_BYTES'),
       ),
-      uploadMaxFiles: read('UPLOAD_MAX_FILES', (v) => parseInteger(v, 1, 1000), def('UPLOAD_MAX_FILES')),
+      uploadMaxFiles: read(
+        'UPLOAD_MAX_FILES',
+        (v) => parseInteger(v, 1, 1000),
+        def('UPLOAD_MAX_FILES'),
+      ),
       ingestionConcurrency: read(
         'INGESTION_CONCURRENCY',
         (v) => parseInteger(v, 1, 64),

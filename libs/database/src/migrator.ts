@@ -28,7 +28,11 @@ export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
  * Writes a migration for the difference between the entities and the database into the source
  * folder, then regenerates `migrations/index.ts` so the new class is compiled into the list.
  */
-export async function createMigration(orm: MikroORM, name?: string, blank = false): Promise<string | undefined> {
+export async function createMigration(
+  orm: MikroORM,
+  name?: string,
+  blank = false,
+): Promise<string | undefined> {
   const dir = resolve(MIGRATIONS_SOURCE_DIR);
   const result = await orm.getMigrator().createMigration(dir, blank, false, name);
   if (!result.fileName) return undefined;
@@ -42,7 +46,7 @@ export function writeMigrationIndex(dir: string): void {
     .sort();
   const classes = files.map((file) => file.replace(/\.ts$/, ''));
   const lines = [
-    "// The compiled list of migrations, oldest first. `npm run migration:create` rewrites this file.",
+    '// The compiled list of migrations, oldest first. `npm run migration:create` rewrites this file.',
     "import type { MigrationObject } from '@mikro-orm/core';",
     ...classes.map((cls) => `import { ${cls.replace(/[^A-Za-z0-9_]/g, '_')} } from './${cls}';`),
     '',

@@ -1,5 +1,10 @@
 import { Controller, Get, Inject, VERSION_NEUTRAL } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { AppError } from '@docent/common';
 import { HEALTH_CHECKS, type HealthCheckName } from './health.constants';
@@ -30,9 +35,13 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Every dependency answers; 503 with details when one does not or while shutting down' })
+  @ApiOperation({
+    summary: 'Every dependency answers; 503 with details when one does not or while shutting down',
+  })
   @ApiOkResponse({
-    schema: { example: { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: {} } },
+    schema: {
+      example: { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: {} },
+    },
   })
   @ApiServiceUnavailableResponse({ description: 'Problem details with `checks` per dependency' })
   async ready(): Promise<unknown> {
@@ -51,14 +60,18 @@ export class HealthController {
       return await this.health.check(this.checks.map((name) => indicators[name]));
     } catch (error) {
       const response = (error as { getResponse?: () => unknown }).getResponse?.() as
-        | { error?: Record<string, unknown>; details?: Record<string, unknown> }
-        | undefined;
+        { error?: Record<string, unknown>; details?: Record<string, unknown> } | undefined;
       if (!response?.details) throw error;
       const down = Object.keys(response.error ?? {});
-      throw new AppError('unavailable', 'dependency_unavailable', `Not ready: ${down.join(', ')} unavailable.`, {
-        retryAfterSeconds: 2,
-        extensions: { checks: response.details },
-      });
+      throw new AppError(
+        'unavailable',
+        'dependency_unavailable',
+        `Not ready: ${down.join(', ')} unavailable.`,
+        {
+          retryAfterSeconds: 2,
+          extensions: { checks: response.details },
+        },
+      );
     }
   }
 }

@@ -4,7 +4,13 @@ import { HealthController } from './health.controller';
 import { HEALTH_CHECKS, type HealthCheckName } from './health.constants';
 import { DatabaseIndicator, QueueIndicator, RedisIndicator, StorageIndicator } from './indicators';
 import { Lifecycle } from './lifecycle';
-import { createRegistry, HttpMetrics, METRICS_REGISTRY, MetricsController, QueueMetrics } from './metrics';
+import {
+  createRegistry,
+  HttpMetrics,
+  METRICS_REGISTRY,
+  MetricsController,
+  QueueMetrics,
+} from './metrics';
 
 export interface HealthModuleOptions {
   /** Names the process in every metric (`app` label). */

@@ -95,7 +95,11 @@ export class QueueIndicator {
         const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
         try {
           await pingRedis(queue.client, `queue ${name}`);
-          const waiting = await withTimeout(queue.getWaitingCount(), CHECK_TIMEOUT_MS, `queue ${name}`);
+          const waiting = await withTimeout(
+            queue.getWaitingCount(),
+            CHECK_TIMEOUT_MS,
+            `queue ${name}`,
+          );
           queues[name] = { status: 'up', waiting };
         } catch (error) {
           healthy = false;

@@ -29,13 +29,20 @@ export async function shutdownGracefully(
     options.logger.log('shutdown complete', 'Shutdown');
     return 0;
   } catch (error) {
-    options.logger.error(`shutdown did not finish cleanly: ${String(error)}`, undefined, 'Shutdown');
+    options.logger.error(
+      `shutdown did not finish cleanly: ${String(error)}`,
+      undefined,
+      'Shutdown',
+    );
     return 1;
   }
 }
 
 /** Installs SIGTERM/SIGINT handlers once; a second signal forces exit. */
-export function handleShutdownSignals(app: INestApplicationContext, options: ShutdownOptions): void {
+export function handleShutdownSignals(
+  app: INestApplicationContext,
+  options: ShutdownOptions,
+): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -22,7 +22,9 @@ export class QueueDrain implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     const { shutdownTimeoutMs } = this.config.getOrThrow<AppSettings>('app');
-    const queues = QUEUE_NAMES.map((name) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    const queues = QUEUE_NAMES.map((name) =>
+      this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
+    );
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const drained = Promise.all(queues.map((queue) => queue.pause(true, false))).then(() => true);

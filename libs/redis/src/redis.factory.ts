@@ -23,9 +23,12 @@ export function redisOptions(settings: RedisSettings, options: RedisClientOption
     username: url.username ? decodeURIComponent(url.username) : undefined,
     password: url.password ? decodeURIComponent(url.password) : undefined,
     db: Number.isInteger(db) ? db : 0,
-    tls: settings.tls ? { ca: settings.tls.ca, rejectUnauthorized: settings.tls.rejectUnauthorized } : undefined,
+    tls: settings.tls
+      ? { ca: settings.tls.ca, rejectUnauthorized: settings.tls.rejectUnauthorized }
+      : undefined,
     connectionName: `docent:${options.name}`,
-    keyPrefix: options.keyPrefix === false ? undefined : settings.keyPrefix + (options.keyPrefix ?? ''),
+    keyPrefix:
+      options.keyPrefix === false ? undefined : settings.keyPrefix + (options.keyPrefix ?? ''),
     // keep trying forever, at most every 2 s, so readiness recovers without a restart
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
     // requests fail within a few seconds when Redis is gone instead of hanging
@@ -62,7 +65,9 @@ export async function closeRedisClient(client: Redis): Promise<void> {
   try {
     await Promise.race([
       client.quit(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('quit timed out')), 1000).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('quit timed out')), 1000).unref(),
+      ),
     ]);
   } catch {
     client.disconnect();

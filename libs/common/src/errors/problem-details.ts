@@ -86,7 +86,8 @@ export function toProblem(
   } else if (exception instanceof HttpException) {
     status = exception.getStatus();
     code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'http_error');
-    detail = status >= 500 ? GENERIC_DETAIL[500] : (messageOf(exception) ?? STATUS_CODES[status] ?? '');
+    detail =
+      status >= 500 ? GENERIC_DETAIL[500] : (messageOf(exception) ?? STATUS_CODES[status] ?? '');
     if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail)) {
       detail = GENERIC_DETAIL[404];
     }

@@ -26,7 +26,9 @@ export function createFastifyAdapter(settings: HttpSettings): FastifyAdapter {
  * Hooks every Docent HTTP server needs, whatever app it is: security headers (on errors too)
  * and the request id echoed on every response.
  */
-export async function applyHttpBasics(app: NestFastifyApplication | INestApplication): Promise<void> {
+export async function applyHttpBasics(
+  app: NestFastifyApplication | INestApplication,
+): Promise<void> {
   const fastifyApp = app as NestFastifyApplication;
   const instance = fastifyApp.getHttpAdapter().getInstance();
   instance.addHook('onRequest', (request, reply, done) => {

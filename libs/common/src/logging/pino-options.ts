@@ -56,6 +56,8 @@ export function buildPinoHttpOptions(settings: LogSettings): Options {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    transport: settings.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    transport: settings.pretty
+      ? { target: 'pino-pretty', options: { singleLine: true } }
+      : undefined,
   };
 }

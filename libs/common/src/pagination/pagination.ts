@@ -16,7 +16,7 @@ export class PageQueryDto {
   @Max(MAX_PAGE_SIZE)
   limit: number = DEFAULT_PAGE_SIZE;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page\'s `nextCursor`.' })
+  @ApiPropertyOptional({ description: "Opaque cursor from the previous page's `nextCursor`." })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -43,7 +43,12 @@ export function decodeCursor<T extends Record<string, unknown>>(
   } catch {
     value = undefined;
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !isValid(value as Record<string, unknown>)) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    !isValid(value as Record<string, unknown>)
+  ) {
     throw new AppError('bad_request', 'invalid_cursor', 'The cursor is not valid for this list.', {
       errors: [{ field: 'cursor', message: 'cursor is malformed or belongs to another list' }],
     });

@@ -1,0 +1,57 @@
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { buildPinoHttpOptions } from './pino-options';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe('pino options', () => {
+  it('redacts secrets in headers, bodies and nested payloads', () => {
+    const options = buildPinoHttpOptions({ level: 'info', pretty: false, app: 'api' });
+    const { lines, stream } = capture();
+    const logger = pino({ level: 'info', redact: options.redact, base: options.base }, stream);
+    logger.info(
+      {
+        req: {
+          headers: {
+            authorization: 'Bearer eyJhbGciOi.secret',
+            cookie: 'refresh=abc',
+            accept: 'json',
+          },
+        },
+        body: { email: 'a@b.co', password: 'hunter2-hunter2', refreshToken: 'rt-secret' },
+        job: { data: { token: 'reset-token-value' } },
+      },
+      'hello',
+    );
+    const line = JSON.stringify(lines[0]);
+    for (const secret of [
+      'eyJhbGciOi',
+      'refresh=abc',
+      'hunter2',
+      'rt-secret',
+      'reset-token-value',
+    ]) {
+      expect(line).not.toContain(secret);
+    }
+    expect(line).toContain('a@b.co');
+    expect(line).toContain('"accept":"json"');
+    expect(lines[0]).toMatchObject({ app: 'api', msg: 'hello' });
+  });
+
+  it('keeps health and metrics probes out of the request log', () => {
+    const options = buildPinoHttpOptions({ level: 'info', pretty: false, app: 'api' });
+    const ignore = (options.autoLogging as { ignore: (req: { url: string }) => boolean }).ignore;
+    expect(ignore({ url: '/health/ready' })).toBe(true);
+    expect(ignore({ url: '/metrics?x=1' })).toBe(true);
+    expect(ignore({ url: '/api/v1/documents' })).toBe(false);
+  });
+});

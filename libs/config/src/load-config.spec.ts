@@ -1,0 +1,169 @@
+import { ConfigValidationError, loadConfig } from './load-config';
+import { looksLikePlaceholder, parseDuration } from './env-parsers';
+
+const realKey = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff)).toString(
+  'base64',
+);
+const production = {
+  NODE_ENV: 'production',
+  JWT_ACCESS_SECRET: 'q8Zt3vN1yRk5pW0sLx7cB2mJ9dH4fG6aQ1eT8uV3',
+  DATA_ENCRYPTION_KEYS: `k2026:${realKey}`,
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('gives safe local defaults for every variable in development', () => {
+    const config = loadConfig({});
+    expect(config.app).toMatchObject({ nodeEnv: 'development', port: 3000, workerHttpPort: 3001 });
+    expect(config.auth.jwtAccessTtlMs).toBe(15 * 60_000);
+    expect(config.auth.jwtRefreshTtlMs).toBe(30 * 86_400_000);
+    expect(config.auth.passwordMinLength).toBe(15);
+    expect(config.documents).toEqual({
+      uploadMaxBytes: 50 * 1024 * 1024,
+      uploadMaxFiles: 20,
+      ingestionConcurrency: 2,
+    });
+    expect(config.chat.sessionTtlMs).toBe(30 * 86_400_000);
+    expect(config.llm.provider).toBe('extractive');
+    expect(config.redis).toMatchObject({ keyPrefix: 'docent:', tls: undefined });
+    expect(config.storage.encryptionKeys.get(config.storage.activeKeyId)).toHaveLength(32);
+  });
+
+  it('parses the documented formats', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
+      JWT_ACCESS_TTL: '900',
+      CHAT_SESSION_TTL: '12h',
+      LOG_PRETTY: 'yes',
+    });
+    expect(config.app.port).toBe(8080);
+    expect(config.app.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(config.auth.jwtAccessTtlMs).toBe(900_000);
+    expect(config.chat.sessionTtlMs).toBe(12 * 3_600_000);
+    expect(config.app.logPretty).toBe(true);
+  });
+
+  it('reports every bad variable at once, naming each', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      JWT_ACCESS_TTL: '15 minutes',
+      REDIS_URL: 'http://localhost:6379',
+      LLM_PROVIDER: 'magic',
+      CORS_ORIGINS: 'https://ok.example.com/path',
+      PASSWORD_MIN_LENGTH: '6',
+    });
+    expect(problems).toHaveLength(6);
+    expect(problems.join('\n')).toMatch(/^PORT must be an integer/m);
+    expect(problems.join('\n')).toMatch(/^JWT_ACCESS_TTL must be a duration/m);
+    expect(problems.join('\n')).toMatch(/^REDIS_URL must use redis:\/\/ or rediss:\/\//m);
+    expect(problems.join('\n')).toMatch(/^LLM_PROVIDER must be one of extractive, openai/m);
+    expect(problems.join('\n')).toMatch(/^CORS_ORIGINS .* must be an origin/m);
+    expect(problems.join('\n')).toMatch(/^PASSWORD_MIN_LENGTH must be between 8 and 128/m);
+  });
+
+  it('refuses a JWT secret under 256 bits', () => {
+    expect(problemsOf({ JWT_ACCESS_SECRET: 'short-secret' })).toEqual([
+      expect.stringMatching(/^JWT_ACCESS_SECRET must be at least 32 bytes \(256 bits\)/),
+    ]);
+  });
+
+  it('requires real secrets in production and refuses placeholders', () => {
+    expect(() => loadConfig(production)).not.toThrow();
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(
+      expect.arrayContaining(['JWT_ACCESS_SECRET is required', 'DATA_ENCRYPTION_KEYS is required']),
+    );
+    const placeholders = problemsOf({
+      ...production,
+      JWT_ACCESS_SECRET: 'change-me-change-me-change-me-change-me-!!',
+      ADMIN_EMAIL: 'admin@example.org',
+      ADMIN_PASSWORD: 'changeme',
+    });
+    expect(placeholders).toEqual([
+      'JWT_ACCESS_SECRET holds a placeholder value; set a real secret in production',
+      'ADMIN_PASSWORD holds a placeholder value; set a real secret in production',
+    ]);
+  });
+
+  it('accepts the development placeholders outside production', () => {
+    expect(() =>
+      loadConfig({ ADMIN_EMAIL: 'admin@docent.local', ADMIN_PASSWORD: 'changeme' }),
+    ).not.toThrow();
+  });
+
+  it('validates the encryption keyring and the active key', () => {
+    expect(problemsOf({ DATA_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' })).toEqual([
+      'DATA_ENCRYPTION_KEYS key "k1" must decode to 32 bytes (got 5)',
+    ]);
+    expect(
+      problemsOf({ DATA_ENCRYPTION_KEYS: `k1:${realKey}`, DATA_ENCRYPTION_ACTIVE_KEY: 'k9' }),
+    ).toEqual(['DATA_ENCRYPTION_ACTIVE_KEY "k9" is not one of DATA_ENCRYPTION_KEYS']);
+    const rotated = loadConfig({
+      DATA_ENCRYPTION_KEYS: `old:${realKey},new:${Buffer.alloc(32, 9).toString('base64')}`,
+      DATA_ENCRYPTION_ACTIVE_KEY: 'new',
+    });
+    expect([...rotated.storage.encryptionKeys.keys()]).toEqual(['old', 'new']);
+    expect(rotated.storage.activeKeyId).toBe('new');
+  });
+
+  it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(problemsOf({ ADMIN_EMAIL: 'root@docent.local' })).toEqual([
+      'ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither)',
+    ]);
+  });
+
+  it('needs the endpoint and model when the openai generator is chosen', () => {
+    expect(problemsOf({ LLM_PROVIDER: 'openai' })).toEqual([
+      'LLM_BASE_URL is required when LLM_PROVIDER=openai',
+      'LLM_MODEL is required when LLM_PROVIDER=openai',
+    ]);
+  });
+
+  it('turns on TLS for rediss:// URLs', () => {
+    const config = loadConfig({ REDIS_URL: 'rediss://cache.internal:6380' });
+    expect(config.redis.tls).toEqual({ ca: undefined, rejectUnauthorized: true });
+  });
+
+  it('adds the default PostgreSQL port so the driver never sees port 0', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u:p@db.internal/docent' }).database.url).toBe(
+      'postgresql://u:p@db.internal:5432/docent',
+    );
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['900s', 900_000],
+    ['15m', 900_000],
+    ['12h', 43_200_000],
+    ['30d', 2_592_000_000],
+    ['45', 45_000],
+    ['250ms', 250],
+  ])('%s is %d ms', (raw, ms) => expect(parseDuration(raw)).toBe(ms));
+
+  it.each(['', '1w', '-5s', '1.5h', 'soon'])('refuses %p', (raw) => {
+    expect(() => parseDuration(raw)).toThrow(/must be a duration/);
+  });
+});
+
+describe('looksLikePlaceholder', () => {
+  it.each([
+    'change-me',
+    'CHANGEME-now',
+    'your-secret-here',
+    'example-key',
+    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  ])('flags %p', (value) => expect(looksLikePlaceholder(value)).toBe(true));
+  it('accepts random material', () => {
+    expect(looksLikePlaceholder('q8Zt3vN1yRk5pW0sLx7cB2mJ9dH4fG6aQ1eT8uV3')).toBe(false);
+  });
+});
