@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from './load-config';
+
+const root = join(__dirname, '..', '..', '..');
+
+function parseEnvFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (match) env[match[1]] = match[2];
+  }
+  return env;
+}
+
+describe('.env.example', () => {
+  const example = parseEnvFile(readFileSync(join(root, '.env.example'), 'utf8'));
+
+  it('lists every variable the configuration reads', () => {
+    const source = readFileSync(join(__dirname, 'load-config.ts'), 'utf8');
+    const read = [...source.matchAll(/(?:read|optional)(?:<[^>]+>)?\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(30);
+    expect(read.filter((name) => !(name in example))).toEqual([]);
+  });
+
+  it('loads as a valid development configuration', () => {
+    expect(() => loadConfig(example)).not.toThrow();
+  });
+
+  it('holds no value production would accept as a secret', () => {
+    expect(() => loadConfig({ ...example, NODE_ENV: 'production' })).toThrow(
+      /JWT_ACCESS_SECRET holds a placeholder[\s\S]*DATA_ENCRYPTION_KEYS key "dev" is a placeholder/,
+    );
+  });
+});
