@@ -28,7 +28,9 @@ describe('committed OpenAPI document', () => {
     if (process.env.UPDATE_OPENAPI === '1') writeFileSync(COMMITTED, generated);
     const committed = readFileSync(COMMITTED, 'utf8');
     if (committed !== generated) {
-      throw new Error('docs/openapi.json is out of date: run `npm run openapi` and commit the result');
+      throw new Error(
+        'docs/openapi.json is out of date: run `npm run openapi` and commit the result',
+      );
     }
   });
 });

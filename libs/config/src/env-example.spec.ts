@@ -18,7 +18,9 @@ describe('.env.example', () => {
 
   it('lists every variable the configuration reads', () => {
     const source = readFileSync(join(__dirname, 'load-config.ts'), 'utf8');
-    const read = [...source.matchAll(/(?:read|optional)(?:<[^>]+>)?\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]);
+    const read = [...source.matchAll(/(?:read|optional)(?:<[^>]+>)?\(\s*'([A-Z0-9_]+)'/g)].map(
+      (m) => m[1],
+    );
     expect(read.length).toBeGreaterThan(30);
     expect(read.filter((name) => !(name in example))).toEqual([]);
   });

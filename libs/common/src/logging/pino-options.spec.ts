@@ -49,9 +49,14 @@ describe('pino options', () => {
 
   it('keeps health and metrics probes out of the request log', () => {
     const options = buildPinoHttpOptions({ level: 'info', pretty: false, app: 'api' });
-    const ignore = (options.autoLogging as { ignore: (req: { url: string }) => boolean }).ignore;
+    const ignore = (
+      options.autoLogging as { ignore: (req: { url: string; originalUrl?: string }) => boolean }
+    ).ignore;
     expect(ignore({ url: '/health/ready' })).toBe(true);
     expect(ignore({ url: '/metrics?x=1' })).toBe(true);
     expect(ignore({ url: '/api/v1/documents' })).toBe(false);
+    // behind middie, url is relative to the mount point and originalUrl is the real path
+    expect(ignore({ url: '/', originalUrl: '/health/live' })).toBe(true);
+    expect(ignore({ url: '/', originalUrl: '/api/v1/documents' })).toBe(false);
   });
 });

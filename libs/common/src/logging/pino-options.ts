@@ -43,7 +43,9 @@ export function buildPinoHttpOptions(settings: LogSettings): Options {
     genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
     customAttributeKeys: { reqId: 'requestId' },
     autoLogging: {
-      ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0]),
+      // middie strips the mount path from req.url; originalUrl keeps the full path
+      ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+        QUIET_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0]),
     },
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
       error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
