@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '@docent/config';
 import { MIGRATIONS } from './migrations';
@@ -27,6 +28,8 @@ export function buildOrmOptions(settings: DatabaseSettings, entities: EntityList
   return defineConfig({
     clientUrl: settings.url,
     entities,
+    // registered explicitly: MikroORM's fallback lookup depends on the working directory
+    extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     forceUtcTimezone: true,
     allowGlobalContext: false,
