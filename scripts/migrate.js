@@ -1,17 +1,30 @@
 #!/usr/bin/env node
-// Runs the compiled migration CLI (dist/apps/api/apps/api/src/migrate.js). When the project has
-// not been built yet (a fresh checkout) it builds the api first, so `npm run migration:up` works
-// the same in a container and in a working copy.
-const { existsSync } = require('node:fs');
+// Runs the compiled migration CLI (dist/apps/api/apps/api/src/migrate.js), so the same code runs
+// in a container (no TypeScript there) and in a working copy. In a working copy it builds the api
+// first when the build is missing or older than the migration sources, and always before
+// `create` (which diffs the current entities).
+const { existsSync, readdirSync, statSync } = require('node:fs');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'dist/apps/api/apps/api/src/migrate.js');
+const compiledList = path.join(root, 'dist/apps/api/libs/database/src/migrations/index.js');
+const sourceDir = path.join(root, 'libs/database/src/migrations');
+const nest = path.join(root, 'node_modules/.bin/nest');
 const command = process.argv[2];
-// creating a migration diffs the current entities, so it always needs a fresh build
-if (!existsSync(entry) || command === 'create') {
-  const nest = path.join(root, 'node_modules/.bin/nest');
+
+function sourcesNewerThanBuild() {
+  if (!existsSync(sourceDir) || !existsSync(compiledList)) return !existsSync(compiledList);
+  const built = statSync(compiledList).mtimeMs;
+  return readdirSync(sourceDir).some(
+    (file) => statSync(path.join(sourceDir, file)).mtimeMs > built,
+  );
+}
+
+const needsBuild =
+  !existsSync(entry) || command === 'create' || (existsSync(nest) && sourcesNewerThanBuild());
+if (needsBuild) {
   if (!existsSync(nest)) {
     console.error(
       `${entry} is missing and the Nest CLI is not installed: run npm ci && npm run build`,

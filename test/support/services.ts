@@ -23,16 +23,19 @@ export function canConnect(url: string, defaultPort: number, ms = 3000): Promise
 }
 
 /** Fails fast, naming the missing service and how to start it. */
-export async function assertServicesUp(): Promise<void> {
+export async function assertServicesUp(
+  databaseUrl = TEST_DATABASE_URL,
+  redisUrl = TEST_REDIS_URL,
+): Promise<void> {
   const missing: string[] = [];
-  if (!(await canConnect(TEST_DATABASE_URL, 5432))) {
+  if (!(await canConnect(databaseUrl, 5432))) {
     missing.push(
-      `PostgreSQL is not reachable at ${new URL(TEST_DATABASE_URL).host} (set TEST_DATABASE_URL, or start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)`,
+      `PostgreSQL is not reachable at ${new URL(databaseUrl).host} (set TEST_DATABASE_URL, or start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)`,
     );
   }
-  if (!(await canConnect(TEST_REDIS_URL, 6379))) {
+  if (!(await canConnect(redisUrl, 6379))) {
     missing.push(
-      `Redis is not reachable at ${new URL(TEST_REDIS_URL).host} (set TEST_REDIS_URL, or start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no)`,
+      `Redis is not reachable at ${new URL(redisUrl).host} (set TEST_REDIS_URL, or start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no)`,
     );
   }
   if (missing.length > 0) {
