@@ -24,6 +24,10 @@ export interface AppSettings {
   shutdownGraceMs: number;
   /** Upper bound on waiting for in-flight work (requests, jobs) during shutdown. */
   shutdownTimeoutMs: number;
+  /** General per-user (or per-IP) request limit. */
+  rateLimit: RateLimit;
+  /** Stricter per-IP limit on register, login, refresh and forgot/reset password. */
+  authRateLimit: RateLimit;
 }
 
 export interface DatabaseSettings {
@@ -46,11 +50,34 @@ export interface MailSettings {
   from: string;
 }
 
+export interface RateLimit {
+  limit: number;
+  ttlMs: number;
+}
+
+export interface Argon2Settings {
+  /** KiB of memory per hash (OWASP: at least 19456). */
+  memoryKib: number;
+  iterations: number;
+  parallelism: number;
+}
+
 export interface AuthSettings {
   jwtAccessSecret: string;
   jwtAccessTtlMs: number;
+  /** Absolute lifetime of a session (refresh-token family). */
   jwtRefreshTtlMs: number;
+  /** A session unused this long ends. */
+  sessionIdleTtlMs: number;
+  jwtIssuer: string;
+  jwtAudience: string;
   passwordMinLength: number;
+  argon2: Argon2Settings;
+  /** Failed logins before an account locks; each further lock doubles, up to the max. */
+  lockoutThreshold: number;
+  lockoutBaseMs: number;
+  lockoutMaxMs: number;
+  passwordResetTtlMs: number;
   adminEmail?: string;
   adminPassword?: string;
 }

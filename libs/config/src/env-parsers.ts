@@ -109,3 +109,13 @@ export function looksLikePlaceholder(value: string): boolean {
   // one character repeated (aaaa…, 0000…) carries no entropy
   return value.length > 0 && new Set(value).size <= 2;
 }
+
+/** `100/1m`: at most 100 requests per minute. */
+export function parseRateLimit(raw: string): { limit: number; ttlMs: number } {
+  const match = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(raw);
+  if (!match) throw new EnvError(`must look like 100/1m (requests per duration) (got "${raw}")`);
+  const limit = parseInteger(match[1], 1, 1_000_000);
+  const ttlMs = parseDuration(match[2]);
+  if (ttlMs < 1000) throw new EnvError('window must be at least 1s');
+  return { limit, ttlMs };
+}

@@ -10,6 +10,7 @@ import {
   parseKeyring,
   parseList,
   parseOrigin,
+  parseRateLimit,
   parseUrl,
 } from './env-parsers';
 
@@ -48,6 +49,18 @@ export const DEFAULTS = {
   MAIL_FROM: 'Docent <no-reply@docent.local>',
   JWT_ACCESS_TTL: '15m',
   JWT_REFRESH_TTL: '30d',
+  SESSION_IDLE_TTL: '7d',
+  JWT_ISSUER: 'docent',
+  JWT_AUDIENCE: 'docent-api',
+  ARGON2_MEMORY_KIB: '19456',
+  ARGON2_ITERATIONS: '2',
+  ARGON2_PARALLELISM: '1',
+  LOGIN_LOCKOUT_THRESHOLD: '5',
+  LOGIN_LOCKOUT_BASE: '1m',
+  LOGIN_LOCKOUT_MAX: '1h',
+  PASSWORD_RESET_TTL: '30m',
+  RATE_LIMIT: '300/1m',
+  RATE_LIMIT_AUTH: '10/1m',
   PASSWORD_MIN_LENGTH: '15',
   STORAGE_DIR: './var/storage',
   UPLOAD_MAX_BYTES: String(50 * 1024 * 1024),
@@ -213,6 +226,8 @@ export function loadConfig(env: Env): DocentConfig {
       trustProxy: read('TRUST_PROXY', parseBoolean, def('TRUST_PROXY')),
       shutdownGraceMs: read('SHUTDOWN_GRACE_PERIOD', parseDuration, def('SHUTDOWN_GRACE_PERIOD')),
       shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', parseDuration, def('SHUTDOWN_TIMEOUT')),
+      rateLimit: read('RATE_LIMIT', parseRateLimit, def('RATE_LIMIT')),
+      authRateLimit: read('RATE_LIMIT_AUTH', parseRateLimit, def('RATE_LIMIT_AUTH')),
     },
     database: {
       url: read(
@@ -259,6 +274,35 @@ export function loadConfig(env: Env): DocentConfig {
       jwtAccessSecret,
       jwtAccessTtlMs: read('JWT_ACCESS_TTL', parseDuration, def('JWT_ACCESS_TTL')),
       jwtRefreshTtlMs: read('JWT_REFRESH_TTL', parseDuration, def('JWT_REFRESH_TTL')),
+      sessionIdleTtlMs: read('SESSION_IDLE_TTL', parseDuration, def('SESSION_IDLE_TTL')),
+      jwtIssuer: read('JWT_ISSUER', (v) => v.trim(), def('JWT_ISSUER')),
+      jwtAudience: read('JWT_AUDIENCE', (v) => v.trim(), def('JWT_AUDIENCE')),
+      argon2: {
+        // OWASP's floor (m=19456 KiB, t=2, p=1) is the minimum we accept
+        memoryKib: read(
+          'ARGON2_MEMORY_KIB',
+          (v) => parseInteger(v, 19456, 4 * 1024 * 1024),
+          def('ARGON2_MEMORY_KIB'),
+        ),
+        iterations: read(
+          'ARGON2_ITERATIONS',
+          (v) => parseInteger(v, 2, 100),
+          def('ARGON2_ITERATIONS'),
+        ),
+        parallelism: read(
+          'ARGON2_PARALLELISM',
+          (v) => parseInteger(v, 1, 16),
+          def('ARGON2_PARALLELISM'),
+        ),
+      },
+      lockoutThreshold: read(
+        'LOGIN_LOCKOUT_THRESHOLD',
+        (v) => parseInteger(v, 1, 1000),
+        def('LOGIN_LOCKOUT_THRESHOLD'),
+      ),
+      lockoutBaseMs: read('LOGIN_LOCKOUT_BASE', parseDuration, def('LOGIN_LOCKOUT_BASE')),
+      lockoutMaxMs: read('LOGIN_LOCKOUT_MAX', parseDuration, def('LOGIN_LOCKOUT_MAX')),
+      passwordResetTtlMs: read('PASSWORD_RESET_TTL', parseDuration, def('PASSWORD_RESET_TTL')),
       passwordMinLength: read(
         'PASSWORD_MIN_LENGTH',
         (v) => parseInteger(v, 8, 128),
@@ -302,6 +346,17 @@ export function loadConfig(env: Env): DocentConfig {
 
   if (config.app.shutdownTimeoutMs !== undefined && config.app.shutdownTimeoutMs < 1000) {
     problems.push('SHUTDOWN_TIMEOUT must be at least 1s');
+  }
+  const { auth } = config;
+  if (
+    auth.lockoutMaxMs !== undefined &&
+    auth.lockoutBaseMs !== undefined &&
+    auth.lockoutMaxMs < auth.lockoutBaseMs
+  ) {
+    problems.push('LOGIN_LOCKOUT_MAX must not be shorter than LOGIN_LOCKOUT_BASE');
+  }
+  if (auth.jwtAccessTtlMs !== undefined && auth.jwtAccessTtlMs < 1000) {
+    problems.push('JWT_ACCESS_TTL must be at least 1s');
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return config;
