@@ -13,6 +13,7 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform,
   moduleNameMapper,
+  setupFiles: ['<rootDir>/test/support/fresh-orm-metadata.ts'],
 };
 
 /** @type {import('jest').Config} */

@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateNested } from 'class-validator';
 import request from 'supertest';
 import { createApiApp } from '../apps/api/src/bootstrap';
-import { AppError } from '@docent/common';
+import { AppError, Public } from '@docent/common';
 import { testConfig } from './support/config';
 
 class OwnerDto {
@@ -30,6 +30,7 @@ class EchoDto {
 }
 
 /** Probe routes that exercise the global pipeline the way domain controllers will. */
+@Public()
 @Controller('probe')
 class ProbeController {
   @Post('echo')

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../../libs/config/src';
 import { migrateUp, openOrm } from '../../libs/database/src';
-import { ENTITIES } from '../../libs/schema/src';
 import { assertServicesUp, TEST_DATABASE_URL, TEST_REDIS_URL } from './services';
 
 /**
@@ -30,7 +29,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.DOCENT_TEST_REDIS_PREFIX = `docent-test:${runId}:`;
 
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url.toString() });
-  const orm = await openOrm(config.database, ENTITIES);
+  // migrations are plain SQL: no entity metadata needed (test/schema.e2e-spec.ts checks they agree)
+  const orm = await openOrm(config.database, []);
   try {
     await migrateUp(orm);
   } finally {

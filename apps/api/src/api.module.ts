@@ -1,4 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from '@docent/audit';
+import { AuthHttpModule } from '@docent/auth';
 import { CommonModule, LoggingModule } from '@docent/common';
 import { type DocentConfig, DocentConfigModule } from '@docent/config';
 import { DatabaseModule } from '@docent/database';
@@ -27,6 +29,8 @@ export class ApiModule {
         RedisModule,
         QueueModule,
         HealthModule.forRoot({ app: 'api', checks: ['database', 'redis', 'queue', 'storage'] }),
+        AuditModule,
+        AuthHttpModule,
         ...(options.imports ?? []),
       ],
     };

@@ -1,8 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from '@docent/audit';
 import { CommonModule, LoggingModule } from '@docent/common';
 import { type DocentConfig, DocentConfigModule } from '@docent/config';
 import { DatabaseModule } from '@docent/database';
 import { HealthModule } from '@docent/health';
+import { MailWorkerModule } from '@docent/mail';
 import { QueueDrain, QueueModule } from '@docent/queue';
 import { RedisModule } from '@docent/redis';
 import { ENTITIES } from '@docent/schema';
@@ -30,6 +32,8 @@ export class WorkerModule {
         RedisModule,
         QueueModule,
         HealthModule.forRoot({ app: 'worker', checks: ['database', 'redis', 'queue', 'storage'] }),
+        AuditModule,
+        MailWorkerModule,
         ...(options.imports ?? []),
       ],
       providers: [QueueDrain],

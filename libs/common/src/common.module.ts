@@ -5,6 +5,7 @@ import { ClsModule } from 'nestjs-cls';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { createValidationPipe } from './errors/validation.pipe';
 import { requestIdFor } from './http/request-id';
+import { CLS_IP, CLS_USER_AGENT, RequestContext } from './request-context';
 
 /**
  * Global HTTP plumbing registered as APP_* providers, so a testing module built from an app's
@@ -20,12 +21,20 @@ import { requestIdFor } from './http/request-id';
         generateId: true,
         // Fastify already chose the id (see createFastifyAdapter); middie copies it to the raw request
         idGenerator: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdFor(req),
+        // who is calling, for audit entries and sessions (middie copies Fastify's ip to the raw request)
+        setup: (cls, req: IncomingMessage & { ip?: string }) => {
+          cls.set(CLS_IP, req.ip ?? req.socket?.remoteAddress ?? null);
+          const agent = req.headers['user-agent'];
+          cls.set(CLS_USER_AGENT, typeof agent === 'string' ? agent.slice(0, 512) : null);
+        },
       },
     }),
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
+    RequestContext,
   ],
+  exports: [RequestContext],
 })
 export class CommonModule {}

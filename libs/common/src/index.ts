@@ -9,3 +9,5 @@ export * from './logging/logging.module';
 export * from './pagination/pagination';
 export * from './uuid';
 export * from './common.module';
+export * from './request-context';
+export * from './http/public.decorator';

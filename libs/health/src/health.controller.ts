@@ -6,7 +6,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { AppError } from '@docent/common';
+import { AppError, Public } from '@docent/common';
 import { HEALTH_CHECKS, type HealthCheckName } from './health.constants';
 import { DatabaseIndicator, QueueIndicator, RedisIndicator, StorageIndicator } from './indicators';
 import { Lifecycle } from './lifecycle';
@@ -14,6 +14,7 @@ import { Lifecycle } from './lifecycle';
 const started = Date.now();
 
 /** Liveness and readiness, outside `/api`, without auth or rate limits. */
+@Public()
 @ApiTags('health')
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {

@@ -13,6 +13,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { Queue } from 'bull';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Public } from '@docent/common';
 import { QUEUE_NAMES } from '@docent/queue';
 import { withTimeout } from './timeout';
 
@@ -108,6 +109,7 @@ export class QueueMetrics implements OnModuleInit {
   }
 }
 
+@Public()
 @ApiTags('health')
 @Controller({ path: 'metrics', version: VERSION_NEUTRAL })
 export class MetricsController {

@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bull';
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { RedisSettings } from '@docent/config';
 import { createRedisClient } from '@docent/redis';
@@ -7,7 +7,11 @@ import { BullConnections, BullConnectionsModule } from './bull-connections';
 import { QUEUE_NAMES } from './queue.contracts';
 import { QueueLifecycle } from './queue-lifecycle';
 
-/** Bull root configuration: one Redis factory, prefix under REDIS_KEY_PREFIX, all queues registered. */
+/**
+ * Bull root configuration: one Redis factory, prefix under REDIS_KEY_PREFIX, all queues
+ * registered once and available to every module (producers inject them with @InjectQueue).
+ */
+@Global()
 @Module({
   imports: [
     BullConnectionsModule,

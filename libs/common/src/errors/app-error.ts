@@ -38,6 +38,8 @@ export interface AppErrorOptions {
   retryAfterSeconds?: number;
   /** Extra members added to the problem document (must be safe to show to the caller). */
   extensions?: Record<string, unknown>;
+  /** Extra response headers (e.g. WWW-Authenticate on 401). */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -49,6 +51,7 @@ export class AppError extends Error {
   readonly errors?: FieldError[];
   readonly retryAfterSeconds?: number;
   readonly extensions?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
 
   constructor(
     readonly kind: ErrorKind,
@@ -61,6 +64,7 @@ export class AppError extends Error {
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extensions = options.extensions;
+    this.headers = options.headers;
   }
 
   get status(): number {

@@ -92,6 +92,20 @@ describe('toProblem', () => {
     }
   });
 
+  it('answers 503 with Retry-After when PostgreSQL or Redis is unreachable', () => {
+    class ConnectionException extends Error {}
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    for (const error of [new ConnectionException('db down'), refused]) {
+      const { problem, headers, unexpected } = toProblem(error, ctx);
+      expect(problem).toMatchObject({ status: 503, code: 'dependency_unavailable' });
+      expect(problem.detail).not.toContain('5432');
+      expect(headers['retry-after']).toBe('5');
+      expect(unexpected).toBe(false);
+    }
+  });
+
   it('does not flag a dependency outage (503) as a bug', () => {
     expect(toProblem(new AppError('unavailable', 'x', 'down'), ctx).unexpected).toBe(false);
     expect(toProblem(new AppError('internal', 'x', 'oops'), ctx).unexpected).toBe(true);

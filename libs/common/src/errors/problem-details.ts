@@ -41,6 +41,24 @@ const GENERIC_DETAIL: Record<number, string> = {
   500: 'An unexpected error occurred. Quote the request id when reporting it.',
 };
 
+/**
+ * Errors that mean PostgreSQL or Redis is unreachable (by name, so this library needs neither
+ * driver): the request may succeed later, so 503 rather than 500.
+ */
+const OUTAGE_ERRORS = new Set([
+  'ConnectionException',
+  'KnexTimeoutError',
+  'MaxRetriesPerRequestError',
+  'ConnectionClosedError',
+]);
+
+function isDependencyOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (OUTAGE_ERRORS.has(error.name) || OUTAGE_ERRORS.has(error.constructor.name)) return true;
+  const code = (error as { code?: unknown }).code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
+}
+
 export interface ProblemResult {
   problem: ProblemDetails;
   /** Headers to send with the problem (e.g. Retry-After). */
@@ -79,10 +97,19 @@ export function toProblem(
     detail = exception.message;
     errors = exception.errors;
     extensions = exception.extensions ?? {};
+    for (const [name, value] of Object.entries(exception.headers ?? {})) {
+      headers[name.toLowerCase()] = value;
+    }
     if (exception.retryAfterSeconds !== undefined) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(exception.retryAfterSeconds)));
     }
     unexpected = exception.kind === 'internal';
+  } else if (isDependencyOutage(exception)) {
+    status = 503;
+    code = 'dependency_unavailable';
+    detail = 'A service Docent depends on is unavailable; retry shortly.';
+    headers['retry-after'] = '5';
+    unexpected = false;
   } else if (exception instanceof HttpException) {
     status = exception.getStatus();
     code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'http_error');

@@ -1,4 +1,10 @@
 // The compiled list of migrations, oldest first. `npm run migration:create` rewrites this file.
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126030000_accounts_and_audit } from './Migration20261126030000_accounts_and_audit';
 
-export const MIGRATIONS: MigrationObject[] = [];
+export const MIGRATIONS: MigrationObject[] = [
+  {
+    name: 'Migration20261126030000_accounts_and_audit',
+    class: Migration20261126030000_accounts_and_audit,
+  },
+];

@@ -1,0 +1,128 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AppError } from '@docent/common';
+import type { AuthSettings } from '@docent/config';
+import { AuditService } from '@docent/audit';
+import { DEFAULT_ROLE } from '../auth.constants';
+import { Role } from '../entities/role.entity';
+import { User, type UserStatus } from '../entities/user.entity';
+import { assertPasswordAcceptable, PasswordHasher } from '../passwords';
+import { RevocationStore, type UserState } from '../sessions/revocation.store';
+import { SessionService } from '../sessions/session.service';
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  displayName: string;
+  role?: string;
+}
+
+/** Users: creation with the password policy, status changes, and their cached state in Redis. */
+@Injectable()
+export class AccountService {
+  private readonly settings: AuthSettings;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly hasher: PasswordHasher,
+    private readonly revocations: RevocationStore,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+    config: ConfigService,
+  ) {
+    this.settings = config.getOrThrow<AuthSettings>('auth');
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.em.findOne(User, { email: normalizeEmail(email) }, { populate: ['role'] });
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.em.findOne(User, { id }, { populate: ['role'] });
+  }
+
+  /** Validates the password against the policy, hashes it, stores the user; 409 if the e-mail is taken. */
+  async create(account: NewAccount): Promise<User> {
+    const email = normalizeEmail(account.email);
+    assertPasswordAcceptable(account.password, {
+      email,
+      minLength: this.settings.passwordMinLength,
+      field: 'password',
+    });
+    const role = await this.em.findOne(Role, { name: account.role ?? DEFAULT_ROLE });
+    if (!role) {
+      throw new AppError(
+        'unprocessable',
+        'unknown_role',
+        `There is no role named "${account.role}".`,
+        {
+          errors: [{ field: 'role', message: 'role does not exist' }],
+        },
+      );
+    }
+    const user = this.em.create(User, {
+      email,
+      displayName: account.displayName.trim(),
+      passwordHash: await this.hasher.hash(account.password),
+      role,
+    });
+    try {
+      await this.em.persistAndFlush(user);
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        this.em.clear();
+        throw new AppError(
+          'conflict',
+          'email_taken',
+          'An account with this e-mail address already exists.',
+          {
+            errors: [{ field: 'email', message: 'e-mail address is already registered' }],
+          },
+        );
+      }
+      throw error;
+    }
+    await this.cacheState(user);
+    return user;
+  }
+
+  stateOf(user: User): UserState {
+    return { status: user.status, role: user.role.name };
+  }
+
+  /** Writes the user's status and role where the per-request check reads them. */
+  async cacheState(user: User): Promise<void> {
+    await this.revocations.setUserState(user.id, this.stateOf(user));
+  }
+
+  /**
+   * Enables or disables an account. Disabling ends every session at once: refresh fails and
+   * access tokens already issued fail on their next request.
+   */
+  async setStatus(user: User, status: UserStatus): Promise<void> {
+    if (user.status === status) return;
+    const before = user.status;
+    user.status = status;
+    await this.em.flush();
+    await this.cacheState(user);
+    if (status === 'disabled') await this.sessions.revoke({ userId: user.id }, 'user_disabled');
+    await this.audit.record({
+      action: 'user.status_changed',
+      targetType: 'user',
+      targetId: user.id,
+      metadata: { before, after: status },
+    });
+  }
+
+  /** Sets a new password (already checked by the caller) and rehashes with the current parameters. */
+  async setPassword(user: User, password: string): Promise<void> {
+    user.passwordHash = await this.hasher.hash(password);
+    user.passwordChangedAt = new Date();
+    await this.em.flush();
+  }
+}

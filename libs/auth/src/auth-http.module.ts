@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type Redis from 'ioredis';
+import type { AppSettings } from '@docent/config';
+import { REDIS_CLIENT } from '@docent/redis';
+import { FirstAdminOnStartup } from './accounts/admin-bootstrap';
+import { AuthController } from './auth.controller';
+import { AuthModule } from './auth.module';
+import { JwtAuthGuard } from './guards/jwt-auth.guard';
+import { JwtStrategy } from './guards/jwt.strategy';
+import { AUTH_THROTTLER, DEFAULT_THROTTLER, DocentThrottlerGuard } from './throttle/throttle';
+
+/**
+ * The api side of authentication: `/api/v1/auth/*`, and the global guards — authentication
+ * first (default deny: routes opt out with `@Public()`), then the Redis-backed rate limits.
+ */
+@Module({
+  imports: [
+    AuthModule,
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService, REDIS_CLIENT],
+      useFactory: (config: ConfigService, redis: Redis) => {
+        const { rateLimit, authRateLimit } = config.getOrThrow<AppSettings>('app');
+        return {
+          throttlers: [
+            { name: DEFAULT_THROTTLER, limit: rateLimit.limit, ttl: rateLimit.ttlMs },
+            { name: AUTH_THROTTLER, limit: authRateLimit.limit, ttl: authRateLimit.ttlMs },
+          ],
+          storage: new ThrottlerStorageRedisService(redis),
+          // health, metrics and docs are for probes and scrapers, not people
+          skipIf: (context) =>
+            !String(context.switchToHttp().getRequest<{ url?: string }>().url ?? '').startsWith(
+              '/api/',
+            ),
+        };
+      },
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    JwtStrategy,
+    FirstAdminOnStartup,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: DocentThrottlerGuard },
+  ],
+})
+export class AuthHttpModule {}

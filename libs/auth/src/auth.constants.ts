@@ -1,0 +1,17 @@
+export const BUILT_IN_ROLES = ['admin', 'member', 'viewer'] as const;
+export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];
+export const DEFAULT_ROLE: BuiltInRole = 'member';
+
+/** RFC 9068 access-token type, checked in the JWT header. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const ACCESS_TOKEN_ALGORITHM = 'HS256';
+
+/** Provider token for the access-token signing key (a KeyObject prepared once). */
+export const JWT_SIGNING_KEY = Symbol('JWT_SIGNING_KEY');
+
+/** The authenticated caller, as guards put it on the request. */
+export interface AuthUser {
+  id: string;
+  role: string;
+  sessionId: string;
+}

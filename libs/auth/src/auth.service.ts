@@ -1,0 +1,443 @@
+import { RequestContext as OrmRequestContext } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AppError, RequestContext, uuidv7 } from '@docent/common';
+import type { AppSettings, AuthSettings } from '@docent/config';
+import { AuditService } from '@docent/audit';
+import { MailProducer } from '@docent/mail';
+import { REDIS_CLIENT } from '@docent/redis';
+import type Redis from 'ioredis';
+import { AccountService, normalizeEmail } from './accounts/account.service';
+import { LoginLockout } from './accounts/login-lockout';
+import type { AuthUser } from './auth.constants';
+import { AuthTokensDto, MeDto, SessionDto, SessionListDto, UserDto } from './dto/auth-response.dto';
+import type { LoginDto, RegisterDto } from './dto/auth-request.dto';
+import { PasswordResetToken } from './entities/password-reset-token.entity';
+import type { User } from './entities/user.entity';
+import { assertPasswordAcceptable, PasswordHasher } from './passwords';
+import { type ClientInfo, SessionService } from './sessions/session.service';
+import { AccessTokenService } from './tokens/access-token.service';
+import { OPAQUE_TOKEN_PATTERN, randomToken, sha256Hex } from './tokens/token-hash';
+
+const INVALID_CREDENTIALS = () =>
+  new AppError(
+    'unauthenticated',
+    'invalid_credentials',
+    'The e-mail address or password is incorrect.',
+  );
+const INVALID_REFRESH = (code: string, message: string) =>
+  new AppError('unauthenticated', code, message, {
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+  });
+/** At most this many reset mails per address per hour, whatever the IP. */
+const RESET_REQUESTS_PER_HOUR = 3;
+
+/** Sign-up, sign-in, token refresh, sign-out, password change and reset (SPEC §3). */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger('Auth');
+  private readonly settings: AuthSettings;
+  private readonly app: AppSettings;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly accounts: AccountService,
+    private readonly sessions: SessionService,
+    private readonly tokens: AccessTokenService,
+    private readonly hasher: PasswordHasher,
+    private readonly lockout: LoginLockout,
+    private readonly audit: AuditService,
+    private readonly mail: MailProducer,
+    private readonly context: RequestContext,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    config: ConfigService,
+  ) {
+    this.settings = config.getOrThrow<AuthSettings>('auth');
+    this.app = config.getOrThrow<AppSettings>('app');
+  }
+
+  private client(): ClientInfo {
+    const { ip, userAgent } = this.context.snapshot();
+    return { ip, userAgent };
+  }
+
+  private async signIn(user: User): Promise<AuthTokensDto> {
+    const { session, refreshToken } = await this.sessions.create(user, this.client());
+    await this.accounts.cacheState(user);
+    const { accessToken, expiresIn } = await this.tokens.issue({
+      sub: user.id,
+      role: user.role.name,
+      sid: session.id,
+    });
+    return { user: UserDto.from(user), accessToken, refreshToken, expiresIn };
+  }
+
+  async register(input: RegisterDto): Promise<AuthTokensDto> {
+    const user = await this.accounts.create(input);
+    this.context.setActor(user.id);
+    await this.audit.record({
+      action: 'auth.register',
+      actorId: user.id,
+      targetType: 'user',
+      targetId: user.id,
+    });
+    return this.signIn(user);
+  }
+
+  async login(input: LoginDto): Promise<AuthTokensDto> {
+    const email = normalizeEmail(input.email);
+    const lockedFor = await this.lockout.lockedFor(email);
+    if (lockedFor > 0) {
+      await this.audit.record({
+        action: 'auth.login',
+        outcome: 'denied',
+        actorId: null,
+        metadata: { email, reason: 'locked_out' },
+      });
+      throw this.lockedError(lockedFor);
+    }
+    const user = await this.accounts.findByEmail(email);
+    // an unknown e-mail costs one argon2 verification too, so timing does not tell them apart
+    const valid = user
+      ? await this.hasher.verify(user.passwordHash, input.password)
+      : await this.hasher.verifyDummy(input.password);
+    if (!user || !valid) {
+      const lockSeconds = await this.lockout.registerFailure(email);
+      await this.audit.record({
+        action: 'auth.login',
+        outcome: 'failure',
+        actorId: user?.id ?? null,
+        targetType: user ? 'user' : undefined,
+        targetId: user?.id ?? null,
+        metadata: { email, reason: 'invalid_credentials' },
+      });
+      if (lockSeconds > 0) {
+        await this.audit.record({
+          action: 'auth.lockout',
+          outcome: 'denied',
+          actorId: user?.id ?? null,
+          targetType: user ? 'user' : undefined,
+          targetId: user?.id ?? null,
+          metadata: { email, lockedForSeconds: lockSeconds },
+        });
+      }
+      throw INVALID_CREDENTIALS();
+    }
+    if (user.status !== 'active') {
+      await this.audit.record({
+        action: 'auth.login',
+        outcome: 'denied',
+        actorId: user.id,
+        targetType: 'user',
+        targetId: user.id,
+        metadata: { reason: 'account_disabled' },
+      });
+      throw new AppError('forbidden', 'account_disabled', 'This account is disabled.');
+    }
+    await this.lockout.registerSuccess(email);
+    if (this.hasher.needsRehash(user.passwordHash)) {
+      await this.accounts.setPassword(user, input.password);
+    }
+    this.context.setActor(user.id);
+    await this.audit.record({
+      action: 'auth.login',
+      actorId: user.id,
+      targetType: 'user',
+      targetId: user.id,
+    });
+    return this.signIn(user);
+  }
+
+  private lockedError(seconds: number): AppError {
+    return new AppError(
+      'rate_limited',
+      'account_locked',
+      'Too many failed sign-in attempts for this account; try again later.',
+      { retryAfterSeconds: seconds },
+    );
+  }
+
+  async refresh(refreshToken: string): Promise<AuthTokensDto> {
+    if (!OPAQUE_TOKEN_PATTERN.test(refreshToken)) {
+      throw INVALID_REFRESH('invalid_refresh_token', 'The refresh token is not valid.');
+    }
+    const result = await this.sessions.rotate(refreshToken, this.client());
+    if (result.outcome === 'reused') {
+      // RFC 9700 §4.14: a rotated-away token came back, so someone holds a copy: end the family
+      const ended = await this.sessions.revoke({ sessionId: result.sessionId }, 'token_reuse');
+      await this.audit.record({
+        action: 'auth.refresh_token_reused',
+        outcome: 'denied',
+        actorId: null,
+        targetType: 'session',
+        targetId: result.sessionId,
+        metadata: { userId: result.userId, sessionEnded: ended.length > 0 },
+      });
+      throw INVALID_REFRESH(
+        'refresh_token_reused',
+        'This refresh token was already used; the session has been ended for safety.',
+      );
+    }
+    if (result.outcome === 'ended') {
+      throw INVALID_REFRESH(
+        result.reason === 'revoked' ? 'session_revoked' : 'session_expired',
+        result.reason === 'revoked'
+          ? 'This session has ended.'
+          : 'This session has expired; sign in again.',
+      );
+    }
+    if (result.outcome === 'unknown') {
+      throw INVALID_REFRESH('invalid_refresh_token', 'The refresh token is not valid.');
+    }
+    const user = await this.accounts.findById(result.userId);
+    if (!user || user.status !== 'active') {
+      await this.sessions.revoke({ sessionId: result.sessionId }, 'user_disabled');
+      throw INVALID_REFRESH('account_disabled', 'This account is disabled.');
+    }
+    await this.accounts.cacheState(user);
+    const { accessToken, expiresIn } = await this.tokens.issue({
+      sub: user.id,
+      role: user.role.name,
+      sid: result.sessionId,
+    });
+    return { user: UserDto.from(user), accessToken, refreshToken: result.refreshToken, expiresIn };
+  }
+
+  /** Ends the session the refresh token belongs to; unknown tokens are ignored (no oracle). */
+  async logout(refreshToken: string): Promise<void> {
+    if (!OPAQUE_TOKEN_PATTERN.test(refreshToken)) return;
+    const ended = await this.sessions.revoke({ tokenHash: sha256Hex(refreshToken) }, 'logout');
+    if (ended.length > 0) {
+      await this.audit.record({ action: 'auth.logout', targetType: 'session', targetId: ended[0] });
+    }
+  }
+
+  async logoutAll(caller: AuthUser): Promise<void> {
+    const ended = await this.sessions.revoke({ userId: caller.id }, 'logout_all');
+    await this.audit.record({
+      action: 'auth.logout_all',
+      targetType: 'user',
+      targetId: caller.id,
+      metadata: { sessionsEnded: ended.length },
+    });
+  }
+
+  async me(caller: AuthUser): Promise<MeDto> {
+    const user = await this.requireUser(caller);
+    return {
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      role: user.role.name,
+      // the CASL rules of the caller's role; the authorization library fills these in
+      permissions: [],
+      createdAt: user.createdAt.toISOString(),
+    };
+  }
+
+  async listSessions(caller: AuthUser): Promise<SessionListDto> {
+    const sessions = await this.sessions.listActive(caller.id);
+    return { items: sessions.map((s) => SessionDto.from(s, caller.sessionId)), nextCursor: null };
+  }
+
+  async endSession(caller: AuthUser, sessionId: string): Promise<void> {
+    // another user's session is "not found", never "forbidden"
+    const session = await this.sessions.findActive(sessionId, caller.id);
+    if (!session) throw new AppError('not_found', 'session_not_found', 'Session not found.');
+    await this.sessions.revoke({ sessionId: session.id }, 'ended_by_user');
+    await this.audit.record({
+      action: 'auth.session_ended',
+      targetType: 'session',
+      targetId: session.id,
+    });
+  }
+
+  async changePassword(
+    caller: AuthUser,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    const user = await this.requireUser(caller);
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      await this.audit.record({
+        action: 'auth.password_changed',
+        outcome: 'failure',
+        targetType: 'user',
+        targetId: user.id,
+        metadata: { reason: 'current_password_incorrect' },
+      });
+      throw new AppError(
+        'bad_request',
+        'current_password_incorrect',
+        'The current password is incorrect.',
+        {
+          errors: [{ field: 'currentPassword', message: 'current password is incorrect' }],
+        },
+      );
+    }
+    assertPasswordAcceptable(newPassword, {
+      email: user.email,
+      minLength: this.settings.passwordMinLength,
+      field: 'newPassword',
+    });
+    await this.accounts.setPassword(user, newPassword);
+    const ended = await this.sessions.revoke(
+      { userId: user.id, exceptSessionId: caller.sessionId },
+      'password_changed',
+    );
+    await this.audit.record({
+      action: 'auth.password_changed',
+      targetType: 'user',
+      targetId: user.id,
+      metadata: { otherSessionsEnded: ended.length },
+    });
+    await this.mail.send({
+      template: 'password-changed',
+      to: { email: user.email, name: user.displayName },
+      context: { displayName: user.displayName, changedAt: user.passwordChangedAt.toISOString() },
+      eventId: uuidv7(),
+      requestId: this.context.snapshot().requestId ?? undefined,
+    });
+  }
+
+  /**
+   * Always answers the same way. The lookup, token and mail happen after the response is on its
+   * way, so neither the status nor the timing says whether the address has an account.
+   */
+  requestPasswordReset(email: string): void {
+    const normalized = normalizeEmail(email);
+    const requestId = this.context.snapshot().requestId ?? undefined;
+    setImmediate(() => {
+      this.sendResetMail(normalized, requestId).catch((error: unknown) =>
+        this.logger.error({ err: error, requestId }, 'password reset request failed'),
+      );
+    });
+  }
+
+  private async sendResetMail(email: string, requestId?: string): Promise<void> {
+    await OrmRequestContext.create(this.em, async () => {
+      const user = await this.accounts.findByEmail(email);
+      const requests = await this.countResetRequest(email);
+      const refused = !user
+        ? 'unknown_email'
+        : user.status !== 'active'
+          ? 'account_disabled'
+          : requests > RESET_REQUESTS_PER_HOUR
+            ? 'too_many_requests'
+            : null;
+      if (!user || refused) {
+        await this.audit.record({
+          action: 'auth.password_reset_requested',
+          outcome: 'denied',
+          actorId: null,
+          targetType: user ? 'user' : undefined,
+          targetId: user?.id ?? null,
+          metadata: { email, reason: refused },
+        });
+        return;
+      }
+      const now = new Date();
+      // one live link per account: a new request supersedes the previous ones
+      await this.em.nativeUpdate(
+        PasswordResetToken,
+        { user: user.id, usedAt: null },
+        { usedAt: now },
+      );
+      const token = randomToken();
+      const row = this.em.create(PasswordResetToken, {
+        user,
+        tokenHash: sha256Hex(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.settings.passwordResetTtlMs),
+      });
+      await this.em.persistAndFlush(row);
+      await this.audit.record({
+        action: 'auth.password_reset_requested',
+        actorId: null,
+        targetType: 'user',
+        targetId: user.id,
+      });
+      const resetUrl = `${this.app.publicAppUrl}/reset-password?token=${encodeURIComponent(token)}`;
+      await this.mail.send({
+        template: 'password-reset',
+        to: { email: user.email, name: user.displayName },
+        context: {
+          displayName: user.displayName,
+          resetUrl,
+          expiresInMinutes: Math.round(this.settings.passwordResetTtlMs / 60_000),
+        },
+        eventId: row.id,
+        requestId,
+      });
+    });
+  }
+
+  private async countResetRequest(email: string): Promise<number> {
+    const key = `auth:reset-requests:{${sha256Hex(email).slice(0, 32)}}`;
+    const [[, count]] = (await this.redis
+      .multi()
+      .incr(key)
+      .pexpire(key, 3_600_000, 'NX')
+      .exec()) as [[Error | null, number]];
+    return count;
+  }
+
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    const invalid = () =>
+      new AppError(
+        'bad_request',
+        'invalid_reset_token',
+        'This reset link is invalid or has expired.',
+        {
+          errors: [{ field: 'token', message: 'reset token is invalid, used or expired' }],
+        },
+      );
+    if (!OPAQUE_TOKEN_PATTERN.test(token)) throw invalid();
+    const now = new Date();
+    const row = await this.em.findOne(
+      PasswordResetToken,
+      { tokenHash: sha256Hex(token), usedAt: null, expiresAt: { $gt: now } },
+      { populate: ['user', 'user.role'] },
+    );
+    if (!row || row.user.status !== 'active') throw invalid();
+    const user = row.user;
+    // check the new password before spending the link, so a refused password can be retried
+    assertPasswordAcceptable(newPassword, {
+      email: user.email,
+      minLength: this.settings.passwordMinLength,
+      field: 'newPassword',
+    });
+    const consumed = await this.em.nativeUpdate(
+      PasswordResetToken,
+      { id: row.id, usedAt: null },
+      { usedAt: now },
+    );
+    if (consumed !== 1) throw invalid();
+    await this.accounts.setPassword(user, newPassword);
+    const ended = await this.sessions.revoke({ userId: user.id }, 'password_reset');
+    await this.lockout.unlock(user.email);
+    this.context.setActor(user.id);
+    await this.audit.record({
+      action: 'auth.password_reset_completed',
+      actorId: user.id,
+      targetType: 'user',
+      targetId: user.id,
+      metadata: { sessionsEnded: ended.length },
+    });
+    await this.mail.send({
+      template: 'password-changed',
+      to: { email: user.email, name: user.displayName },
+      context: { displayName: user.displayName, changedAt: user.passwordChangedAt.toISOString() },
+      eventId: uuidv7(),
+      requestId: this.context.snapshot().requestId ?? undefined,
+    });
+  }
+
+  private async requireUser(caller: AuthUser): Promise<User> {
+    const user = await this.accounts.findById(caller.id);
+    if (!user)
+      throw new AppError('unauthenticated', 'invalid_token', 'The account no longer exists.');
+    return user;
+  }
+}

@@ -1,0 +1,21 @@
+import { Entity, OptionalProps, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Session } from './session.entity';
+
+/** A refresh token that was rotated away; seeing it again means it was stolen (RFC 9700 §4.14). */
+@Entity({ tableName: 'spent_refresh_tokens' })
+export class SpentRefreshToken {
+  [OptionalProps]?: 'spentAt';
+
+  @PrimaryKey({ type: 'text' })
+  tokenHash!: string;
+
+  @ManyToOne(() => Session, {
+    fieldName: 'session_id',
+    deleteRule: 'cascade',
+    index: 'spent_refresh_tokens_session_id_idx',
+  })
+  session!: Session;
+
+  @Property({ type: 'timestamptz' })
+  spentAt: Date = new Date();
+}

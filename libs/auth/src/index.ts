@@ -1,0 +1,14 @@
+export * from './entities';
+export * from './auth.constants';
+export * from './auth.module';
+export * from './auth-http.module';
+export * from './auth.service';
+export { AccountService, normalizeEmail } from './accounts/account.service';
+export { AdminBootstrap } from './accounts/admin-bootstrap';
+export { LoginLockout } from './accounts/login-lockout';
+export { SessionService } from './sessions/session.service';
+export { RevocationStore } from './sessions/revocation.store';
+export { AccessTokenService } from './tokens/access-token.service';
+export { CurrentUser } from './guards/current-user.decorator';
+export { AuthRateLimit } from './throttle/throttle';
+export { PasswordHasher } from './passwords';

@@ -1,0 +1,171 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AuthSettings } from '@docent/config';
+import { Session, type SessionEndReason } from '../entities/session.entity';
+import { SpentRefreshToken } from '../entities/spent-refresh-token.entity';
+import type { User } from '../entities/user.entity';
+import { randomToken, sha256Hex } from '../tokens/token-hash';
+import { RevocationStore } from './revocation.store';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type RotationResult =
+  | { outcome: 'rotated'; sessionId: string; userId: string; refreshToken: string }
+  | { outcome: 'reused'; sessionId: string; userId: string }
+  | { outcome: 'ended'; reason: 'revoked' | 'expired' }
+  | { outcome: 'unknown' };
+
+/**
+ * Sessions are refresh-token families. Rotation is one conditional UPDATE, so of several
+ * concurrent refreshes with one token at most one matches; the spent token is recorded in the
+ * same transaction, which is how a later presentation of it is recognised as theft.
+ */
+@Injectable()
+export class SessionService {
+  private readonly settings: AuthSettings;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly revocations: RevocationStore,
+    config: ConfigService,
+  ) {
+    this.settings = config.getOrThrow<AuthSettings>('auth');
+  }
+
+  private idleExpiry(from: Date): Date {
+    return new Date(from.getTime() + this.settings.sessionIdleTtlMs);
+  }
+
+  async create(
+    user: User,
+    client: ClientInfo,
+  ): Promise<{ session: Session; refreshToken: string }> {
+    const refreshToken = randomToken();
+    const now = new Date();
+    const absolute = new Date(now.getTime() + this.settings.jwtRefreshTtlMs);
+    const idle = this.idleExpiry(now);
+    const session = this.em.create(Session, {
+      user,
+      tokenHash: sha256Hex(refreshToken),
+      createdAt: now,
+      lastUsedAt: now,
+      idleExpiresAt: idle < absolute ? idle : absolute,
+      absoluteExpiresAt: absolute,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
+    await this.em.persistAndFlush(session);
+    return { session, refreshToken };
+  }
+
+  async rotate(refreshToken: string, client: ClientInfo): Promise<RotationResult> {
+    const presented = sha256Hex(refreshToken);
+    const next = randomToken();
+    const now = new Date();
+    const rotated = await this.em.transactional(async (tx) => {
+      const rows = await tx.getConnection().execute<{ id: string; user_id: string }[]>(
+        `update "sessions"
+            set "token_hash" = ?, "last_used_at" = ?, "idle_expires_at" = least(?, "absolute_expires_at"),
+                "ip" = coalesce(?, "ip"), "user_agent" = coalesce(?, "user_agent")
+          where "token_hash" = ? and "revoked_at" is null
+            and "idle_expires_at" > ? and "absolute_expires_at" > ?
+          returning "id", "user_id"`,
+        [
+          sha256Hex(next),
+          now,
+          this.idleExpiry(now),
+          client.ip,
+          client.userAgent,
+          presented,
+          now,
+          now,
+        ],
+        'all',
+        tx.getTransactionContext(),
+      );
+      if (rows.length !== 1) return null;
+      await tx.insert(SpentRefreshToken, {
+        tokenHash: presented,
+        session: rows[0].id,
+        spentAt: now,
+      });
+      return { sessionId: rows[0].id, userId: rows[0].user_id };
+    });
+    if (rotated) return { outcome: 'rotated', ...rotated, refreshToken: next };
+
+    const spent = await this.em
+      .fork()
+      .findOne(SpentRefreshToken, { tokenHash: presented }, { populate: ['session'] });
+    if (spent) {
+      return { outcome: 'reused', sessionId: spent.session.id, userId: spent.session.user.id };
+    }
+    const current = await this.em.fork().findOne(Session, { tokenHash: presented });
+    if (!current) return { outcome: 'unknown' };
+    return { outcome: 'ended', reason: current.revokedAt ? 'revoked' : 'expired' };
+  }
+
+  /** Ends sessions and makes their access tokens fail on the next request. Returns the ids ended. */
+  async revoke(
+    where: { sessionId?: string; userId?: string; tokenHash?: string; exceptSessionId?: string },
+    reason: SessionEndReason,
+  ): Promise<string[]> {
+    const conditions: string[] = ['"revoked_at" is null'];
+    const params: unknown[] = [new Date(), reason];
+    if (where.sessionId) {
+      conditions.push('"id" = ?');
+      params.push(where.sessionId);
+    }
+    if (where.userId) {
+      conditions.push('"user_id" = ?');
+      params.push(where.userId);
+    }
+    if (where.tokenHash) {
+      conditions.push('"token_hash" = ?');
+      params.push(where.tokenHash);
+    }
+    if (where.exceptSessionId) {
+      conditions.push('"id" <> ?');
+      params.push(where.exceptSessionId);
+    }
+    if (params.length === 2) throw new Error('refusing to revoke every session of every user');
+    const rows = await this.em
+      .getConnection()
+      .execute<{ id: string }[]>(
+        `update "sessions" set "revoked_at" = ?, "revoked_reason" = ? where ${conditions.join(' and ')} returning "id"`,
+        params,
+      );
+    const ids = rows.map((row) => row.id);
+    await this.revocations.markSessionsRevoked(ids);
+    return ids;
+  }
+
+  /** The user's sessions that can still be refreshed, most recently used first. */
+  async listActive(userId: string): Promise<Session[]> {
+    const now = new Date();
+    return this.em.find(
+      Session,
+      {
+        user: userId,
+        revokedAt: null,
+        idleExpiresAt: { $gt: now },
+        absoluteExpiresAt: { $gt: now },
+      },
+      { orderBy: { lastUsedAt: 'desc', id: 'desc' } },
+    );
+  }
+
+  async findActive(sessionId: string, userId: string): Promise<Session | null> {
+    const now = new Date();
+    return this.em.findOne(Session, {
+      id: sessionId,
+      user: userId,
+      revokedAt: null,
+      idleExpiresAt: { $gt: now },
+      absoluteExpiresAt: { $gt: now },
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import { isMailTemplate, type MailTemplates, renderMail, templateSources } from './mail.templates';
+
+const RESET_URL = 'https://docent.test/reset-password?token=abc123&lang=en';
+
+const CONTEXTS: MailTemplates = {
+  'password-reset': { displayName: 'Jane Doe', resetUrl: RESET_URL, expiresInMinutes: 30 },
+  'password-changed': { displayName: 'Jane Doe', changedAt: '2026-03-01 10:15 UTC' },
+};
+
+describe('mail templates', () => {
+  it('has a sample context for every template (so every template is rendered below)', () => {
+    expect(Object.keys(CONTEXTS).sort()).toEqual([...templateSources().keys()].sort());
+  });
+
+  it.each(Object.keys(CONTEXTS) as (keyof MailTemplates)[])(
+    'renders %s with subject, text and html',
+    (name) => {
+      const mail = renderMail(name, CONTEXTS[name]);
+      expect(mail.subject).toMatch(/\S/);
+      expect(mail.subject).not.toMatch(/[\r\n]/);
+      expect(mail.text).toContain('Hello Jane Doe,');
+      expect(mail.html).toMatch(/^<!doctype html>/);
+      expect(mail.html).toContain('Hello Jane Doe,');
+      expect(mail.text).not.toMatch(/{{|}}/);
+      expect(mail.html).not.toMatch(/{{|}}/);
+    },
+  );
+
+  it('puts the reset link verbatim in the text part and attribute-escaped in the html part', () => {
+    const mail = renderMail('password-reset', CONTEXTS['password-reset']);
+    expect(mail.subject).toBe('Reset your Docent password');
+    expect(mail.text).toContain(`\n${RESET_URL}\n`);
+    expect(mail.text).toContain('within 30 minutes');
+    expect(mail.html).toContain(
+      'href="https://docent.test/reset-password?token&#x3D;abc123&amp;lang&#x3D;en"',
+    );
+  });
+
+  it('mentions when the password was changed', () => {
+    const mail = renderMail('password-changed', CONTEXTS['password-changed']);
+    expect(mail.subject).toBe('Your Docent password was changed');
+    expect(mail.text).toContain('changed on 2026-03-01 10:15 UTC.');
+  });
+
+  it('escapes HTML in user data in the html part', () => {
+    const mail = renderMail('password-reset', {
+      ...CONTEXTS['password-reset'],
+      displayName: '<script>alert("x")</script> & Co',
+    });
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co');
+    // plain text is not HTML: escaping there would only garble the name
+    expect(mail.text).toContain('Hello <script>alert("x")</script> & Co,');
+  });
+
+  it('never uses triple-stash (unescaped) expressions', () => {
+    for (const [name, source] of templateSources()) {
+      expect({ name, html: source.html.includes('{{{') || source.html.includes('{{&') }).toEqual({
+        name,
+        html: false,
+      });
+    }
+  });
+
+  it('throws on a missing variable instead of rendering a blank', () => {
+    const { resetUrl: _omitted, ...incomplete } = CONTEXTS['password-reset'];
+    expect(() =>
+      renderMail('password-reset', incomplete as MailTemplates['password-reset']),
+    ).toThrow(/resetUrl/);
+  });
+
+  it('refuses an unknown template', () => {
+    expect(isMailTemplate('password-reset')).toBe(true);
+    expect(isMailTemplate('nope')).toBe(false);
+    expect(isMailTemplate('constructor')).toBe(false);
+    expect(isMailTemplate(42)).toBe(false);
+    expect(() => renderMail('nope' as keyof MailTemplates, CONTEXTS['password-reset'])).toThrow(
+      /unknown mail template/,
+    );
+  });
+});

@@ -1,0 +1,133 @@
+import Handlebars from 'handlebars';
+
+/**
+ * Template name → the context it needs. Adding a template means adding an entry here and its
+ * sources in `SOURCES` below; the compiler refuses one without the other.
+ */
+export interface MailTemplates {
+  'password-reset': { displayName: string; resetUrl: string; expiresInMinutes: number };
+  /** `changedAt` arrives already formatted for display: contexts travel as JSON. */
+  'password-changed': { displayName: string; changedAt: string };
+}
+
+export type MailTemplateName = keyof MailTemplates;
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface TemplateSource {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Table layout and inline styles: many mail clients ignore `<style>` blocks. */
+function layout(body: string): string {
+  return `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>
+  <body style="margin:0;padding:24px;background:#f5f5f7;font-family:Helvetica,Arial,sans-serif;color:#1d1d1f;">
+    <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
+      <table role="presentation" width="560" cellpadding="24" cellspacing="0" style="background:#ffffff;border-radius:8px;">
+        <tr><td style="font-size:15px;line-height:1.5;">${body}
+          <p style="color:#6e6e73;font-size:13px;">Docent</p>
+        </td></tr>
+      </table>
+    </td></tr></table>
+  </body>
+</html>
+`;
+}
+
+// Only `{{ }}` in these sources: the html part then escapes every value (names are user data).
+const SOURCES: { [K in MailTemplateName]: TemplateSource } = {
+  'password-reset': {
+    subject: 'Reset your Docent password',
+    text: `Hello {{displayName}},
+
+Someone, hopefully you, asked to reset the password of your Docent account. To choose a new password, open this link within {{expiresInMinutes}} minutes:
+
+{{resetUrl}}
+
+The link works once. If you did not ask for this, ignore this e-mail: your password stays as it is.
+
+Docent
+`,
+    html: layout(`
+          <p>Hello {{displayName}},</p>
+          <p>Someone, hopefully you, asked to reset the password of your Docent account. To choose a new password, open this link within {{expiresInMinutes}} minutes:</p>
+          <p><a href="{{resetUrl}}" style="color:#0066cc;">Choose a new password</a></p>
+          <p style="font-size:13px;word-break:break-all;">{{resetUrl}}</p>
+          <p>The link works once. If you did not ask for this, ignore this e-mail: your password stays as it is.</p>`),
+  },
+  'password-changed': {
+    subject: 'Your Docent password was changed',
+    text: `Hello {{displayName}},
+
+The password of your Docent account was changed on {{changedAt}}.
+
+If this was you, there is nothing to do. If it was not, reset your password right away and tell your administrator.
+
+Docent
+`,
+    html: layout(`
+          <p>Hello {{displayName}},</p>
+          <p>The password of your Docent account was changed on {{changedAt}}.</p>
+          <p>If this was you, there is nothing to do. If it was not, reset your password right away and tell your administrator.</p>`),
+  },
+};
+
+/** A private instance, so helpers or partials registered elsewhere can never reach our templates. */
+const hbs = Handlebars.create();
+
+type Render = (context: object) => string;
+
+interface CompiledTemplate {
+  subject: Render;
+  text: Render;
+  html: Render;
+}
+
+/**
+ * strict: a missing variable throws instead of rendering an empty link. The subject and text
+ * parts are plain text, where HTML escaping would only corrupt values (`&` and `=` in URLs).
+ */
+function compile(source: TemplateSource): CompiledTemplate {
+  return {
+    subject: hbs.compile(source.subject, { strict: true, noEscape: true }),
+    text: hbs.compile(source.text, { strict: true, noEscape: true }),
+    html: hbs.compile(source.html, { strict: true }),
+  };
+}
+
+const COMPILED = new Map<string, CompiledTemplate>(
+  Object.entries(SOURCES).map(([name, source]) => [name, compile(source)]),
+);
+
+/** The raw sources, for tests that check properties of every template. */
+export function templateSources(): ReadonlyMap<string, TemplateSource> {
+  return new Map(Object.entries(SOURCES));
+}
+
+export function isMailTemplate(name: unknown): name is MailTemplateName {
+  return typeof name === 'string' && COMPILED.has(name);
+}
+
+// Control characters, line and paragraph separators: none may reach the Subject header.
+const NOT_IN_SUBJECT = /[\p{Cc}\p{Zl}\p{Zp}]+/gu;
+
+export function renderMail<T extends MailTemplateName>(
+  template: T,
+  context: MailTemplates[T],
+): RenderedMail {
+  const compiled = COMPILED.get(template);
+  if (!compiled) throw new Error(`unknown mail template "${String(template)}"`);
+  return {
+    subject: compiled.subject(context).replace(NOT_IN_SUBJECT, ' ').trim(),
+    text: compiled.text(context),
+    html: compiled.html(context),
+  };
+}
