@@ -11,6 +11,8 @@ import { ENTITIES } from '@docent/schema';
 
 export interface ApiModuleOptions {
   config: DocentConfig;
+  /** Where logs go instead of stdout (tests). */
+  logStream?: NodeJS.WritableStream;
   /** Extra modules (tests add probe controllers here). */
   imports?: DynamicModule['imports'];
 }
@@ -23,7 +25,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         DocentConfigModule.forRoot({ config: options.config }),
-        LoggingModule.forRoot('api'),
+        LoggingModule.forRoot('api', options.logStream),
         CommonModule,
         DatabaseModule.forRoot(ENTITIES),
         RedisModule,

@@ -10,6 +10,7 @@ import { ApiModule } from './api.module';
 export interface CreateApiOptions {
   config: DocentConfig;
   imports?: DynamicModule['imports'];
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Paths that stay outside `/api/v1`. */
@@ -31,7 +32,7 @@ export function buildOpenApiConfig() {
 export async function createApiApp(options: CreateApiOptions): Promise<NestFastifyApplication> {
   const { config } = options;
   const app = await NestFactory.create<NestFastifyApplication>(
-    ApiModule.forRoot({ config, imports: options.imports }),
+    ApiModule.forRoot({ config, imports: options.imports, logStream: options.logStream }),
     createFastifyAdapter(config.app),
     { bufferLogs: true, abortOnError: false },
   );

@@ -9,6 +9,7 @@ import { WorkerModule } from './worker.module';
 export interface CreateWorkerOptions {
   config: DocentConfig;
   imports?: DynamicModule['imports'];
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Builds the worker as production runs it; its HTTP server only has health and metrics. */
@@ -16,7 +17,7 @@ export async function createWorkerApp(
   options: CreateWorkerOptions,
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    WorkerModule.forRoot({ config: options.config, imports: options.imports }),
+    WorkerModule.forRoot({ config: options.config, imports: options.imports, logStream: options.logStream }),
     createFastifyAdapter(options.config.app),
     { bufferLogs: true, abortOnError: false },
   );

@@ -11,6 +11,8 @@ import { ENTITIES } from '@docent/schema';
 
 export interface WorkerModuleOptions {
   config: DocentConfig;
+  /** Where logs go instead of stdout (tests). */
+  logStream?: NodeJS.WritableStream;
   /** Extra modules (tests add probe processors here). */
   imports?: DynamicModule['imports'];
 }
@@ -26,7 +28,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         DocentConfigModule.forRoot({ config: options.config }),
-        LoggingModule.forRoot('worker'),
+        LoggingModule.forRoot('worker', options.logStream),
         CommonModule,
         DatabaseModule.forRoot(ENTITIES),
         RedisModule,

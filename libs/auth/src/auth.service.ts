@@ -209,7 +209,12 @@ export class AuthService {
     if (!OPAQUE_TOKEN_PATTERN.test(refreshToken)) return;
     const ended = await this.sessions.revoke({ tokenHash: sha256Hex(refreshToken) }, 'logout');
     if (ended.length > 0) {
-      await this.audit.record({ action: 'auth.logout', targetType: 'session', targetId: ended[0] });
+      await this.audit.record({
+        action: 'auth.logout',
+        actorId: ended[0].userId,
+        targetType: 'session',
+        targetId: ended[0].id,
+      });
     }
   }
 

@@ -108,11 +108,11 @@ export class SessionService {
     return { outcome: 'ended', reason: current.revokedAt ? 'revoked' : 'expired' };
   }
 
-  /** Ends sessions and makes their access tokens fail on the next request. Returns the ids ended. */
+  /** Ends sessions and makes their access tokens fail on the next request. Returns those ended. */
   async revoke(
     where: { sessionId?: string; userId?: string; tokenHash?: string; exceptSessionId?: string },
     reason: SessionEndReason,
-  ): Promise<string[]> {
+  ): Promise<{ id: string; userId: string }[]> {
     const conditions: string[] = ['"revoked_at" is null'];
     const params: unknown[] = [new Date(), reason];
     if (where.sessionId) {
@@ -134,13 +134,12 @@ export class SessionService {
     if (params.length === 2) throw new Error('refusing to revoke every session of every user');
     const rows = await this.em
       .getConnection()
-      .execute<{ id: string }[]>(
-        `update "sessions" set "revoked_at" = ?, "revoked_reason" = ? where ${conditions.join(' and ')} returning "id"`,
+      .execute<{ id: string; user_id: string }[]>(
+        `update "sessions" set "revoked_at" = ?, "revoked_reason" = ? where ${conditions.join(' and ')} returning "id", "user_id"`,
         params,
       );
-    const ids = rows.map((row) => row.id);
-    await this.revocations.markSessionsRevoked(ids);
-    return ids;
+    await this.revocations.markSessionsRevoked(rows.map((row) => row.id));
+    return rows.map((row) => ({ id: row.id, userId: row.user_id }));
   }
 
   /** The user's sessions that can still be refreshed, most recently used first. */

@@ -11,7 +11,8 @@ interface AppLogSettings {
 /** Structured JSON logs through nestjs-pino; `app` names the process in every line. */
 @Module({})
 export class LoggingModule {
-  static forRoot(app: string): DynamicModule {
+  /** `stream` replaces stdout (tests capture the logs to prove no secret reaches them). */
+  static forRoot(app: string, stream?: NodeJS.WritableStream): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
@@ -20,11 +21,9 @@ export class LoggingModule {
           useFactory: (config: ConfigService) => {
             const settings = config.getOrThrow<AppLogSettings>('app');
             return {
-              pinoHttp: buildPinoHttpOptions({
-                app,
-                level: settings.logLevel,
-                pretty: settings.logPretty,
-              }),
+              pinoHttp: stream
+                ? [buildPinoHttpOptions({ app, level: settings.logLevel, pretty: false }), stream]
+                : buildPinoHttpOptions({ app, level: settings.logLevel, pretty: settings.logPretty }),
               forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
             };
           },
