@@ -42,6 +42,7 @@ export default tseslint.config(
     files: [
       'apps/*/src/main.ts',
       'apps/*/src/migrate.ts',
+      'apps/*/src/admin.ts',
       'libs/config/src/config.module.ts',
       'test/**/*.ts',
       'bench/**/*.ts',

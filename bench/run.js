@@ -10,6 +10,7 @@ const path = require('node:path');
 
 const benchmarks = {
   http: require('./http-pipeline.bench.js'),
+  auth: require('./auth-get.bench.js'),
 };
 
 async function main() {

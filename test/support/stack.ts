@@ -28,7 +28,10 @@ function capture(lines: string[]): Writable {
   });
 }
 
-export async function startStack(env: Env = {}, options: { worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  env: Env = {},
+  options: { worker?: boolean } = {},
+): Promise<Stack> {
   const smtp = await startSmtp();
   const logs: string[] = [];
   const config = testConfig({

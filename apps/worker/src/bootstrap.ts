@@ -17,7 +17,11 @@ export async function createWorkerApp(
   options: CreateWorkerOptions,
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    WorkerModule.forRoot({ config: options.config, imports: options.imports, logStream: options.logStream }),
+    WorkerModule.forRoot({
+      config: options.config,
+      imports: options.imports,
+      logStream: options.logStream,
+    }),
     createFastifyAdapter(options.config.app),
     { bufferLogs: true, abortOnError: false },
   );

@@ -14,4 +14,7 @@ export interface AuthUser {
   id: string;
   role: string;
   sessionId: string;
+  email: string;
+  displayName: string;
+  createdAt: string;
 }

@@ -116,7 +116,7 @@ export class AuthController {
   @ApiOperation({ summary: 'The caller, with their role and permissions' })
   @ApiOkResponse({ type: MeDto })
   @ApiUnauthorizedResponse(PROBLEM)
-  me(@CurrentUser() caller: AuthUser): Promise<MeDto> {
+  me(@CurrentUser() caller: AuthUser): MeDto {
     return this.auth.me(caller);
   }
 

@@ -92,7 +92,13 @@ export class AccountService {
   }
 
   stateOf(user: User): UserState {
-    return { status: user.status, role: user.role.name };
+    return {
+      status: user.status,
+      role: user.role.name,
+      email: user.email,
+      displayName: user.displayName,
+      createdAt: user.createdAt.toISOString(),
+    };
   }
 
   /** Writes the user's status and role where the per-request check reads them. */

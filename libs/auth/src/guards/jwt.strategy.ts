@@ -82,7 +82,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const state = await this.revocations.callerState(sid, sub);
     if (state.sessionRevoked) throw unauthenticated('session_revoked', 'This session has ended.');
     let user = state.user;
-    if (!user) {
+    // an entry written by an older release may lack the profile fields: reload it once
+    if (!user || user.email === undefined) {
       const found = await this.accounts.findById(sub);
       if (!found) throw unauthenticated('invalid_token', 'The account no longer exists.');
       await this.accounts.cacheState(found);
@@ -91,6 +92,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (user.status !== 'active')
       throw unauthenticated('account_disabled', 'This account is disabled.');
     // the role comes from the current state, so a role change applies on the next request
-    return { id: sub, role: user.role, sessionId: sid };
+    return {
+      id: sub,
+      role: user.role,
+      sessionId: sid,
+      email: user.email,
+      displayName: user.displayName,
+      createdAt: user.createdAt,
+    };
   }
 }

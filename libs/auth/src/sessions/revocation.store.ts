@@ -5,9 +5,13 @@ import type { AuthSettings } from '@docent/config';
 import { REDIS_CLIENT } from '@docent/redis';
 import type { UserStatus } from '../entities/user.entity';
 
+/** What a request needs to know about its caller, cached so /auth/me and the guard skip PostgreSQL. */
 export interface UserState {
   status: UserStatus;
   role: string;
+  email: string;
+  displayName: string;
+  createdAt: string;
 }
 
 export interface CallerState {
