@@ -2,7 +2,8 @@
 // boot the real apps against real PostgreSQL and Redis. Each run gets its own database and Redis
 // key prefix (test/support/global-setup.ts), so runs never collide or touch development data.
 const moduleNameMapper = {
-  '^@docent/(common|config|database|redis|queue|health|schema|audit|auth|mail)$': '<rootDir>/libs/$1/src',
+  '^@docent/(common|config|database|redis|queue|health|schema|audit|auth|mail)$':
+    '<rootDir>/libs/$1/src',
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],

@@ -23,7 +23,11 @@ export class LoggingModule {
             return {
               pinoHttp: stream
                 ? [buildPinoHttpOptions({ app, level: settings.logLevel, pretty: false }), stream]
-                : buildPinoHttpOptions({ app, level: settings.logLevel, pretty: settings.logPretty }),
+                : buildPinoHttpOptions({
+                    app,
+                    level: settings.logLevel,
+                    pretty: settings.logPretty,
+                  }),
               forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
             };
           },
