@@ -297,13 +297,7 @@ export class AuthService {
       targetId: user.id,
       metadata: { otherSessionsEnded: ended.length },
     });
-    await this.mail.send({
-      template: 'password-changed',
-      to: { email: user.email, name: user.displayName },
-      context: { displayName: user.displayName, changedAt: user.passwordChangedAt.toISOString() },
-      eventId: uuidv7(),
-      requestId: this.context.snapshot().requestId ?? undefined,
-    });
+    await this.notifyPasswordChanged(user);
   }
 
   /**
@@ -430,13 +424,29 @@ export class AuthService {
       targetId: user.id,
       metadata: { sessionsEnded: ended.length },
     });
-    await this.mail.send({
-      template: 'password-changed',
-      to: { email: user.email, name: user.displayName },
-      context: { displayName: user.displayName, changedAt: user.passwordChangedAt.toISOString() },
-      eventId: uuidv7(),
-      requestId: this.context.snapshot().requestId ?? undefined,
-    });
+    await this.notifyPasswordChanged(user);
+  }
+
+  /**
+   * The password is already changed when this runs: a mail that cannot be queued is logged, not
+   * turned into an error for a change that succeeded.
+   */
+  private async notifyPasswordChanged(user: User): Promise<void> {
+    const requestId = this.context.snapshot().requestId ?? undefined;
+    try {
+      await this.mail.send({
+        template: 'password-changed',
+        to: { email: user.email, name: user.displayName },
+        context: { displayName: user.displayName, changedAt: user.passwordChangedAt.toISOString() },
+        eventId: uuidv7(),
+        requestId,
+      });
+    } catch (error) {
+      this.logger.error(
+        { err: error, requestId, userId: user.id },
+        'could not queue the password-changed mail',
+      );
+    }
   }
 
   private async requireUser(caller: AuthUser): Promise<User> {
