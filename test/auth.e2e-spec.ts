@@ -396,14 +396,33 @@ describe('authentication (real PostgreSQL, Redis, bull worker and SMTP)', () => 
       const { identity } = remember(await register(http));
       const a = remember(await login(http, identity.email, identity.password));
       const b = remember(await login(http, identity.email, identity.password));
-      await http.post('/api/v1/auth/logout').send({ refreshToken: a.refreshToken }).expect(204);
+      // someone else's refresh token does nothing
+      const stranger = remember(await register(http));
+      await http
+        .post('/api/v1/auth/logout')
+        .set(bearer(stranger.accessToken))
+        .send({ refreshToken: a.refreshToken })
+        .expect(204);
+      await http.get('/api/v1/auth/me').set(bearer(a.accessToken)).expect(200);
+
+      await http
+        .post('/api/v1/auth/logout')
+        .set(bearer(a.accessToken))
+        .send({ refreshToken: a.refreshToken })
+        .expect(204);
       expect((await http.get('/api/v1/auth/me').set(bearer(a.accessToken))).status).toBe(401);
       expect(
         (await http.post('/api/v1/auth/refresh').send({ refreshToken: a.refreshToken })).status,
       ).toBe(401);
       await http.get('/api/v1/auth/me').set(bearer(b.accessToken)).expect(200);
       // logging out twice, or with a token we never issued, says nothing either way
-      await http.post('/api/v1/auth/logout').send({ refreshToken: a.refreshToken }).expect(204);
+      for (const refreshToken of [a.refreshToken, 'Z'.repeat(43)]) {
+        await http
+          .post('/api/v1/auth/logout')
+          .set(bearer(b.accessToken))
+          .send({ refreshToken })
+          .expect(204);
+      }
       expect(await audit({ action: 'auth.logout', actorId: a.user.id })).toHaveLength(1);
     });
 
@@ -616,6 +635,7 @@ describe('authentication (real PostgreSQL, Redis, bull worker and SMTP)', () => 
       ['get', '/api/v1/auth/sessions'],
       ['delete', '/api/v1/auth/sessions/01936f00-0000-7000-8000-000000000001'],
       ['post', '/api/v1/auth/logout-all'],
+      ['post', '/api/v1/auth/logout'],
       ['post', '/api/v1/auth/change-password'],
     ] as const)('%s %s needs a token', async (method, path) => {
       const res = await http[method](path);

@@ -90,15 +90,16 @@ export class AuthController {
   }
 
   @Post('logout')
-  @Public()
   @HttpCode(204)
+  @ApiBearerAuth('bearer')
   @ApiOperation({
     summary: 'End the session of this refresh token (its access tokens stop working too)',
   })
   @ApiNoContentResponse()
   @ApiBadRequestResponse(PROBLEM)
-  async logout(@Body() body: RefreshTokenDto): Promise<void> {
-    await this.auth.logout(body.refreshToken);
+  @ApiUnauthorizedResponse(PROBLEM)
+  async logout(@CurrentUser() caller: AuthUser, @Body() body: RefreshTokenDto): Promise<void> {
+    await this.auth.logout(caller, body.refreshToken);
   }
 
   @Post('logout-all')

@@ -204,10 +204,16 @@ export class AuthService {
     return { user: UserDto.from(user), accessToken, refreshToken: result.refreshToken, expiresIn };
   }
 
-  /** Ends the session the refresh token belongs to; unknown tokens are ignored (no oracle). */
-  async logout(refreshToken: string): Promise<void> {
+  /**
+   * Ends the caller's session the refresh token belongs to. Tokens that are unknown or belong to
+   * someone else are ignored: the answer is the same, so it is no oracle for other people's tokens.
+   */
+  async logout(caller: AuthUser, refreshToken: string): Promise<void> {
     if (!OPAQUE_TOKEN_PATTERN.test(refreshToken)) return;
-    const ended = await this.sessions.revoke({ tokenHash: sha256Hex(refreshToken) }, 'logout');
+    const ended = await this.sessions.revoke(
+      { tokenHash: sha256Hex(refreshToken), userId: caller.id },
+      'logout',
+    );
     if (ended.length > 0) {
       await this.audit.record({
         action: 'auth.logout',
