@@ -85,6 +85,7 @@ describe('authentication (real PostgreSQL, Redis, bull worker and SMTP)', () => 
         displayName: identity.displayName,
         role: 'member',
         permissions: expect.any(Array),
+        packedRules: expect.any(Array),
         createdAt: res.body.user.createdAt,
       });
       expect(await audit({ action: 'auth.register', actorId: res.body.user.id })).toHaveLength(1);

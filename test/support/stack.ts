@@ -1,3 +1,4 @@
+import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -30,7 +31,7 @@ function capture(lines: string[]): Writable {
 
 export async function startStack(
   env: Env = {},
-  options: { worker?: boolean } = {},
+  options: { worker?: boolean; imports?: DynamicModule['imports'] } = {},
 ): Promise<Stack> {
   const smtp = await startSmtp();
   const logs: string[] = [];
@@ -42,7 +43,7 @@ export async function startStack(
     RATE_LIMIT: '10000/1m',
     ...env,
   });
-  const api = await createApiApp({ config, logStream: capture(logs) });
+  const api = await createApiApp({ config, logStream: capture(logs), imports: options.imports });
   await api.init();
   await api.getHttpAdapter().getInstance().ready();
   let worker: NestFastifyApplication | undefined;

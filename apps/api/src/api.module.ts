@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@docent/audit';
 import { AuthHttpModule } from '@docent/auth';
+import { AuthorizationHttpModule } from '@docent/authorization';
 import { CommonModule, LoggingModule } from '@docent/common';
 import { type DocentConfig, DocentConfigModule } from '@docent/config';
 import { DatabaseModule } from '@docent/database';
@@ -33,6 +34,7 @@ export class ApiModule {
         HealthModule.forRoot({ app: 'api', checks: ['database', 'redis', 'queue', 'storage'] }),
         AuditModule,
         AuthHttpModule,
+        AuthorizationHttpModule,
         ...(options.imports ?? []),
       ],
     };

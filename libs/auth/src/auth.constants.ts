@@ -18,3 +18,12 @@ export interface AuthUser {
   displayName: string;
   createdAt: string;
 }
+
+/**
+ * Supplies the caller's CASL rules for `/auth/me`; provided by the authorization library (which
+ * builds on this one, hence the token instead of an import).
+ */
+export const PERMISSIONS_PROVIDER = Symbol('PERMISSIONS_PROVIDER');
+export interface PermissionsProvider {
+  rulesFor(user: { id: string; role: string }): Promise<object[]>;
+}

@@ -117,7 +117,7 @@ export class AuthController {
   @ApiOperation({ summary: 'The caller, with their role and permissions' })
   @ApiOkResponse({ type: MeDto })
   @ApiUnauthorizedResponse(PROBLEM)
-  me(@CurrentUser() caller: AuthUser): MeDto {
+  me(@CurrentUser() caller: AuthUser): Promise<MeDto> {
     return this.auth.me(caller);
   }
 

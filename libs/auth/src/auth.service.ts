@@ -1,16 +1,17 @@
 import { RequestContext as OrmRequestContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, RequestContext, uuidv7 } from '@docent/common';
 import type { AppSettings, AuthSettings } from '@docent/config';
 import { AuditService } from '@docent/audit';
+import { packRules } from '@casl/ability/extra';
 import { MailProducer } from '@docent/mail';
 import { REDIS_CLIENT } from '@docent/redis';
 import type Redis from 'ioredis';
 import { AccountService, normalizeEmail } from './accounts/account.service';
 import { LoginLockout } from './accounts/login-lockout';
-import type { AuthUser } from './auth.constants';
+import { type AuthUser, PERMISSIONS_PROVIDER, type PermissionsProvider } from './auth.constants';
 import { AuthTokensDto, MeDto, SessionDto, SessionListDto, UserDto } from './dto/auth-response.dto';
 import type { LoginDto, RegisterDto } from './dto/auth-request.dto';
 import { PasswordResetToken } from './entities/password-reset-token.entity';
@@ -52,6 +53,9 @@ export class AuthService {
     private readonly context: RequestContext,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService,
+    @Optional()
+    @Inject(PERMISSIONS_PROVIDER)
+    private readonly permissions: PermissionsProvider | null = null,
   ) {
     this.settings = config.getOrThrow<AuthSettings>('auth');
     this.app = config.getOrThrow<AppSettings>('app');
@@ -234,15 +238,16 @@ export class AuthService {
     });
   }
 
-  /** Served from the state the guard already read from Redis: no database round trip. */
-  me(caller: AuthUser): MeDto {
+  /** The caller from the state the guard read from Redis, with their CASL rules (cached per role). */
+  async me(caller: AuthUser): Promise<MeDto> {
+    const rules = (await this.permissions?.rulesFor(caller)) ?? [];
     return {
       id: caller.id,
       email: caller.email,
       displayName: caller.displayName,
       role: caller.role,
-      // the CASL rules of the caller's role; the authorization library fills these in
-      permissions: [],
+      permissions: rules as MeDto['permissions'],
+      packedRules: packRules(rules as Parameters<typeof packRules>[0]),
       createdAt: caller.createdAt,
     };
   }

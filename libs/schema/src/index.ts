@@ -1,5 +1,6 @@
 import { AuditEvent } from '@docent/audit';
 import { PasswordResetToken, Role, Session, SpentRefreshToken, User } from '@docent/auth';
+import { RolePermission } from '@docent/authorization';
 import type { EntityList } from '@docent/database';
 
 /**
@@ -13,4 +14,5 @@ export const ENTITIES: EntityList = [
   Session,
   SpentRefreshToken,
   PasswordResetToken,
+  RolePermission,
 ];

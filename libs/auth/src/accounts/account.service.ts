@@ -125,6 +125,27 @@ export class AccountService {
     });
   }
 
+  /** Gives the user another role; what they may do changes on their next request. */
+  async setRole(user: User, roleName: string): Promise<void> {
+    if (user.role.name === roleName) return;
+    const role = await this.em.findOne(Role, { name: roleName });
+    if (!role) {
+      throw new AppError('unprocessable', 'unknown_role', `There is no role named "${roleName}".`, {
+        errors: [{ field: 'role', message: 'role does not exist' }],
+      });
+    }
+    const before = user.role.name;
+    user.role = role;
+    await this.em.flush();
+    await this.cacheState(user);
+    await this.audit.record({
+      action: 'user.role_changed',
+      targetType: 'user',
+      targetId: user.id,
+      metadata: { before, after: roleName },
+    });
+  }
+
   /** Sets a new password (already checked by the caller) and rehashes with the current parameters. */
   async setPassword(user: User, password: string): Promise<void> {
     user.passwordHash = await this.hasher.hash(password);

@@ -50,6 +50,12 @@ export class MeDto {
   @ApiProperty() role!: string;
   @ApiProperty({ type: [PermissionRuleDto], description: "The caller's CASL rules" })
   permissions!: PermissionRuleDto[];
+  @ApiProperty({
+    description: 'The same rules packed for transport (`unpackRules` from @casl/ability/extra)',
+    type: 'array',
+    items: { type: 'array', items: {} },
+  })
+  packedRules!: unknown[][];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 

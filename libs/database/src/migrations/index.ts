@@ -1,10 +1,15 @@
 // The compiled list of migrations, oldest first. `npm run migration:create` rewrites this file.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126030000_accounts_and_audit } from './Migration20261126030000_accounts_and_audit';
+import { Migration20261126040000_role_permissions } from './Migration20261126040000_role_permissions';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261126030000_accounts_and_audit',
     class: Migration20261126030000_accounts_and_audit,
+  },
+  {
+    name: 'Migration20261126040000_role_permissions',
+    class: Migration20261126040000_role_permissions,
   },
 ];

@@ -1,0 +1,6 @@
+export * from './permissions';
+export * from './role-permission.entity';
+export * from './ability.factory';
+export * from './accessible-where';
+export * from './policies';
+export * from './authorization.module';

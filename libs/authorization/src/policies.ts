@@ -1,0 +1,56 @@
+import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppError, IS_PUBLIC } from '@docent/common';
+import { AbilityFactory } from './ability.factory';
+import type { AppAbility } from './permissions';
+
+export type PolicyHandler = (ability: AppAbility) => boolean;
+export const CHECK_POLICIES = 'docent:checkPolicies';
+
+/**
+ * "May this role do this kind of thing at all": e.g. `@CheckPolicies((a) => a.can('read', 'AuditEvent'))`.
+ * A type-level check only; a loaded record is checked again in the service (CASL's
+ * `can(action, 'Type')` is true when any conditional rule exists).
+ */
+export const CheckPolicies = (...handlers: PolicyHandler[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(CHECK_POLICIES, handlers);
+
+interface RequestWithAbility {
+  user?: { id: string; role: string };
+  ability?: AppAbility;
+}
+
+/** The request's ability, built once and reused by the guard, services and `@Ability()`. */
+export async function abilityOf(
+  request: RequestWithAbility,
+  factory: AbilityFactory,
+): Promise<AppAbility> {
+  if (!request.user)
+    throw new AppError('unauthenticated', 'missing_token', 'Authentication is required.');
+  request.ability ??= await factory.forUser(request.user);
+  return request.ability;
+}
+
+/** Global, after authentication: enforces `@CheckPolicies` (403 when a handler says no). */
+@Injectable()
+export class PoliciesGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly factory: AbilityFactory,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const handlers = this.reflector.getAllAndMerge<PolicyHandler[]>(CHECK_POLICIES, targets);
+    if (handlers.length === 0 || this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets))
+      return true;
+    const ability = await abilityOf(
+      context.switchToHttp().getRequest<RequestWithAbility>(),
+      this.factory,
+    );
+    if (!handlers.every((handler) => handler(ability))) {
+      throw new AppError('forbidden', 'forbidden', 'Your role does not allow this.');
+    }
+    return true;
+  }
+}
