@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from '@docent/admin';
 import { AuditModule } from '@docent/audit';
 import { AuthHttpModule } from '@docent/auth';
 import { AuthorizationHttpModule } from '@docent/authorization';
@@ -35,6 +36,7 @@ export class ApiModule {
         AuditModule,
         AuthHttpModule,
         AuthorizationHttpModule,
+        AdminModule,
         ...(options.imports ?? []),
       ],
     };
