@@ -143,6 +143,25 @@ describe('authentication (real PostgreSQL, Redis, bull worker and SMTP)', () => 
       expect(wrongTail.status).toBe(401);
     });
 
+    it('refuses mass assignment: no role, status or id can be set by the caller', async () => {
+      for (const extra of [
+        { role: 'admin' },
+        { status: 'active' },
+        { id: '01936f00-0000-7000-8000-000000000001' },
+      ]) {
+        const identity = newIdentity();
+        const res = await http.post('/api/v1/auth/register').send({ ...identity, ...extra });
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toEqual([
+          { field: Object.keys(extra)[0], message: expect.any(String) },
+        ]);
+        const login = await http
+          .post('/api/v1/auth/login')
+          .send({ email: identity.email, password: identity.password });
+        expect(login.status).toBe(401);
+      }
+    });
+
     it('validates the body with field-level problems', async () => {
       const res = await http
         .post('/api/v1/auth/register')

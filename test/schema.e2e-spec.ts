@@ -1,5 +1,5 @@
 import { ENTITIES } from '@docent/schema';
-import { openOrm, pendingMigrations } from '@docent/database';
+import { migrateUp, openOrm, pendingMigrations } from '@docent/database';
 import { testConfig } from './support/config';
 
 /** The migrations (hand-written SQL) and the entities must describe the same schema. */
@@ -33,6 +33,48 @@ describe('database schema', () => {
       await expect(connection.execute(`truncate audit_events`)).rejects.toThrow(/append-only/);
     } finally {
       await orm.close(true);
+    }
+  });
+
+  it("leaves the app's own (non-superuser) database role unable to change audit entries", async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const role = `docent_app_${suffix}`;
+    const database = `docent_priv_${suffix}`;
+    const admin = await openOrm(testConfig().database, []);
+    const base = new URL(testConfig().database.url);
+    try {
+      await admin.em.getConnection().execute(`create role "${role}" login`);
+      await admin.em.getConnection().execute(`create database "${database}" owner "${role}"`);
+      const url = new URL(base.toString());
+      url.username = role;
+      url.password = '';
+      url.pathname = `/${database}`;
+      const appOrm = await openOrm({ ...testConfig().database, url: url.toString() }, []);
+      try {
+        await migrateUp(appOrm);
+        const connection = appOrm.em.getConnection();
+        const [rights] = await connection.execute<
+          { update: boolean; delete: boolean; insert: boolean; select: boolean }[]
+        >(
+          `select has_table_privilege('audit_events', 'UPDATE') as "update",
+                  has_table_privilege('audit_events', 'DELETE') as "delete",
+                  has_table_privilege('audit_events', 'INSERT') as "insert",
+                  has_table_privilege('audit_events', 'SELECT') as "select"`,
+        );
+        expect(rights).toEqual({ update: false, delete: false, insert: true, select: true });
+        await connection.execute(
+          `insert into audit_events (id, occurred_at, action, outcome, metadata) values (gen_random_uuid(), now(), 'x', 'success', '{}')`,
+        );
+        await expect(connection.execute(`delete from audit_events`)).rejects.toThrow(
+          /permission denied/,
+        );
+      } finally {
+        await appOrm.close(true);
+      }
+    } finally {
+      await admin.em.getConnection().execute(`drop database if exists "${database}" with (force)`);
+      await admin.em.getConnection().execute(`drop role if exists "${role}"`);
+      await admin.close(true);
     }
   });
 });

@@ -2,6 +2,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126030000_accounts_and_audit } from './Migration20261126030000_accounts_and_audit';
 import { Migration20261126040000_role_permissions } from './Migration20261126040000_role_permissions';
+import { Migration20261126041000_audit_privileges } from './Migration20261126041000_audit_privileges';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -11,5 +12,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261126040000_role_permissions',
     class: Migration20261126040000_role_permissions,
+  },
+  {
+    name: 'Migration20261126041000_audit_privileges',
+    class: Migration20261126041000_audit_privileges,
   },
 ];
