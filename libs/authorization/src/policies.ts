@@ -1,4 +1,10 @@
-import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import {
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Injectable,
+  SetMetadata,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError, IS_PUBLIC } from '@docent/common';
 import { AbilityFactory } from './ability.factory';
@@ -54,3 +60,21 @@ export class PoliciesGuard implements CanActivate {
     return true;
   }
 }
+
+/**
+ * The caller's CASL ability, as the policies guard built it for this request. Only on routes
+ * with `@CheckPolicies` (the guard builds the ability only when it has something to check).
+ */
+export const CallerAbility = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AppAbility => {
+    const ability = context.switchToHttp().getRequest<RequestWithAbility>().ability;
+    if (!ability) {
+      throw new AppError(
+        'internal',
+        'ability_missing',
+        'CallerAbility used on a route without @CheckPolicies',
+      );
+    }
+    return ability;
+  },
+);

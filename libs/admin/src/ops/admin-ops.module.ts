@@ -1,4 +1,26 @@
 import { Module } from '@nestjs/common';
+import { AuditEventRepository } from './audit-event.repository';
+import { AuditEventsController } from './audit-events.controller';
+import { AuditEventsService } from './audit-events.service';
+import { QueueAdminService } from './queue-admin.service';
+import { QueuesController } from './queues.controller';
+import { StatsController } from './stats.controller';
+import { StatsRepository } from './stats.repository';
+import { StatsService } from './stats.service';
 
-@Module({})
+/**
+ * `/admin/audit-events`, `/admin/queues`, `/admin/stats`: operating Docent. Reads are not
+ * audited (that would flood the log); every write is. Queues come from the global QueueModule,
+ * the audit service from the global AuditModule.
+ */
+@Module({
+  controllers: [AuditEventsController, QueuesController, StatsController],
+  providers: [
+    AuditEventRepository,
+    AuditEventsService,
+    QueueAdminService,
+    StatsRepository,
+    StatsService,
+  ],
+})
 export class AdminOpsModule {}

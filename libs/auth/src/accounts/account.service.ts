@@ -146,6 +146,32 @@ export class AccountService {
     });
   }
 
+  /**
+   * Renames the user; the cached state follows at once, so `/auth/me` shows the new name on the
+   * user's next request. Not audited here: the caller records why it happened.
+   */
+  async setDisplayName(user: User, displayName: string): Promise<void> {
+    const name = displayName.trim();
+    if (user.displayName === name) return;
+    user.displayName = name;
+    await this.em.flush();
+    await this.cacheState(user);
+  }
+
+  /**
+   * Deletes the account. Every session ends first (its access tokens fail on their next request);
+   * then the row goes, and with it, by database cascade, its sessions and reset tokens; then its
+   * cached state. Audit entries stay (they hold plain ids). Not audited here: the caller records
+   * who did it and why. Returns how many sessions were still live.
+   */
+  async deleteUser(user: User): Promise<{ sessionsEnded: number }> {
+    const ended = await this.sessions.revoke({ userId: user.id }, 'admin');
+    this.em.remove(user);
+    await this.em.flush();
+    await this.revocations.forgetUser(user.id);
+    return { sessionsEnded: ended.length };
+  }
+
   /** Sets a new password (already checked by the caller) and rehashes with the current parameters. */
   async setPassword(user: User, password: string): Promise<void> {
     user.passwordHash = await this.hasher.hash(password);

@@ -1,0 +1,47 @@
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+
+export class UserStatusCountsDto {
+  @ApiProperty({ type: 'integer', minimum: 0 }) active!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) disabled!: number;
+}
+
+export class UserStatsDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer', minimum: 0 },
+    example: { admin: 1, member: 40, viewer: 3 },
+    description: 'Users per role name; every role is listed, with 0 when it has no users',
+  })
+  byRole!: Record<string, number>;
+  @ApiProperty({ type: UserStatusCountsDto }) byStatus!: UserStatusCountsDto;
+  @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+}
+
+export class QueueDepthDto {
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Waiting, including jobs held by a paused queue',
+  })
+  waiting!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) active!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) delayed!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) failed!: number;
+}
+
+/**
+ * `GET /admin/stats`. One top-level key per area (users, queues, …), so later areas (documents,
+ * chunks, storage, chat, ingestion) are added as new keys without changing the existing ones.
+ */
+@ApiExtraModels(QueueDepthDto)
+export class AdminStatsDto {
+  @ApiProperty({ type: UserStatsDto }) users!: UserStatsDto;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(QueueDepthDto) },
+    description: 'Depth of each queue (ingestion, mail, maintenance)',
+  })
+  queues!: Record<string, QueueDepthDto>;
+  @ApiProperty({ format: 'date-time', description: 'When these figures were computed' })
+  generatedAt!: string;
+}

@@ -1,0 +1,292 @@
+import { subject } from '@casl/ability';
+import type { FilterQuery } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '@docent/audit';
+import {
+  AccountService,
+  type AuthUser,
+  type BuiltInRole,
+  LoginLockout,
+  type User,
+} from '@docent/auth';
+import { accessibleWhere, type AppAbility } from '@docent/authorization';
+import { decodeCursor, toPage, UUID_PATTERN, ValidationFailedError } from '@docent/common';
+import { AdminUserRepository, likePattern } from './admin-user.repository';
+import {
+  CANNOT_MODIFY_SELF,
+  cannotModifySelf,
+  LAST_ADMIN,
+  lastAdmin,
+  userNotFound,
+  userNotModifiable,
+} from './admin-users.errors';
+import type {
+  CreateAdminUserDto,
+  ListAdminUsersQueryDto,
+  UpdateAdminUserDto,
+} from './dto/admin-user-request.dto';
+import {
+  AdminUserDetailDto,
+  AdminUserDto,
+  type AdminUserPageDto,
+} from './dto/admin-user-response.dto';
+
+/** The role whose last active holder may not be demoted, disabled or deleted. */
+export const ADMIN_ROLE: BuiltInRole = 'admin';
+
+/** What the audit log keeps of a user: never the password hash. */
+interface UserSnapshot {
+  email: string;
+  displayName: string;
+  role: string;
+  status: string;
+}
+
+const UPDATABLE = ['role', 'status', 'displayName'] as const;
+type Updatable = (typeof UPDATABLE)[number];
+
+function snapshotOf(user: User): UserSnapshot {
+  return {
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role.name,
+    status: user.status,
+  };
+}
+
+function pick(snapshot: UserSnapshot, fields: Updatable[]): Partial<UserSnapshot> {
+  return Object.fromEntries(fields.map((field) => [field, snapshot[field]]));
+}
+
+/** The user as CASL sees it (conditions such as "own" compare `id`). */
+const asSubject = (user: User) =>
+  subject('User', {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    status: user.status,
+  });
+
+const isActiveAdmin = (user: User): boolean =>
+  user.status === 'active' && user.role.name === ADMIN_ROLE;
+
+/** Keyset position of the list: `createdAt` (ISO) and `id` of the last row returned. */
+interface Position extends Record<string, unknown> {
+  c: string;
+  i: string;
+}
+
+function isPosition(value: Record<string, unknown>): value is Position {
+  const { c, i } = value;
+  if (typeof c !== 'string' || typeof i !== 'string' || !UUID_PATTERN.test(i)) return false;
+  const date = new Date(c);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === c;
+}
+
+/**
+ * The admin users API (SPEC §5): the rules about who may change whom. Every change is audited
+ * with the values before and after; refusals of self-changes and of the last admin's removal are
+ * audited as denied.
+ */
+@Injectable()
+export class AdminUsersService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: AdminUserRepository,
+    private readonly accounts: AccountService,
+    private readonly lockout: LoginLockout,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Users the caller may read, newest first, filtered in SQL. */
+  async list(ability: AppAbility, query: ListAdminUsersQueryDto): Promise<AdminUserPageDto> {
+    const visible = accessibleWhere(ability, 'read', 'User');
+    if (!visible) return { items: [], nextCursor: null };
+    const position = query.cursor ? decodeCursor(query.cursor, isPosition) : undefined;
+    const rows = await this.users.page(
+      {
+        visible: visible as FilterQuery<User>,
+        q: query.q ? likePattern(query.q) : undefined,
+        role: query.role,
+        status: query.status,
+        after: position && { createdAt: new Date(position.c), id: position.i },
+      },
+      query.limit + 1,
+    );
+    return toPage(rows, query.limit, AdminUserDto.from, (user) => ({
+      c: user.createdAt.toISOString(),
+      i: user.id,
+    }));
+  }
+
+  async get(ability: AppAbility, id: string): Promise<AdminUserDetailDto> {
+    return this.detail(await this.visibleUser(ability, id));
+  }
+
+  /** Password policy 400, unknown role 422, e-mail taken 409 (all from AccountService). */
+  async create(input: CreateAdminUserDto): Promise<AdminUserDetailDto> {
+    const user = await this.accounts.create(input);
+    await this.audit.record({
+      action: 'admin.user_created',
+      targetType: 'user',
+      targetId: user.id,
+      metadata: { after: snapshotOf(user) },
+    });
+    return this.detail(user);
+  }
+
+  /**
+   * Role, status and display name. Nobody disables themselves or changes their own role, and the
+   * last active admin keeps the role and stays enabled (both 409). Checks and writes run in one
+   * transaction under a lock shared by every change that can remove an admin.
+   */
+  async update(
+    caller: AuthUser,
+    ability: AppAbility,
+    id: string,
+    input: UpdateAdminUserDto,
+  ): Promise<AdminUserDetailDto> {
+    if (UPDATABLE.every((field) => input[field] === undefined)) {
+      throw new ValidationFailedError(
+        [{ field: 'body', message: 'send at least one of role, status, displayName' }],
+        'Nothing to change: send at least one of role, status, displayName.',
+      );
+    }
+    const user = await this.em.transactional(async () => {
+      if (input.role !== undefined || input.status !== undefined) {
+        await this.users.lockAdminChanges();
+      }
+      const target = await this.changeableUser(ability, 'update', id);
+      const changesRole = input.role !== undefined && input.role !== target.role.name;
+      const disables = input.status === 'disabled' && target.status !== 'disabled';
+      if (target.id === caller.id && (changesRole || disables)) {
+        await this.refused('admin.user_updated', target, CANNOT_MODIFY_SELF, input);
+        throw cannotModifySelf(disables ? 'disable' : 'change the role of');
+      }
+      if (isActiveAdmin(target) && (changesRole || disables)) {
+        await this.assertAnotherActiveAdmin(
+          'admin.user_updated',
+          target,
+          input,
+          disables ? 'disabling them' : 'changing their role',
+        );
+      }
+      const before = snapshotOf(target);
+      // the role first: it is the one change that can still be refused (unknown role, 422)
+      if (input.role !== undefined) await this.accounts.setRole(target, input.role);
+      if (input.status !== undefined) await this.accounts.setStatus(target, input.status);
+      if (input.displayName !== undefined) {
+        await this.accounts.setDisplayName(target, input.displayName);
+      }
+      const after = snapshotOf(target);
+      const changed = UPDATABLE.filter((field) => before[field] !== after[field]);
+      await this.audit.record({
+        action: 'admin.user_updated',
+        targetType: 'user',
+        targetId: target.id,
+        metadata: { before: pick(before, changed), after: pick(after, changed), changed },
+      });
+      return target;
+    });
+    return this.detail(user);
+  }
+
+  /** Lifts the login lockout of the user's e-mail address. */
+  async unlock(ability: AppAbility, id: string): Promise<void> {
+    const user = await this.changeableUser(ability, 'update', id);
+    const lockedUntil = await this.lockedUntil(user);
+    await this.lockout.unlock(user.email);
+    await this.audit.record({
+      action: 'admin.user_unlocked',
+      targetType: 'user',
+      targetId: user.id,
+      metadata: { before: { lockedUntil }, after: { lockedUntil: null } },
+    });
+  }
+
+  /**
+   * Deletes the user with their sessions and reset tokens; their access tokens fail at once.
+   * Audit entries about them stay. Not oneself, not the last active admin (409).
+   */
+  async remove(caller: AuthUser, ability: AppAbility, id: string): Promise<void> {
+    await this.em.transactional(async () => {
+      await this.users.lockAdminChanges();
+      const target = await this.changeableUser(ability, 'delete', id);
+      if (target.id === caller.id) {
+        await this.refused('admin.user_deleted', target, CANNOT_MODIFY_SELF);
+        throw cannotModifySelf('delete');
+      }
+      if (isActiveAdmin(target)) {
+        await this.assertAnotherActiveAdmin('admin.user_deleted', target, {}, 'deleting them');
+      }
+      const before = { ...snapshotOf(target), createdAt: target.createdAt.toISOString() };
+      const { sessionsEnded } = await this.accounts.deleteUser(target);
+      // inside the transaction: a deletion that cannot be audited does not happen
+      await this.audit.record({
+        action: 'admin.user_deleted',
+        targetType: 'user',
+        targetId: id,
+        metadata: { before, sessionsEnded },
+      });
+    });
+  }
+
+  /** 404 for a user the caller may not see, whether or not it exists. */
+  private async visibleUser(ability: AppAbility, id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user || !ability.can('read', asSubject(user))) throw userNotFound();
+    return user;
+  }
+
+  /** 404 when the caller may not see the user, 403 when they may see but not change them. */
+  private async changeableUser(
+    ability: AppAbility,
+    action: 'update' | 'delete',
+    id: string,
+  ): Promise<User> {
+    const user = await this.visibleUser(ability, id);
+    if (!ability.can(action, asSubject(user))) throw userNotModifiable();
+    return user;
+  }
+
+  private async assertAnotherActiveAdmin(
+    action: string,
+    target: User,
+    requested: Partial<UpdateAdminUserDto>,
+    what: string,
+  ): Promise<void> {
+    if ((await this.users.countActiveWithRole(ADMIN_ROLE, target.id)) > 0) return;
+    await this.refused(action, target, LAST_ADMIN, requested);
+    throw lastAdmin(what);
+  }
+
+  /** Audits a refused change (written outside the transaction, so it is kept). */
+  private async refused(
+    action: string,
+    target: User,
+    reason: string,
+    requested: Partial<UpdateAdminUserDto> = {},
+  ): Promise<void> {
+    await this.audit.record({
+      action,
+      outcome: 'denied',
+      targetType: 'user',
+      targetId: target.id,
+      metadata: { reason, before: snapshotOf(target), requested: { ...requested } },
+    });
+  }
+
+  private async lockedUntil(user: User): Promise<string | null> {
+    const seconds = await this.lockout.lockedFor(user.email);
+    return seconds > 0 ? new Date(Date.now() + seconds * 1000).toISOString() : null;
+  }
+
+  private async detail(user: User): Promise<AdminUserDetailDto> {
+    const [lockedUntil, activeSessions] = await Promise.all([
+      this.lockedUntil(user),
+      this.users.countLiveSessions(user.id),
+    ]);
+    return { ...AdminUserDto.from(user), lockedUntil, activeSessions };
+  }
+}
