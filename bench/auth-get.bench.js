@@ -68,6 +68,9 @@ instance.then(
 /** One autocannon run in a child process (own event loop); rejects on any non-2xx or error. */
 function load(label, url, seconds, headers) {
   const options = { url, connections: CONNECTIONS, duration: seconds, headers };
+  // CPU of this process (the servers) while the load runs: unlike req/s, it does not depend on
+  // how much of the machine the load generator takes
+  const cpuBefore = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -80,7 +83,9 @@ function load(label, url, seconds, headers) {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`${label}: load generator exited with ${code}`));
+      const cpu = process.cpuUsage(cpuBefore);
       const result = JSON.parse(out);
+      result.cpuUsPerRequest = (cpu.user + cpu.system) / Math.max(1, result.requests);
       if (result.non2xx > 0 || result.errors > 0 || result.requests === 0) {
         return reject(
           new Error(
@@ -188,23 +193,30 @@ const row = (r) => ({
   'req/s': Math.round(r.rps),
   'p50 ms': round(r.p50ms, 2),
   'p99 ms': round(r.p99ms, 2),
+  'server CPU µs/req': Math.round(r.cpuUsPerRequest),
   requests: r.requests,
   non2xx: r.non2xx,
   errors: r.errors,
 });
 
-function writeResults(section) {
+/** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
+async function writeResults(section) {
   const file = path.join(__dirname, 'RESULTS.md');
-  let text = existsSync(file)
+  const text = existsSync(file)
     ? readFileSync(file, 'utf8')
-    : '# Benchmark results\n\nWritten by `npm run bench`; each section is replaced by its next run.\n';
+    : '# Benchmark results\n\nEach section is replaced by the next run of its benchmark.\n';
+  const block = `${section.trim()}\n\n`;
   const start = text.indexOf(`${RESULTS_HEADING}\n`);
+  let updated;
   if (start >= 0) {
     const next = text.indexOf('\n## ', start + RESULTS_HEADING.length);
-    text = text.slice(0, start) + (next >= 0 ? text.slice(next + 1) : '');
+    updated = text.slice(0, start) + block + (next >= 0 ? text.slice(next + 1) : '');
+  } else {
+    updated = `${text.trimEnd()}\n\n${block}`;
   }
-  text = `${text.trimEnd()}\n\n${section.trimEnd()}\n`;
-  writeFileSync(file, text);
+  const prettier = require('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(updated, { ...options, filepath: file }));
 }
 
 async function run() {
@@ -236,6 +248,8 @@ async function run() {
   let bare;
   let bareRedis;
   let databaseCreated = false;
+  let bodyNote = '';
+  const loadBefore = os.loadavg()[0];
   const measured = { bare: [], docent: [] };
   try {
     await adminQuery(serverUrl, `create database "${databaseName}"`);
@@ -278,16 +292,30 @@ async function run() {
     bare = await startBare(key, config.auth, bareRedis);
     const bareUrl = `http://127.0.0.1:${bare.server.address().port}/me`;
 
-    // both answer 200 with the same body before any load
+    // both answer 200 about the same caller before any load. Docent may answer more than the
+    // bare route computes (the caller's permission rules once authorization fills them in): that
+    // is noted in the results, not treated as a difference
     const [fromDocent, fromBare] = [
       await getJson(docentUrl, headers),
       await getJson(bareUrl, headers),
     ];
-    if (!isDeepStrictEqual(fromDocent, fromBare) || fromDocent.email !== email) {
+    const same = Object.keys(fromBare).every(
+      (field) => field === 'permissions' || isDeepStrictEqual(fromDocent[field], fromBare[field]),
+    );
+    if (!same || fromBare.email !== email || !Array.isArray(fromDocent.permissions)) {
       throw new Error(
         `the two servers disagree: ${JSON.stringify(fromDocent)} vs ${JSON.stringify(fromBare)}`,
       );
     }
+    const extra = [
+      ...(fromDocent.permissions.length
+        ? [`permissions (${fromDocent.permissions.length} rules)`]
+        : []),
+      ...Object.keys(fromDocent).filter((field) => !(field in fromBare)),
+    ];
+    bodyNote = extra.length
+      ? `Docent's body also carries ${extra.join(', ')}, which the bare route does not compute (it answers \`permissions: []\`); that work is part of Docent's cost here.`
+      : 'Both answer the same JSON body.';
 
     await load('bare fastify warm-up', bareUrl, WARMUP_S, headers);
     await load('docent api warm-up', docentUrl, WARMUP_S, headers);
@@ -314,6 +342,7 @@ async function run() {
     rps: mid(runs, 'rps'),
     p50ms: mid(runs, 'p50ms'),
     p99ms: mid(runs, 'p99ms'),
+    cpuUsPerRequest: mid(runs, 'cpuUsPerRequest'),
     requests: runs.reduce((sum, r) => sum + r.requests, 0),
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
@@ -326,19 +355,21 @@ async function run() {
     throughput: docentSummary.rps / bareSummary.rps,
     p50: docentSummary.p50ms / bareSummary.p50ms,
     p99: docentSummary.p99ms / bareSummary.p99ms,
+    cpu: docentSummary.cpuUsPerRequest / bareSummary.cpuUsPerRequest,
   };
   const cores = os.availableParallelism();
+  const loadAfter = os.loadavg()[0];
   const machine = `${cores} cores (nproc), ${os.cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
 
   const table = [
-    '| target | run | req/s (avg) | p50 ms | p99 ms | requests | non-2xx | errors |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| target | run | req/s (avg) | p50 ms | p99 ms | server CPU µs/req | requests | non-2xx | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...Object.entries(rows).map(([name, r]) => {
       const [target, runName] = name.split(', ');
-      return `| ${target} | ${runName} | ${r['req/s']} | ${r['p50 ms']} | ${r['p99 ms']} | ${r.requests} | ${r.non2xx} | ${r.errors} |`;
+      return `| ${target} | ${runName} | ${r['req/s']} | ${r['p50 ms']} | ${r['p99 ms']} | ${r['server CPU µs/req']} | ${r.requests} | ${r.non2xx} | ${r.errors} |`;
     }),
   ].join('\n');
-  writeResults(
+  await writeResults(
     [
       RESULTS_HEADING,
       '',
@@ -349,11 +380,13 @@ async function run() {
       `- date: ${new Date().toISOString()}`,
       `- machine: ${machine}`,
       `- load: autocannon ${require('autocannon/package.json').version} in a child process, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up per target, then ${RUNS} runs of ${DURATION_S} s alternating bare/docent; median of 2 = mean of the 2 runs`,
-      `- the load generator, both servers (one process) and Redis share the ${cores} cores: compare the ratios, not the absolute numbers`,
+      `- the load generator, both servers (one process) and Redis share the ${cores} cores: compare the ratios, not the absolute numbers. Server CPU µs/req is the servers' process CPU time (process.cpuUsage) over the run divided by the requests served: it does not depend on the load generator's share of the machine`,
+      `- 1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after: the benchmark alone keeps about 2 to 3 runnable on 2 cores; much more means other processes competed and the numbers are noisier`,
+      `- ${bodyNote}`,
       '',
       table,
       '',
-      `docent/bare: throughput **${ratios.throughput.toFixed(2)}×**, p99 latency **${ratios.p99.toFixed(2)}×** (p50 ${ratios.p50.toFixed(2)}×); every response was 200.`,
+      `docent/bare: throughput **${ratios.throughput.toFixed(2)}×**, p99 latency **${ratios.p99.toFixed(2)}×** (p50 ${ratios.p50.toFixed(2)}×), server CPU per request **${ratios.cpu.toFixed(2)}×**; every response was 200.`,
       '',
     ].join('\n'),
   );
@@ -362,7 +395,8 @@ async function run() {
     rows,
     summary:
       `docent/bare throughput ratio: ${ratios.throughput.toFixed(2)} (1.00 = no overhead); ` +
-      `p99 latency ratio: ${ratios.p99.toFixed(2)}; p50 latency ratio: ${ratios.p50.toFixed(2)}\n` +
+      `p99 latency ratio: ${ratios.p99.toFixed(2)}; p50 latency ratio: ${ratios.p50.toFixed(2)}; ` +
+      `server CPU per request ratio: ${ratios.cpu.toFixed(2)}\n${bodyNote}\n` +
       `${CONNECTIONS} connections, ${DURATION_S} s per run; ${machine}; load generator in a ` +
       `child process sharing the cores. Written to bench/RESULTS.md.`,
   };
