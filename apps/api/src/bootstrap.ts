@@ -37,7 +37,7 @@ export async function createApiApp(options: CreateApiOptions): Promise<NestFasti
     { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
-  await applyHttpBasics(app);
+  applyHttpBasics(app);
   app.enableCors({
     origin: config.app.corsOrigins,
     credentials: true,

@@ -26,6 +26,6 @@ export async function createWorkerApp(
     { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
-  await applyHttpBasics(app);
+  applyHttpBasics(app);
   return app;
 }

@@ -18,6 +18,8 @@ import { CLS_IP, CLS_USER_AGENT, RequestContext } from './request-context';
       global: true,
       middleware: {
         mount: true,
+        // we declare no proxy providers; resolving them costs a lookup on every request
+        resolveProxyProviders: false,
         generateId: true,
         // Fastify already chose the id (see createFastifyAdapter); middie copies it to the raw request
         idGenerator: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdFor(req),

@@ -1,17 +1,17 @@
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 // random bytes come from a pool refilled 256 ids at a time: one syscall instead of one per id
 const POOL_SIZE = 16 * 256;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 
-function random16(): Buffer {
-  if (poolOffset + 16 > POOL_SIZE) {
+function randomFromPool(length: number): Buffer {
+  if (poolOffset + length > POOL_SIZE) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
-  poolOffset += 16;
+  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + length));
+  poolOffset += length;
   return bytes;
 }
 
@@ -25,7 +25,7 @@ let sequence = 0;
 export function uuidv7(now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
-    sequence = randomBytes(2).readUInt16BE(0) & 0x7ff; // leave headroom before overflow
+    sequence = randomFromPool(2).readUInt16BE(0) & 0x7ff; // leave headroom before overflow
   } else {
     sequence += 1;
     if (sequence > 0xfff) {
@@ -33,7 +33,7 @@ export function uuidv7(now: number = Date.now()): string {
       sequence = 0;
     }
   }
-  const bytes = random16();
+  const bytes = randomFromPool(16);
   const ms = lastMs;
   bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
   bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
+import { securityHeaders } from './security-headers';
 
 export interface HttpSettings {
   bodyLimitBytes: number;
@@ -26,27 +26,12 @@ export function createFastifyAdapter(settings: HttpSettings): FastifyAdapter {
  * Hooks every Docent HTTP server needs, whatever app it is: security headers (on errors too)
  * and the request id echoed on every response.
  */
-export async function applyHttpBasics(
-  app: NestFastifyApplication | INestApplication,
-): Promise<void> {
+export function applyHttpBasics(app: NestFastifyApplication | INestApplication): void {
   const fastifyApp = app as NestFastifyApplication;
   const instance = fastifyApp.getHttpAdapter().getInstance();
+  const security = securityHeaders();
   instance.addHook('onRequest', (request, reply, done) => {
-    void reply.header(REQUEST_ID_HEADER, request.id);
+    void reply.headers(security).header(REQUEST_ID_HEADER, request.id);
     done();
-  });
-  await fastifyApp.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    crossOriginEmbedderPolicy: false,
   });
 }
