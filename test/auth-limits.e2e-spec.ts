@@ -4,6 +4,7 @@ import { createApiApp } from '../apps/api/src/bootstrap';
 import { User } from '@docent/auth';
 import { AuditEvent } from '@docent/audit';
 import { testConfig } from './support/config';
+import { freshDatabase } from './support/fresh-database';
 import { waitFor } from './support/http';
 import { newIdentity, type Stack, startStack } from './support/stack';
 
@@ -159,30 +160,43 @@ describe('brute-force protection', () => {
   });
 
   describe('first administrator', () => {
-    it('is created at start-up from ADMIN_EMAIL/ADMIN_PASSWORD, once', async () => {
-      const email = `root-${Date.now()}@docent.test`;
-      const config = testConfig({
-        ADMIN_EMAIL: email,
-        ADMIN_PASSWORD: 'a strong admin passphrase',
-      });
-      for (let i = 0; i < 2; i += 1) {
-        const app = await createApiApp({ config });
-        try {
-          await app.init();
-          await app.getHttpAdapter().getInstance().ready();
-          const admins = await app
+    it('is created at start-up from ADMIN_EMAIL/ADMIN_PASSWORD only while no admin exists', async () => {
+      const database = await freshDatabase();
+      const boot = async (email: string) => {
+        const app = await createApiApp({
+          config: testConfig({
+            DATABASE_URL: database.url,
+            ADMIN_EMAIL: email,
+            ADMIN_PASSWORD: 'a strong admin passphrase',
+          }),
+        });
+        await app.init();
+        await app.getHttpAdapter().getInstance().ready();
+        return app;
+      };
+      try {
+        const first = await boot('root@docent.test');
+        const admins = () =>
+          first
             .get(EntityManager)
             .fork()
-            .find(User, { email, role: { name: 'admin' } }, { populate: ['role'] });
-          expect(admins).toHaveLength(1);
-          const res = await request(app.getHttpServer())
+            .find(User, { role: { name: 'admin' } }, { populate: ['role'] });
+        try {
+          expect((await admins()).map((u) => u.email)).toEqual(['root@docent.test']);
+          const res = await request(first.getHttpServer())
             .post('/api/v1/auth/login')
-            .send({ email, password: 'a strong admin passphrase' })
+            .send({ email: 'root@docent.test', password: 'a strong admin passphrase' })
             .expect(200);
           expect(res.body.user.role).toBe('admin');
+          // a restart, or a second instance, with another address creates nobody
+          const second = await boot('other@docent.test');
+          await second.close();
+          expect((await admins()).map((u) => u.email)).toEqual(['root@docent.test']);
         } finally {
-          await app.close();
+          await first.close();
         }
+      } finally {
+        await database.drop();
       }
     });
   });
