@@ -168,6 +168,15 @@ describe('admin users (/api/v1/admin/users)', () => {
         .send({ ...newIdentity(), role: 'member' })
         .expect(403);
       await http.delete(`${USERS}/${target.id}`).set(bearer(manager.accessToken)).expect(403);
+      // it may not hand out a role whose permissions it does not hold itself (no escalation)
+      const escalation = await http
+        .patch(`${USERS}/${target.id}`)
+        .set(bearer(manager.accessToken))
+        .send({ role: 'admin' });
+      expect(escalation.status).toBe(403);
+      expect(escalation.body.code).toBe('permission_not_grantable');
+      const unchanged = await http.get(`${USERS}/${target.id}`).set(bearer(admin.accessToken));
+      expect(unchanged.body.role).toBe('member');
       // the self rules hold for custom roles too
       const self = await http
         .patch(`${USERS}/${manager.id}`)

@@ -87,11 +87,17 @@ export class AdminUsersController {
   @ApiBadRequestResponse({
     description: 'Invalid or unknown fields, or a password the policy refuses (code names why)',
   })
-  @ApiForbiddenResponse({ description: 'The role may not create users' })
+  @ApiForbiddenResponse({
+    description: 'The role may not create users, or may not grant the permissions of that role',
+  })
   @ApiConflictResponse({ description: '`email_taken`: the e-mail address is registered' })
   @ApiUnprocessableEntityResponse({ description: '`unknown_role`: there is no such role' })
-  create(@Body() body: CreateAdminUserDto): Promise<AdminUserDetailDto> {
-    return this.users.create(body);
+  create(
+    @CurrentUser() caller: AuthUser,
+    @CallerAbility() ability: AppAbility,
+    @Body() body: CreateAdminUserDto,
+  ): Promise<AdminUserDetailDto> {
+    return this.users.create(caller, ability, body);
   }
 
   @Patch(':id')

@@ -1,6 +1,7 @@
 import { createMongoAbility } from '@casl/ability';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AuditService } from '@docent/audit';
+import type { AbilityFactory } from '@docent/authorization';
 import type { AccountService, AuthUser, LoginLockout, User } from '@docent/auth';
 import { type AppAbility, rulesForUser, type StoredRule } from '@docent/authorization';
 import { AppError } from '@docent/common';
@@ -81,6 +82,8 @@ function setup(target: User, otherActiveAdmins: number) {
     accounts as unknown as AccountService,
     lockout as unknown as LoginLockout,
     audit as unknown as AuditService,
+    // assignable-role checks are exercised end to end (test/admin-users.e2e-spec.ts)
+    { storedRules: async () => [] } as unknown as AbilityFactory,
   );
   return { service, users, accounts, audit, calls };
 }

@@ -10,7 +10,8 @@ import {
   LoginLockout,
   type User,
 } from '@docent/auth';
-import { accessibleWhere, type AppAbility } from '@docent/authorization';
+import { AbilityFactory, accessibleWhere, type AppAbility } from '@docent/authorization';
+import { assertGrantable, permissionsOf } from '../roles/role-permissions';
 import { decodeCursor, toPage, UUID_PATTERN, ValidationFailedError } from '@docent/common';
 import { AdminUserRepository, likePattern } from './admin-user.repository';
 import {
@@ -97,7 +98,21 @@ export class AdminUsersService {
     private readonly accounts: AccountService,
     private readonly lockout: LoginLockout,
     private readonly audit: AuditService,
+    private readonly abilities: AbilityFactory,
   ) {}
+
+  /**
+   * Giving someone a role grants them its permissions: the caller must hold each of them, so a
+   * custom role that may manage users cannot hand out `admin` (403 `permission_not_grantable`).
+   * An unknown role passes here and is refused by AccountService (422).
+   */
+  private async assertAssignable(
+    caller: { id: string },
+    ability: AppAbility,
+    roleName: string,
+  ): Promise<void> {
+    assertGrantable(ability, caller.id, permissionsOf(await this.abilities.storedRules(roleName)));
+  }
 
   /** Users the caller may read, newest first, filtered in SQL. */
   async list(ability: AppAbility, query: ListAdminUsersQueryDto): Promise<AdminUserPageDto> {
@@ -125,7 +140,12 @@ export class AdminUsersService {
   }
 
   /** Password policy 400, unknown role 422, e-mail taken 409 (all from AccountService). */
-  async create(input: CreateAdminUserDto): Promise<AdminUserDetailDto> {
+  async create(
+    caller: AuthUser,
+    ability: AppAbility,
+    input: CreateAdminUserDto,
+  ): Promise<AdminUserDetailDto> {
+    await this.assertAssignable(caller, ability, input.role);
     const user = await this.accounts.create(input);
     await this.audit.record({
       action: 'admin.user_created',
@@ -172,6 +192,7 @@ export class AdminUsersService {
           disables ? 'disabling them' : 'changing their role',
         );
       }
+      if (changesRole) await this.assertAssignable(caller, ability, input.role!);
       const before = snapshotOf(target);
       // the role first: it is the one change that can still be refused (unknown role, 422)
       if (input.role !== undefined) await this.accounts.setRole(target, input.role);
