@@ -28,13 +28,8 @@ export interface IngestJobPayload extends TracedPayload {
   ingestionVersion: number;
 }
 
-export interface MailJobPayload extends TracedPayload {
-  /** Id of the event the mail belongs to, so a retried job sends it at most once. */
-  eventId: string;
-  template: string;
-  to: string;
-  context: Record<string, unknown>;
-}
+// The mail payload (`SendMailJob`) lives with its templates in @docent/mail, which builds on this
+// library: its context type depends on the template.
 
 export interface MaintenanceJobPayload extends TracedPayload {
   task: string;
@@ -42,6 +37,5 @@ export interface MaintenanceJobPayload extends TracedPayload {
 
 export interface JobPayloads {
   ingestion: IngestJobPayload;
-  mail: MailJobPayload;
   maintenance: MaintenanceJobPayload;
 }
