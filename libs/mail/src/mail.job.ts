@@ -8,7 +8,7 @@ export interface MailRecipient {
 }
 
 /**
- * The mail queue's payload. It differs from `MailJobPayload` in @docent/queue: the recipient keeps
+ * The mail queue's payload (owned here, not in @docent/queue): the recipient keeps
  * its display name apart from the address, so the name can only ever reach a header through
  * nodemailer's address encoding. The context is rendered by the worker, not before.
  */
