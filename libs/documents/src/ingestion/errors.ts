@@ -1,0 +1,27 @@
+import { AppError } from '@docent/common';
+
+/** Stable codes for documents that cannot be extracted (SPEC §6). */
+export type ExtractionErrorCode =
+  'encrypted_pdf' | 'no_extractable_text' | 'archive_bomb' | 'corrupt_file' | 'limit_exceeded';
+
+export interface ExtractionErrorOptions {
+  /** A permanent failure is not retried (default true: the same bytes always fail the same way). */
+  permanent?: boolean;
+  cause?: unknown;
+}
+
+/** Thrown by the extractors; `code` is stable, `permanent` tells the pipeline not to retry. */
+export class ExtractionError extends AppError {
+  declare readonly code: ExtractionErrorCode;
+  readonly permanent: boolean;
+
+  constructor(code: ExtractionErrorCode, message: string, options: ExtractionErrorOptions = {}) {
+    super('unprocessable', code, message, { cause: options.cause });
+    this.name = 'ExtractionError';
+    this.permanent = options.permanent ?? true;
+  }
+}
+
+export function isExtractionError(error: unknown): error is ExtractionError {
+  return error instanceof ExtractionError;
+}

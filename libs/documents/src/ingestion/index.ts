@@ -1,0 +1,16 @@
+export * from './types';
+export * from './errors';
+export { loadFileType, loadPdfjs } from './esm';
+export * from './detect-type';
+export { extractText, resolveLimits } from './extract';
+export { extractPdf } from './pdf-extractor';
+export { extractDocx } from './docx-extractor';
+export { inspectArchive, type ArchiveLimits, type ArchiveSummary } from './archive-guard';
+export {
+  extractPlainText,
+  extractHtml,
+  extractCsv,
+  extractJson,
+  parseCsv,
+} from './text-extractors';
+export * from './chunker';

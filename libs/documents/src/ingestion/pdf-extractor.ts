@@ -1,0 +1,91 @@
+import { ExtractionError } from './errors';
+import { loadPdfjs } from './esm';
+import { checkCharLimit, hasText, noTextError } from './text-result';
+import { type ExtractionLimits, type ExtractionResult, type PageText } from './types';
+
+/** pdfjs `VerbosityLevel.ERRORS`: no warnings or info on the console. */
+const PDFJS_VERBOSITY_ERRORS = 0;
+
+/**
+ * PDF text, page by page, with pdfjs-dist (legacy build). pdfjs runs in-process, evaluates no
+ * code, loads no fonts and fetches nothing (no standard font data: it is only needed to render).
+ */
+export async function extractPdf(
+  content: Uint8Array,
+  limits: Pick<ExtractionLimits, 'maxPages' | 'maxChars'>,
+): Promise<ExtractionResult> {
+  const pdfjs = await loadPdfjs();
+  const loadingTask = pdfjs.getDocument({
+    // A copy: pdfjs may transfer (detach) the buffer it is given.
+    data: new Uint8Array(content),
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    useWorkerFetch: false,
+    isOffscreenCanvasSupported: false,
+    isImageDecoderSupported: false,
+    enableXfa: false,
+    disableAutoFetch: true,
+    disableStream: true,
+    disableRange: true,
+    stopAtErrors: false,
+    verbosity: PDFJS_VERBOSITY_ERRORS,
+  });
+  try {
+    let document: Awaited<typeof loadingTask.promise>;
+    try {
+      document = await loadingTask.promise;
+    } catch (error) {
+      throw classify(error);
+    }
+    const pageCount = document.numPages;
+    if (pageCount > limits.maxPages) {
+      throw new ExtractionError(
+        'limit_exceeded',
+        `The PDF has ${pageCount} pages; at most ${limits.maxPages} are allowed.`,
+      );
+    }
+    const pages: PageText[] = [];
+    let chars = 0;
+    for (let number = 1; number <= pageCount; number += 1) {
+      let text: string;
+      try {
+        const page = await document.getPage(number);
+        const textContent = await page.getTextContent();
+        text = textContent.items
+          .map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : ''))
+          .join('');
+        page.cleanup();
+      } catch (error) {
+        throw classify(error);
+      }
+      chars += text.length;
+      checkCharLimit(chars, limits);
+      if (hasText(text)) {
+        pages.push({ page: number, text });
+      }
+    }
+    if (pages.length === 0) {
+      throw noTextError('The PDF has no text layer (it is scanned or images only).');
+    }
+    return { pages, pageCount };
+  } finally {
+    await loadingTask.destroy().catch(() => undefined);
+  }
+}
+
+function classify(error: unknown): ExtractionError {
+  if (error instanceof ExtractionError) {
+    return error;
+  }
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'PasswordException') {
+    return new ExtractionError('encrypted_pdf', 'The PDF is password-protected.', {
+      cause: error,
+    });
+  }
+  // InvalidPDFException, FormatError, UnknownErrorException, …: the same bytes fail every time.
+  return new ExtractionError('corrupt_file', 'The PDF is damaged and cannot be read.', {
+    cause: error,
+  });
+}

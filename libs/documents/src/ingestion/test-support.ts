@@ -1,0 +1,121 @@
+/* Helpers for the ingestion specs (not exported from the library). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+
+/** `../shared/corpus` next to the repository (libs/documents/src/ingestion → repo root → ..). */
+export const CORPUS_DIR = path.resolve(__dirname, '../../../../../shared/corpus');
+
+export function corpus(name: string): Buffer {
+  return fs.readFileSync(path.join(CORPUS_DIR, name));
+}
+
+export interface ZipEntrySpec {
+  name: string;
+  /** Raw deflate data (method 8) or stored bytes (method 0). */
+  data: Buffer;
+  method: 0 | 8;
+  /** What the headers claim; defaults to the truth when known. */
+  declaredUncompressedSize: number;
+  crc32?: number;
+}
+
+/** A deflated (or stored) entry for `buildZip`. */
+export function entry(name: string, content: Buffer | string, method: 0 | 8 = 8): ZipEntrySpec {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+  return {
+    name,
+    data: method === 8 ? zlib.deflateRawSync(bytes) : bytes,
+    method,
+    declaredUncompressedSize: bytes.length,
+    crc32: zlib.crc32(bytes),
+  };
+}
+
+/**
+ * A raw deflate stream that inflates to `megabytes` MiB of zeros, built without ever holding
+ * them: one 1 MiB block sequence compressed once (ending in a sync flush, so it is byte-aligned
+ * and not final) and repeated, then an empty final block.
+ */
+export function deflatedZeros(megabytes: number): Buffer {
+  const segment = zlib.deflateRawSync(Buffer.alloc(1024 * 1024), {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  });
+  const end = zlib.deflateRawSync(Buffer.alloc(0));
+  return Buffer.concat([...Array.from({ length: megabytes }, () => segment), end]);
+}
+
+/** A minimal ZIP (no data descriptors, no zip64) written by hand, headers as told. */
+export function buildZip(entries: ZipEntrySpec[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf8');
+    const crc = e.crc32 ?? 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(e.method, 8);
+    local.writeUInt32LE(0, 10); // time, date
+    local.writeUInt32LE(crc >>> 0, 14);
+    local.writeUInt32LE(e.data.length, 18);
+    local.writeUInt32LE(e.declaredUncompressedSize >>> 0, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    locals.push(local, name, e.data);
+
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4); // version made by
+    central.writeUInt16LE(20, 6); // version needed
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(e.method, 10);
+    central.writeUInt32LE(0, 12);
+    central.writeUInt32LE(crc >>> 0, 16);
+    central.writeUInt32LE(e.data.length, 20);
+    central.writeUInt32LE(e.declaredUncompressedSize >>> 0, 24);
+    central.writeUInt16LE(name.length, 28);
+    // extra, comment lengths, disk, attributes: 0
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+    offset += local.length + name.length + e.data.length;
+  }
+  const centralDirectory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(centralDirectory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, centralDirectory, end]);
+}
+
+/** The parts that make a ZIP look like a docx to file-type and mammoth. */
+export function docxParts(documentXml: string): ZipEntrySpec[] {
+  return [
+    entry(
+      '[Content_Types].xml',
+      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    ),
+    entry(
+      '_rels/.rels',
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    ),
+    entry('word/document.xml', documentXml),
+  ];
+}
+
+export const SIMPLE_DOCUMENT_XML =
+  '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Hand made docx</w:t></w:r></w:p></w:body></w:document>';
+
+/** Runs `fn` and returns the error it throws (fails the test when it does not throw). */
+export async function caught(fn: () => Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await fn();
+  } catch (error) {
+    return error as Error & Record<string, unknown>;
+  }
+  throw new Error('expected an error');
+}

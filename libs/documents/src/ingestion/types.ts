@@ -1,0 +1,50 @@
+/** The document types ingestion accepts (SPEC §6). */
+export const DOCUMENT_KINDS = ['txt', 'md', 'html', 'csv', 'json', 'pdf', 'docx'] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+export const MIME_BY_KIND: Readonly<Record<DocumentKind, string>> = {
+  txt: 'text/plain',
+  md: 'text/markdown',
+  html: 'text/html',
+  csv: 'text/csv',
+  json: 'application/json',
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+};
+
+/** Text of one page. Page numbers start at 1; formats without pages are one page, page 1. */
+export interface PageText {
+  page: number;
+  text: string;
+}
+
+export interface ExtractionResult {
+  /** Pages that have text, in order (a PDF page without text is left out, but counted). */
+  pages: PageText[];
+  /** Number of pages of the document (1 for formats without pages). */
+  pageCount: number;
+}
+
+export interface ExtractionLimits {
+  /** PDFs with more pages fail with `limit_exceeded`. */
+  maxPages: number;
+  /** Extracted text longer than this (all pages together) fails with `limit_exceeded`. */
+  maxChars: number;
+  /** docx: more ZIP entries than this is an `archive_bomb`. */
+  maxArchiveEntries: number;
+  /** docx: more bytes than this once all entries are inflated is an `archive_bomb`. */
+  maxArchiveUncompressedBytes: number;
+  /** docx: an entry inflating to more than this many times its compressed size is an `archive_bomb`. */
+  maxArchiveEntryRatio: number;
+  /** json: nesting deeper than this is rendered compactly instead of as key paths. */
+  maxJsonDepth: number;
+}
+
+export const DEFAULT_EXTRACTION_LIMITS: Readonly<ExtractionLimits> = Object.freeze({
+  maxPages: 2_000,
+  maxChars: 5_000_000,
+  maxArchiveEntries: 2_000,
+  maxArchiveUncompressedBytes: 200 * 1024 * 1024,
+  maxArchiveEntryRatio: 200,
+  maxJsonDepth: 32,
+});
