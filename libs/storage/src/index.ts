@@ -1,0 +1,3 @@
+export * from './file-storage';
+export * from './local-encrypted-storage';
+export * from './storage.module';
