@@ -25,6 +25,11 @@ describe('.env.example', () => {
     expect(read.filter((name) => !(name in example))).toEqual([]);
   });
 
+  it('is documented variable by variable in the README', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(Object.keys(example).filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+  });
+
   it('loads as a valid development configuration', () => {
     expect(() => loadConfig(example)).not.toThrow();
   });
