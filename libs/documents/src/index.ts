@@ -1,1 +1,3 @@
+export * from './entities';
 export * from './ingestion';
+export * from './chunk-indexer';

@@ -2,6 +2,7 @@ import { AuditEvent } from '@docent/audit';
 import { PasswordResetToken, Role, Session, SpentRefreshToken, User } from '@docent/auth';
 import { RolePermission } from '@docent/authorization';
 import type { EntityList } from '@docent/database';
+import { Document, DocumentChunk, DocumentShare } from '@docent/documents';
 
 /**
  * Every MikroORM entity of Docent, listed explicitly and shared by both apps, the migration CLI
@@ -15,4 +16,7 @@ export const ENTITIES: EntityList = [
   SpentRefreshToken,
   PasswordResetToken,
   RolePermission,
+  Document,
+  DocumentChunk,
+  DocumentShare,
 ];

@@ -3,6 +3,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126030000_accounts_and_audit } from './Migration20261126030000_accounts_and_audit';
 import { Migration20261126040000_role_permissions } from './Migration20261126040000_role_permissions';
 import { Migration20261126041000_audit_privileges } from './Migration20261126041000_audit_privileges';
+import { Migration20261126050000_documents } from './Migration20261126050000_documents';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -17,4 +18,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261126041000_audit_privileges',
     class: Migration20261126041000_audit_privileges,
   },
+  { name: 'Migration20261126050000_documents', class: Migration20261126050000_documents },
 ];

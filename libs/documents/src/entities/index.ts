@@ -1,0 +1,3 @@
+export * from './document.entity';
+export * from './document-chunk.entity';
+export * from './document-share.entity';
