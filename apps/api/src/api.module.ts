@@ -6,9 +6,11 @@ import { AuthorizationHttpModule } from '@docent/authorization';
 import { CommonModule, LoggingModule } from '@docent/common';
 import { type DocentConfig, DocentConfigModule } from '@docent/config';
 import { DatabaseModule } from '@docent/database';
+import { DocumentsHttpModule } from '@docent/documents';
 import { HealthModule } from '@docent/health';
 import { QueueModule } from '@docent/queue';
 import { RedisModule } from '@docent/redis';
+import { StorageModule } from '@docent/storage';
 import { ENTITIES } from '@docent/schema';
 
 export interface ApiModuleOptions {
@@ -37,6 +39,8 @@ export class ApiModule {
         AuthHttpModule,
         AuthorizationHttpModule,
         AdminModule,
+        StorageModule,
+        DocumentsHttpModule,
         ...(options.imports ?? []),
       ],
     };

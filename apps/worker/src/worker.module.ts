@@ -3,6 +3,7 @@ import { AuditModule } from '@docent/audit';
 import { CommonModule, LoggingModule } from '@docent/common';
 import { type DocentConfig, DocentConfigModule } from '@docent/config';
 import { DatabaseModule } from '@docent/database';
+import { DocumentsWorkerModule } from '@docent/documents';
 import { HealthModule } from '@docent/health';
 import { MailWorkerModule } from '@docent/mail';
 import { QueueDrain, QueueModule } from '@docent/queue';
@@ -36,6 +37,7 @@ export class WorkerModule {
         HealthModule.forRoot({ app: 'worker', checks: ['database', 'redis', 'queue', 'storage'] }),
         AuditModule,
         MailWorkerModule,
+        DocumentsWorkerModule,
         ...(options.imports ?? []),
       ],
       providers: [QueueDrain],

@@ -2,3 +2,5 @@ export * from './entities';
 export * from './ingestion';
 export * from './chunk-indexer';
 export * from './ingestion.producer';
+export * from './documents-worker.module';
+export * from './documents-http.module';

@@ -1,0 +1,18 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Module } from '@nestjs/common';
+import { ChunkIndexer } from './chunk-indexer';
+import { Document, DocumentChunk, DocumentShare } from './entities';
+import { DocumentsService } from './http/documents.service';
+import { IngestionProducer } from './ingestion.producer';
+
+/**
+ * The documents core, shared by both apps: entities, the ingestion producer (the only code that
+ * enqueues ingestion jobs), the chunk indexer and the documents service. Needs the global
+ * QueueModule, StorageModule, AuditModule and CommonModule from the app.
+ */
+@Module({
+  imports: [MikroOrmModule.forFeature([Document, DocumentChunk, DocumentShare])],
+  providers: [ChunkIndexer, IngestionProducer, DocumentsService],
+  exports: [ChunkIndexer, IngestionProducer, DocumentsService],
+})
+export class DocumentsModule {}

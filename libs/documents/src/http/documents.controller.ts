@@ -1,0 +1,196 @@
+import '@fastify/multipart';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type AuthUser, CurrentUser } from '@docent/auth';
+import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
+import { AppError } from '@docent/common';
+import { attachmentDisposition } from './content-disposition';
+import { DocumentsService } from './documents.service';
+import { DocumentDto, DocumentPageDto, UploadResultDto } from './dto/document-response.dto';
+import { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
+
+const PROBLEM = { description: 'RFC 9457 problem details' };
+const DOCUMENT_ID = new ParseUUIDPipe({ version: undefined });
+const NOT_FOUND = { description: 'No such document, or one the caller may not read' };
+const DOCUMENT_ID_PARAM = ApiParam({ name: 'id', format: 'uuid', description: 'The document id' });
+/** Reads are checked per document (ability or share); every signed-in caller may ask. */
+const ANY_CALLER = () => true;
+
+@ApiTags('documents')
+@ApiBearerAuth('bearer')
+@ApiUnauthorizedResponse(PROBLEM)
+@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@Controller('documents')
+export class DocumentsController {
+  constructor(private readonly documents: DocumentsService) {}
+
+  @Post()
+  @CheckPolicies((ability) => ability.can('create', 'Document'))
+  @ApiOperation({
+    summary: 'Upload one or more files (multipart field `files`); ingestion runs in the background',
+    description:
+      'Each file is validated (type by content agreeing with the extension, not empty, not a ' +
+      'duplicate of a document you own) and either accepted (queued for ingestion) or rejected ' +
+      'with a code. When no file is accepted the answer is 422 with the same body.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['files'],
+      properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } },
+    },
+  })
+  @ApiAcceptedResponse({ type: UploadResultDto, description: 'At least one file was accepted' })
+  @ApiUnprocessableEntityResponse({
+    type: UploadResultDto,
+    description: 'No file was accepted (same body, every file in `rejected`)',
+  })
+  @ApiBadRequestResponse({
+    description: '`no_files`, `too_many_files` (more than UPLOAD_MAX_FILES), `unexpected_field`',
+  })
+  @ApiForbiddenResponse({ description: 'The role may not upload documents' })
+  @ApiPayloadTooLargeResponse({
+    description: '`file_too_large`: a file is over UPLOAD_MAX_BYTES; nothing was kept',
+  })
+  @ApiUnsupportedMediaTypeResponse({ description: 'The body is not multipart/form-data' })
+  async upload(
+    @CurrentUser() caller: AuthUser,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (typeof request.isMultipart !== 'function' || !request.isMultipart()) {
+      throw new AppError(
+        'unsupported_media_type',
+        'multipart_required',
+        'Upload files as multipart/form-data.',
+      );
+    }
+    const result = await this.documents.upload(caller, request.parts());
+    await reply.status(result.accepted.length > 0 ? 202 : 422).send(result);
+  }
+
+  @Get()
+  @CheckPolicies(ANY_CALLER)
+  @ApiOperation({
+    summary: 'Documents you can read (own and shared with you), newest first',
+  })
+  @ApiOkResponse({ type: DocumentPageDto })
+  @ApiBadRequestResponse({ description: 'Invalid status, q, limit or cursor' })
+  list(
+    @CurrentUser() caller: AuthUser,
+    @CallerAbility() ability: AppAbility,
+    @Query() query: ListDocumentsQueryDto,
+  ): Promise<DocumentPageDto> {
+    return this.documents.list(caller, ability, query);
+  }
+
+  @Get(':id')
+  @CheckPolicies(ANY_CALLER)
+  @ApiOperation({ summary: 'One document with its ingestion status' })
+  @ApiOkResponse({ type: DocumentDto })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @DOCUMENT_ID_PARAM
+  get(
+    @CurrentUser() caller: AuthUser,
+    @CallerAbility() ability: AppAbility,
+    @Param('id', DOCUMENT_ID) id: string,
+  ): Promise<DocumentDto> {
+    return this.documents.get(caller, ability, id);
+  }
+
+  @Get(':id/content')
+  @CheckPolicies(ANY_CALLER)
+  @ApiOperation({ summary: 'Download the original file (streamed, as an attachment)' })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({
+    description: 'The file, with its content type',
+    schema: { type: 'string', format: 'binary' },
+  })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @DOCUMENT_ID_PARAM
+  async content(
+    @CurrentUser() caller: AuthUser,
+    @CallerAbility() ability: AppAbility,
+    @Param('id', DOCUMENT_ID) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<StreamableFile> {
+    const file = await this.documents.content(caller, ability, id);
+    void reply.header('Cache-Control', 'private, no-store');
+    return new StreamableFile(file.stream, {
+      type: file.mimeType,
+      disposition: attachmentDisposition(file.filename),
+      length: file.sizeBytes,
+    });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @CheckPolicies(ANY_CALLER)
+  @ApiOperation({
+    summary: 'Delete a document: its file, chunks, shares and any pending ingestion job',
+  })
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
+  @ApiForbiddenResponse({ description: 'You may read the document but not delete it' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @DOCUMENT_ID_PARAM
+  async remove(
+    @CurrentUser() caller: AuthUser,
+    @CallerAbility() ability: AppAbility,
+    @Param('id', DOCUMENT_ID) id: string,
+  ): Promise<void> {
+    await this.documents.remove(caller, ability, id);
+  }
+
+  @Post(':id/reingest')
+  @HttpCode(202)
+  @CheckPolicies(ANY_CALLER)
+  @ApiOperation({ summary: 'Run ingestion again (a new run; status back to queued)' })
+  @ApiAcceptedResponse({ type: DocumentDto })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
+  @ApiForbiddenResponse({ description: 'You may read the document but not change it' })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @DOCUMENT_ID_PARAM
+  reingest(
+    @CurrentUser() caller: AuthUser,
+    @CallerAbility() ability: AppAbility,
+    @Param('id', DOCUMENT_ID) id: string,
+  ): Promise<DocumentDto> {
+    return this.documents.reingest(caller, ability, id);
+  }
+}

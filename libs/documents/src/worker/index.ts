@@ -1,0 +1,4 @@
+export * from './extract-in-thread';
+export * from './ingestion.pipeline';
+export * from './ingestion.processor';
+export * from './pending-ingestion.scheduler';

@@ -1,0 +1,235 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { FILE_STORAGE, type FileStorage } from '@docent/storage';
+import { ChunkIndexer } from '../chunk-indexer';
+import type { IngestionStage } from '../entities/document.entity';
+import { INGESTION_ATTEMPTS } from '../ingestion.producer';
+import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
+import { ExtractionError, isExtractionError } from '../ingestion/errors';
+import type { DocumentKind } from '../ingestion/types';
+import { extractInThread, type ExtractInThreadOptions } from './extract-in-thread';
+
+export const INGESTION_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
+  size: 1000,
+  overlap: 150,
+});
+
+/** Progress written when a stage starts (progress never goes down, see `advance`). */
+export const STAGE_PROGRESS: Readonly<Record<Exclude<IngestionStage, 'validating'>, number>> =
+  Object.freeze({ extracting: 10, chunking: 60, indexing: 80, done: 100 });
+
+/** The code a document gets when a transient failure used up every attempt. */
+export const INGESTION_FAILED_CODE = 'ingestion_failed';
+const INGESTION_FAILED_MESSAGE =
+  'The document could not be processed after several attempts. Try again later (reingest).';
+
+/** What `run` did; a thrown error means bull should retry (unless the error is permanent). */
+export type IngestionOutcome = 'completed' | 'skipped';
+
+interface DocumentRow {
+  id: string;
+  status: string;
+  kind: string;
+  storage_key: string;
+  size_bytes: string;
+  ingestion_version: number;
+}
+
+/**
+ * Only a run that still owns the document may write: same ingestion version (a reingest raises
+ * it), not cancelled (deleted mid-way), and not already finished (a re-delivered job of a
+ * completed run must not move it backwards).
+ */
+const OWNED = `id = ? and ingestion_version = ? and status in ('queued', 'processing')`;
+
+/**
+ * extract → chunk → index for one document and one ingestion run. Loads the state from the
+ * database (the job carries ids only) and writes every change conditionally on still owning the
+ * document, so a deleted or reingested document is never overwritten by an old run. Must run in
+ * a MikroORM request context (the processor creates one per job).
+ */
+@Injectable()
+export class IngestionPipeline {
+  private readonly logger = new Logger('IngestionPipeline');
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly indexer: ChunkIndexer,
+    @Inject(FILE_STORAGE) private readonly storage: FileStorage,
+  ) {}
+
+  /** Overridable by tests; production extracts in a worker thread. */
+  extractOptions: ExtractInThreadOptions = {};
+
+  /**
+   * @param attempt 1-based attempt number of this job
+   * @param maxAttempts attempts bull will make in all; the last one marks transient failures final
+   */
+  async run(
+    documentId: string,
+    ingestionVersion: number,
+    attempt = 1,
+    maxAttempts: number = INGESTION_ATTEMPTS,
+  ): Promise<IngestionOutcome> {
+    const document = await this.load(documentId);
+    if (
+      !document ||
+      document.ingestion_version !== ingestionVersion ||
+      (document.status !== 'queued' && document.status !== 'processing')
+    ) {
+      this.logger.debug(`skip document=${documentId} v${ingestionVersion}: not owned by this run`);
+      return 'skipped';
+    }
+    const started = await this.update(
+      documentId,
+      ingestionVersion,
+      `status = 'processing', attempts = greatest(attempts, ?), stage = 'extracting',
+       progress = greatest(progress, ?)`,
+      [attempt, STAGE_PROGRESS.extracting],
+    );
+    if (!started) return 'skipped';
+
+    try {
+      const content = await this.read(document.storage_key, Number(document.size_bytes));
+      const extracted = await extractInThread(
+        content,
+        document.kind as DocumentKind,
+        this.extractOptions,
+      );
+      if (!(await this.advance(documentId, ingestionVersion, 'chunking'))) return 'skipped';
+
+      const chunks = await chunkPages(extracted.pages, INGESTION_CHUNK_OPTIONS);
+      if (!(await this.advance(documentId, ingestionVersion, 'indexing'))) return 'skipped';
+
+      const completed = await this.em.transactional(async (tx) => {
+        // the row lock makes "still owned" hold until commit: a concurrent delete or reingest
+        // waits, and sees either no chunks of this run or all of them
+        const owned = await tx.execute<{ id: string }[]>(
+          `select id from documents where ${OWNED} for update`,
+          [documentId, ingestionVersion],
+        );
+        if (owned.length === 0) return false;
+        // joins this transaction (the indexer's own transactional() becomes a savepoint)
+        const chunkCount = await this.indexer.replace(documentId, chunks);
+        await tx.execute(
+          `update documents set status = 'completed', stage = 'done', progress = 100,
+             page_count = ?, chunk_count = ?, completed_at = now(), updated_at = now(),
+             error_code = null, error_message = null
+           where ${OWNED}`,
+          [extracted.pageCount, chunkCount, documentId, ingestionVersion],
+        );
+        return true;
+      });
+      if (!completed) return 'skipped';
+      this.logger.log(
+        `document=${documentId} v${ingestionVersion} completed: ${extracted.pageCount} pages, ${chunks.length} chunks`,
+      );
+      return 'completed';
+    } catch (error) {
+      await this.fail(documentId, ingestionVersion, error, attempt >= maxAttempts);
+      throw error;
+    }
+  }
+
+  /** Records a final failure; a transient error with attempts left only gets logged. */
+  private async fail(
+    documentId: string,
+    ingestionVersion: number,
+    error: unknown,
+    lastAttempt: boolean,
+  ): Promise<void> {
+    const permanent = isPermanentIngestionError(error);
+    const reason = isExtractionError(error)
+      ? error.code
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    if (!permanent && !lastAttempt) {
+      this.logger.warn(`document=${documentId} v${ingestionVersion} will retry: ${reason}`);
+      return;
+    }
+    const [code, message] =
+      permanent && isExtractionError(error)
+        ? [error.code, error.message]
+        : [INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE];
+    this.logger.warn(`document=${documentId} v${ingestionVersion} failed (${code}): ${reason}`);
+    await this.update(
+      documentId,
+      ingestionVersion,
+      `status = 'failed', error_code = ?, error_message = ?`,
+      [code, message],
+    ).catch((writeError: unknown) => {
+      // the job still fails; bull records it, and the document can be reingested
+      this.logger.error(
+        `document=${documentId}: could not record the failure: ${String(writeError)}`,
+      );
+    });
+  }
+
+  private async load(documentId: string): Promise<DocumentRow | undefined> {
+    const rows = await this.em.execute<DocumentRow[]>(
+      `select id, status, kind, storage_key, size_bytes::text as size_bytes, ingestion_version
+           from documents where id = ?`,
+      [documentId],
+    );
+    return rows[0];
+  }
+
+  /** Moves to `stage` and raises progress to its value (never lowers it). */
+  private advance(
+    documentId: string,
+    ingestionVersion: number,
+    stage: keyof typeof STAGE_PROGRESS,
+  ): Promise<boolean> {
+    return this.update(
+      documentId,
+      ingestionVersion,
+      `stage = ?, progress = greatest(progress, ?)`,
+      [stage, STAGE_PROGRESS[stage]],
+    );
+  }
+
+  /** A conditional update; false when this run no longer owns the document. */
+  private async update(
+    documentId: string,
+    ingestionVersion: number,
+    set: string,
+    params: unknown[],
+  ): Promise<boolean> {
+    const result = await this.em.execute<{ affectedRows: number }>(
+      `update documents set ${set}, updated_at = now() where ${OWNED}`,
+      [...params, documentId, ingestionVersion],
+      'run',
+    );
+    return result.affectedRows > 0;
+  }
+
+  /** The stored file as one Buffer, refusing more bytes than the document's recorded size. */
+  private async read(storageKey: string, sizeBytes: number): Promise<Buffer> {
+    const stream: Readable = await this.storage.get(storageKey);
+    const parts: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of stream) {
+        const part = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+        total += part.length;
+        if (total > sizeBytes) {
+          throw new ExtractionError(
+            'corrupt_file',
+            'The stored file is larger than the uploaded one.',
+          );
+        }
+        parts.push(part);
+      }
+    } finally {
+      stream.destroy();
+    }
+    return Buffer.concat(parts, total);
+  }
+}
+
+/** True for failures that would fail the same way again: bull must not retry them. */
+export function isPermanentIngestionError(error: unknown): boolean {
+  return isExtractionError(error) && error.permanent;
+}
