@@ -50,17 +50,15 @@ export class IngestionProducer {
 
   /** Queues every document still waiting for its job; returns how many were queued. */
   async enqueuePending(olderThanMs = 0, limit = 500): Promise<number> {
-    const pending = await this.em
-      .fork()
-      .find(
-        Document,
-        {
-          status: 'queued',
-          enqueuedAt: null,
-          createdAt: { $lte: new Date(Date.now() - olderThanMs) },
-        },
-        { fields: ['id', 'ingestionVersion'], limit, orderBy: { createdAt: 'asc' } },
-      );
+    const pending = await this.em.fork().find(
+      Document,
+      {
+        status: 'queued',
+        enqueuedAt: null,
+        createdAt: { $lte: new Date(Date.now() - olderThanMs) },
+      },
+      { fields: ['id', 'ingestionVersion'], limit, orderBy: { createdAt: 'asc' } },
+    );
     for (const document of pending) await this.enqueue(document);
     return pending.length;
   }
