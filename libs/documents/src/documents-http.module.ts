@@ -2,12 +2,16 @@ import { Module } from '@nestjs/common';
 import { DocumentsModule } from './documents.module';
 import { DocumentsController } from './http/documents.controller';
 import { MultipartRegistrar } from './http/multipart.registrar';
+import { SearchController } from './http/search.controller';
+import { SearchService } from './http/search.service';
+import { SharesController } from './http/shares.controller';
+import { SharesService } from './http/shares.service';
 
-/** `/api/v1/documents` (SPEC §6): imported by the api, never by the worker. */
+/** `/api/v1/documents` with its shares, and `/api/v1/search` (SPEC §6): imported by the api, never by the worker. */
 @Module({
   imports: [DocumentsModule],
-  controllers: [DocumentsController],
-  providers: [MultipartRegistrar],
+  controllers: [DocumentsController, SharesController, SearchController],
+  providers: [MultipartRegistrar, SharesService, SearchService],
 })
 export class DocumentsHttpModule {}
 

@@ -54,7 +54,7 @@ interface StagedFile {
   sha256: string;
 }
 
-interface Access {
+export interface Access {
   document: Document;
   /** The caller's share of the document, when the ability alone does not let them read it. */
   share: DocumentShare | null;
@@ -102,7 +102,7 @@ function toEntityWhere(value: unknown): unknown {
 }
 
 /** The document as CASL sees it (conditions are written against these fields). */
-function asSubject(document: Document) {
+export function asSubject(document: Document) {
   return subject('Document', {
     id: document.id,
     ownerId: document.owner.id,
@@ -578,8 +578,24 @@ export class DocumentsService {
     }
   }
 
+  /**
+   * The documents the caller may read (by ability or through a share), as a MikroORM filter on
+   * `Document`; used by the list and by search.
+   */
+  readableWhere(em: EntityManager, caller: AuthUser, ability: AppAbility): object {
+    const visible: object[] = [];
+    const readable = accessibleWhere(ability, 'read', 'Document');
+    if (readable) visible.push(toEntityWhere(readable) as object);
+    const shared = em
+      .createQueryBuilder(DocumentShare, 's')
+      .select('s.document_id')
+      .where({ user: caller.id });
+    visible.push({ id: { $in: shared.getKnexQuery() } });
+    return { $or: visible };
+  }
+
   /** 404 unless the caller's ability or a share lets them read the document. */
-  private async loadReadable(
+  async loadReadable(
     em: EntityManager,
     caller: AuthUser,
     ability: AppAbility,

@@ -1,0 +1,44 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { type AuthUser, CurrentUser } from '@docent/auth';
+import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
+import { SearchQueryDto, SearchResultDto } from './dto/search.dto';
+import { SearchService } from './search.service';
+
+/** Results are limited in SQL to documents the caller can read; every signed-in caller may ask. */
+const ANY_CALLER = () => true;
+
+@ApiTags('search')
+@ApiBearerAuth('bearer')
+@ApiUnauthorizedResponse({ description: 'RFC 9457 problem details' })
+@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@Controller('search')
+export class SearchController {
+  constructor(private readonly searchService: SearchService) {}
+
+  @Get()
+  @CheckPolicies(ANY_CALLER)
+  @ApiOperation({
+    summary: 'Full-text search over the chunks of documents you can read, best first',
+    description:
+      'Chunks holding any word of the query (English stemming) are ranked by ts_rank_cd; the ' +
+      'snippet marks matched words with « and ». Only completed documents are searched.',
+  })
+  @ApiOkResponse({ type: SearchResultDto })
+  @ApiBadRequestResponse({ description: 'Invalid q, limit or documentIds' })
+  search(
+    @CurrentUser() caller: AuthUser,
+    @CallerAbility() ability: AppAbility,
+    @Query() query: SearchQueryDto,
+  ): Promise<SearchResultDto> {
+    return this.searchService.search(caller, ability, query);
+  }
+}
