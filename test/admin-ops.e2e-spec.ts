@@ -5,6 +5,8 @@ import Bull, { type Job, type Queue } from 'bull';
 import type request from 'supertest';
 import { AuditEvent } from '@docent/audit';
 import { AccountService } from '@docent/auth';
+import { uuidv7 } from '@docent/common';
+import { Document, DocumentChunk } from '@docent/documents';
 import { QUEUES } from '@docent/queue';
 import { waitFor } from './support/http';
 import { newIdentity, type Stack, startStack } from './support/stack';
@@ -631,6 +633,68 @@ describe('admin: audit log, queues and stats', () => {
         failed: 1,
       });
       expect(Date.parse(after.body.generatedAt)).toBeGreaterThan(Date.now() - 60_000);
+    });
+
+    it('counts documents by status, chunks, storage bytes and failures by code', async () => {
+      const before = await asAdmin(STATS).expect(200);
+      const owner = await register();
+      // a code no other test uses, so its count is exact even with other files running
+      const code = `stats_probe_${uuidv7().replace(/-/g, '').slice(-12)}`;
+      const em = stack.api.get(EntityManager).fork();
+      const make = (status: Document['status'], sizeBytes: string) =>
+        em.create(Document, {
+          owner: owner.user.id,
+          batchId: uuidv7(),
+          filename: `stats-${status}.txt`,
+          kind: 'txt',
+          mimeType: 'text/plain',
+          sizeBytes,
+          sha256: uuidv7(),
+          storageKey: `documents/${uuidv7()}`,
+          status,
+        });
+      const completed = make('completed', '1000');
+      const failed = make('failed', '234');
+      failed.errorCode = code;
+      failed.errorMessage = 'Probe failure.';
+      make('queued', '10');
+      for (const chunkIndex of [0, 1]) {
+        em.create(DocumentChunk, {
+          document: completed,
+          chunkIndex,
+          content: `chunk ${chunkIndex}`,
+        });
+      }
+      await em.flush();
+
+      const after = await asAdmin(STATS).expect(200);
+      const documents = after.body.documents as {
+        byStatus: Record<'queued' | 'processing' | 'completed' | 'failed' | 'cancelled', number>;
+        total: number;
+        chunks: number;
+        storageBytes: number;
+        failuresByCode: Record<string, number>;
+      };
+      const previous = before.body.documents as typeof documents;
+      expect(Object.keys(documents.byStatus).sort()).toEqual([
+        'cancelled',
+        'completed',
+        'failed',
+        'processing',
+        'queued',
+      ]);
+      expect(documents.total).toBe(
+        Object.values(documents.byStatus).reduce((sum, n) => sum + n, 0),
+      );
+      // other test files share the database: at least what this test added
+      expect(documents.total - previous.total).toBeGreaterThanOrEqual(3);
+      expect(documents.byStatus.completed - previous.byStatus.completed).toBeGreaterThanOrEqual(1);
+      expect(documents.byStatus.failed - previous.byStatus.failed).toBeGreaterThanOrEqual(1);
+      expect(documents.chunks - previous.chunks).toBeGreaterThanOrEqual(2);
+      expect(documents.storageBytes - previous.storageBytes).toBeGreaterThanOrEqual(1244);
+      expect(previous.failuresByCode[code]).toBeUndefined();
+      expect(documents.failuresByCode[code]).toBe(1);
+      for (const n of Object.values(documents.failuresByCode)) expect(n).toBeGreaterThan(0);
     });
   });
 

@@ -20,7 +20,14 @@ import {
   type DocumentKind,
 } from '@docent/documents';
 import { type IngestJobPayload, JOBS, QUEUES } from '@docent/queue';
+import { METRICS_REGISTRY } from '@docent/health';
+import { createRedisClient } from '@docent/redis';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
+import type { Registry } from 'prom-client';
+import {
+  type IngestionEventMessage,
+  ingestionEventsChannel,
+} from '../libs/documents/src/events/ingestion-events';
 import { IngestionPipeline } from '../libs/documents/src/worker/ingestion.pipeline';
 import { INGEST_PROCESS_OPTIONS } from '../libs/documents/src/worker/ingestion.processor';
 import { PendingIngestionScheduler } from '../libs/documents/src/worker/pending-ingestion.scheduler';
@@ -396,6 +403,112 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
       seen.push((await reload(document.id))!.progress);
       expect(seen.every((p) => p >= 80)).toBe(true);
       expect(seen.at(-1)).toBe(100);
+    });
+  });
+
+  describe('observability: ingestion events and metrics', () => {
+    let subscriber: ReturnType<typeof createRedisClient>;
+    const messages: IngestionEventMessage[] = [];
+    const eventsOf = (documentId: string) =>
+      messages.filter((m) => m.payload.documentId === documentId);
+
+    beforeAll(async () => {
+      subscriber = createRedisClient(config.redis, {
+        name: 'ingestion-events-test',
+        keyPrefix: false,
+      });
+      subscriber.on('message', (_channel: string, raw: string) => {
+        messages.push(JSON.parse(raw) as IngestionEventMessage);
+      });
+      // ioredis' keyPrefix does not apply to channels: the publisher prefixes them itself
+      await subscriber.subscribe(ingestionEventsChannel(config.redis.keyPrefix));
+    });
+
+    afterAll(async () => {
+      await subscriber?.quit();
+    });
+
+    it('publishes monotonic ingestion.progress events, then ingestion.completed', async () => {
+      const document = await createDocument('single-paragraph.docx');
+      await producer.enqueue(document);
+      expect((await waitForFinal(document.id)).status).toBe('completed');
+      await waitFor(
+        async () => eventsOf(document.id).some((m) => m.event === 'ingestion.completed'),
+        5000,
+      );
+      const events = eventsOf(document.id);
+      const progress = events.filter((m) => m.event === 'ingestion.progress');
+      expect(progress.map((m) => m.payload)).toEqual([
+        {
+          documentId: document.id,
+          ownerId,
+          status: 'processing',
+          stage: 'extracting',
+          progress: 10,
+        },
+        { documentId: document.id, ownerId, status: 'processing', stage: 'chunking', progress: 60 },
+        { documentId: document.id, ownerId, status: 'processing', stage: 'indexing', progress: 80 },
+        { documentId: document.id, ownerId, status: 'completed', stage: 'done', progress: 100 },
+      ]);
+      const values = progress.map((m) => (m.payload as { progress: number }).progress);
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+      expect(events.at(-1)).toMatchObject({
+        event: 'ingestion.completed',
+        payload: {
+          documentId: document.id,
+          ownerId,
+          batchId: document.batchId,
+          filename: 'single-paragraph.docx',
+        },
+      });
+      expect(events.at(-1)!.payload).not.toHaveProperty('error');
+      for (const m of events) expect(new Date(m.at).toISOString()).toBe(m.at);
+    });
+
+    it('publishes ingestion.failed with the error code of a failed document', async () => {
+      const document = await createDocument('libreoffice-writer-password.pdf');
+      await producer.enqueue(document);
+      expect((await waitForFinal(document.id)).status).toBe('failed');
+      await waitFor(
+        async () => eventsOf(document.id).some((m) => m.event === 'ingestion.failed'),
+        5000,
+      );
+      const events = eventsOf(document.id);
+      expect(events.at(-1)).toMatchObject({
+        event: 'ingestion.failed',
+        payload: {
+          documentId: document.id,
+          ownerId,
+          batchId: document.batchId,
+          filename: 'libreoffice-writer-password.pdf',
+          error: { code: 'encrypted_pdf', message: expect.any(String) },
+        },
+      });
+      expect(events.some((m) => m.event === 'ingestion.completed')).toBe(false);
+      expect(events.at(-2)).toMatchObject({
+        event: 'ingestion.progress',
+        payload: { documentId: document.id, status: 'failed' },
+      });
+    });
+
+    it('exposes ingestion_job_duration_seconds and ingestion_failures_total on /metrics', async () => {
+      // the two tests above completed one document and failed one
+      const res = await app.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      const text = res.body;
+      expect(text).toContain('# TYPE ingestion_job_duration_seconds histogram');
+      expect(text).toContain('# TYPE ingestion_failures_total counter');
+      expect(text).toMatch(
+        /ingestion_job_duration_seconds_count\{[^}]*outcome="completed"[^}]*\} [1-9]/,
+      );
+      expect(text).toMatch(
+        /ingestion_job_duration_seconds_count\{[^}]*outcome="failed"[^}]*\} [1-9]/,
+      );
+      expect(text).toMatch(/ingestion_failures_total\{[^}]*code="encrypted_pdf"[^}]*\} [1-9]/);
+      // the same registry the app serves
+      expect(await app.get<Registry>(METRICS_REGISTRY).metrics()).toContain(
+        'ingestion_failures_total{code="encrypted_pdf"',
+      );
     });
   });
 });

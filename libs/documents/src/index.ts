@@ -4,3 +4,4 @@ export * from './chunk-indexer';
 export * from './ingestion.producer';
 export * from './documents-worker.module';
 export * from './documents-http.module';
+export * from './events';

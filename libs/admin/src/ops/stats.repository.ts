@@ -1,11 +1,24 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Role, User } from '@docent/auth';
+import { Document, DocumentChunk } from '@docent/documents';
 
 export interface UserCountRow {
   role: string;
   /** Null for a role without users (the left join's empty side). */
   status: string | null;
+  count: number;
+}
+
+export interface DocumentStatusRow {
+  status: string;
+  count: number;
+  /** Sum of `size_bytes` of these documents. */
+  bytes: number;
+}
+
+export interface FailureCodeRow {
+  code: string;
   count: number;
 }
 
@@ -29,5 +42,45 @@ export class StatsRepository {
         group by r.name, u.status`,
       );
     return rows.map((row) => ({ role: row.role, status: row.status, count: Number(row.count) }));
+  }
+
+  /** Documents and their bytes per status, in one statement. */
+  async documentCounts(): Promise<DocumentStatusRow[]> {
+    const documents = this.em.getMetadata(Document).tableName;
+    const rows = await this.em
+      .getConnection()
+      .execute<{ status: string; count: number | string; bytes: number | string }[]>(
+        `select status, count(*)::int as count, coalesce(sum(size_bytes), 0)::text as bytes
+           from "${documents}"
+          group by status`,
+      );
+    return rows.map((row) => ({
+      status: row.status,
+      count: Number(row.count),
+      bytes: Number(row.bytes),
+    }));
+  }
+
+  /** Failed documents per stable error code. */
+  async failureCounts(): Promise<FailureCodeRow[]> {
+    const documents = this.em.getMetadata(Document).tableName;
+    const rows = await this.em.getConnection().execute<{ code: string; count: number | string }[]>(
+      `select error_code as code, count(*)::int as count
+           from "${documents}"
+          where status = 'failed' and error_code is not null
+          group by error_code`,
+    );
+    return rows.map((row) => ({ code: row.code, count: Number(row.count) }));
+  }
+
+  /** Indexed chunks in all. */
+  async chunkCount(): Promise<number> {
+    const chunks = this.em.getMetadata(DocumentChunk).tableName;
+    const rows = await this.em
+      .getConnection()
+      .execute<{ count: number | string }[]>(
+        `select count(*)::bigint::text as count from "${chunks}"`,
+      );
+    return Number(rows[0]?.count ?? 0);
   }
 }

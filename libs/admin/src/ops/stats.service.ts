@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AdminStatsDto, UserStatsDto } from './dto/stats.dto';
+import type { AdminStatsDto, DocumentStatsDto, UserStatsDto } from './dto/stats.dto';
 import { QueueAdminService } from './queue-admin.service';
 import { StatsRepository } from './stats.repository';
 
@@ -15,8 +15,12 @@ export class StatsService {
   ) {}
 
   async compute(): Promise<AdminStatsDto> {
-    const [users, queues] = await Promise.all([this.users(), this.queues.depths()]);
-    return { users, queues, generatedAt: new Date().toISOString() };
+    const [users, queues, documents] = await Promise.all([
+      this.users(),
+      this.queues.depths(),
+      this.documents(),
+    ]);
+    return { users, queues, documents, generatedAt: new Date().toISOString() };
   }
 
   private async users(): Promise<UserStatsDto> {
@@ -26,6 +30,32 @@ export class StatsService {
       if (status === 'active' || status === 'disabled') result.byStatus[status] += count;
       result.total += count;
     }
+    return result;
+  }
+
+  /** GROUP BY / SUM aggregates only; the rows themselves are never loaded. */
+  private async documents(): Promise<DocumentStatsDto> {
+    const [byStatusRows, failureRows, chunks] = await Promise.all([
+      this.stats.documentCounts(),
+      this.stats.failureCounts(),
+      this.stats.chunkCount(),
+    ]);
+    const result: DocumentStatsDto = {
+      byStatus: { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 },
+      total: 0,
+      chunks,
+      storageBytes: 0,
+      failuresByCode: {},
+    };
+    for (const { status, count, bytes } of byStatusRows) {
+      if (status in result.byStatus) {
+        result.byStatus[status as keyof DocumentStatsDto['byStatus']] += count;
+      }
+      result.total += count;
+      // a cancelled document's file is removed with it
+      if (status !== 'cancelled') result.storageBytes += bytes;
+    }
+    for (const { code, count } of failureRows) result.failuresByCode[code] = count;
     return result;
   }
 }

@@ -3,12 +3,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import { ChunkIndexer } from '../chunk-indexer';
-import type { IngestionStage } from '../entities/document.entity';
+import type { DocumentStatus, IngestionStage } from '../entities/document.entity';
+import { IngestionEventPublisher } from '../events/ingestion-event.publisher';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
 import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
 import { ExtractionError, isExtractionError } from '../ingestion/errors';
 import type { DocumentKind } from '../ingestion/types';
 import { extractInThread, type ExtractInThreadOptions } from './extract-in-thread';
+import { type IngestionJobOutcome, IngestionMetrics } from './ingestion.metrics';
 
 export const INGESTION_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
   size: 1000,
@@ -29,6 +31,9 @@ export type IngestionOutcome = 'completed' | 'skipped';
 
 interface DocumentRow {
   id: string;
+  owner_id: string;
+  batch_id: string;
+  filename: string;
   status: string;
   kind: string;
   storage_key: string;
@@ -43,11 +48,22 @@ interface DocumentRow {
  */
 const OWNED = `id = ? and ingestion_version = ? and status in ('queued', 'processing')`;
 
+/** The state a conditional update left, as published in `ingestion.progress`. */
+interface ProgressRow {
+  status: DocumentStatus;
+  stage: IngestionStage;
+  progress: number;
+}
+
 /**
  * extract → chunk → index for one document and one ingestion run. Loads the state from the
  * database (the job carries ids only) and writes every change conditionally on still owning the
  * document, so a deleted or reingested document is never overwritten by an old run. Must run in
  * a MikroORM request context (the processor creates one per job).
+ *
+ * Observability: publishes `ingestion.progress` at each stage change and `ingestion.completed` /
+ * `ingestion.failed` at the end (best effort, see IngestionEventPublisher), and observes
+ * IngestionMetrics once per attempt that owned the document.
  */
 @Injectable()
 export class IngestionPipeline {
@@ -57,6 +73,8 @@ export class IngestionPipeline {
     private readonly em: EntityManager,
     private readonly indexer: ChunkIndexer,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
+    private readonly events: IngestionEventPublisher,
+    private readonly metrics: IngestionMetrics,
   ) {}
 
   /** Overridable by tests; production extracts in a worker thread. */
@@ -81,7 +99,7 @@ export class IngestionPipeline {
       this.logger.debug(`skip document=${documentId} v${ingestionVersion}: not owned by this run`);
       return 'skipped';
     }
-    const started = await this.update(
+    const started = await this.updateReturning(
       documentId,
       ingestionVersion,
       `status = 'processing', attempts = greatest(attempts, ?), stage = 'extracting',
@@ -89,6 +107,9 @@ export class IngestionPipeline {
       [attempt, STAGE_PROGRESS.extracting],
     );
     if (!started) return 'skipped';
+    const endTimer = this.metrics.startTimer();
+    let outcome: IngestionJobOutcome | undefined;
+    this.progress(document, started);
 
     try {
       const content = await this.read(document.storage_key, Number(document.size_bytes));
@@ -97,10 +118,10 @@ export class IngestionPipeline {
         document.kind as DocumentKind,
         this.extractOptions,
       );
-      if (!(await this.advance(documentId, ingestionVersion, 'chunking'))) return 'skipped';
+      if (!(await this.advance(document, ingestionVersion, 'chunking'))) return 'skipped';
 
       const chunks = await chunkPages(extracted.pages, INGESTION_CHUNK_OPTIONS);
-      if (!(await this.advance(documentId, ingestionVersion, 'indexing'))) return 'skipped';
+      if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
 
       const completed = await this.em.transactional(async (tx) => {
         // the row lock makes "still owned" hold until commit: a concurrent delete or reingest
@@ -122,23 +143,33 @@ export class IngestionPipeline {
         return true;
       });
       if (!completed) return 'skipped';
+      outcome = 'completed';
+      this.progress(document, { status: 'completed', stage: 'done', progress: 100 });
+      void this.events.publish('ingestion.completed', this.outcomePayload(document));
       this.logger.log(
         `document=${documentId} v${ingestionVersion} completed: ${extracted.pageCount} pages, ${chunks.length} chunks`,
       );
       return 'completed';
     } catch (error) {
-      await this.fail(documentId, ingestionVersion, error, attempt >= maxAttempts);
+      outcome = await this.fail(document, ingestionVersion, error, attempt >= maxAttempts);
       throw error;
+    } finally {
+      // a run that stopped owning the document half-way (skipped) is not observed
+      if (outcome) endTimer(outcome);
     }
   }
 
-  /** Records a final failure; a transient error with attempts left only gets logged. */
+  /**
+   * Records a final failure; a transient error with attempts left only gets logged. Returns the
+   * outcome to observe (undefined when the run no longer owned the document).
+   */
   private async fail(
-    documentId: string,
+    document: DocumentRow,
     ingestionVersion: number,
     error: unknown,
     lastAttempt: boolean,
-  ): Promise<void> {
+  ): Promise<IngestionJobOutcome | undefined> {
+    const documentId = document.id;
     const permanent = isPermanentIngestionError(error);
     const reason = isExtractionError(error)
       ? error.code
@@ -147,14 +178,14 @@ export class IngestionPipeline {
         : String(error);
     if (!permanent && !lastAttempt) {
       this.logger.warn(`document=${documentId} v${ingestionVersion} will retry: ${reason}`);
-      return;
+      return 'retry';
     }
     const [code, message] =
       permanent && isExtractionError(error)
         ? [error.code, error.message]
         : [INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE];
     this.logger.warn(`document=${documentId} v${ingestionVersion} failed (${code}): ${reason}`);
-    await this.update(
+    const failed = await this.updateReturning(
       documentId,
       ingestionVersion,
       `status = 'failed', error_code = ?, error_message = ?`,
@@ -164,45 +195,89 @@ export class IngestionPipeline {
       this.logger.error(
         `document=${documentId}: could not record the failure: ${String(writeError)}`,
       );
+      return null;
     });
+    // not owned any more (deleted or reingested meanwhile): nothing failed for this document
+    if (failed === undefined) return undefined;
+    this.metrics.failed(code);
+    if (failed) {
+      this.progress(document, failed);
+      void this.events.publish('ingestion.failed', {
+        ...this.outcomePayload(document),
+        error: { code, message },
+      });
+    }
+    return 'failed';
+  }
+
+  /** Publishes `ingestion.progress` (best effort, never throws). */
+  private progress(document: DocumentRow, state: ProgressRow): void {
+    void this.events.publish('ingestion.progress', {
+      documentId: document.id,
+      ownerId: document.owner_id,
+      status: state.status,
+      stage: state.stage,
+      progress: state.progress,
+    });
+  }
+
+  private outcomePayload(document: DocumentRow): {
+    documentId: string;
+    ownerId: string;
+    batchId: string;
+    filename: string;
+  } {
+    return {
+      documentId: document.id,
+      ownerId: document.owner_id,
+      batchId: document.batch_id,
+      filename: document.filename,
+    };
   }
 
   private async load(documentId: string): Promise<DocumentRow | undefined> {
     const rows = await this.em.execute<DocumentRow[]>(
-      `select id, status, kind, storage_key, size_bytes::text as size_bytes, ingestion_version
+      `select id, owner_id, batch_id, filename, status, kind, storage_key, size_bytes::text as size_bytes, ingestion_version
            from documents where id = ?`,
       [documentId],
     );
     return rows[0];
   }
 
-  /** Moves to `stage` and raises progress to its value (never lowers it). */
-  private advance(
-    documentId: string,
+  /**
+   * Moves to `stage` and raises progress to its value (never lowers it), then publishes the
+   * progress actually stored.
+   */
+  private async advance(
+    document: DocumentRow,
     ingestionVersion: number,
     stage: keyof typeof STAGE_PROGRESS,
   ): Promise<boolean> {
-    return this.update(
-      documentId,
+    const state = await this.updateReturning(
+      document.id,
       ingestionVersion,
       `stage = ?, progress = greatest(progress, ?)`,
       [stage, STAGE_PROGRESS[stage]],
     );
+    if (!state) return false;
+    this.progress(document, state);
+    return true;
   }
 
-  /** A conditional update; false when this run no longer owns the document. */
-  private async update(
+  /** A conditional update; the state it left, or undefined when this run no longer owns the document. */
+  private async updateReturning(
     documentId: string,
     ingestionVersion: number,
     set: string,
     params: unknown[],
-  ): Promise<boolean> {
-    const result = await this.em.execute<{ affectedRows: number }>(
-      `update documents set ${set}, updated_at = now() where ${OWNED}`,
+  ): Promise<ProgressRow | undefined> {
+    const rows = await this.em.execute<ProgressRow[]>(
+      `update documents set ${set}, updated_at = now() where ${OWNED}
+       returning status, stage, progress`,
       [...params, documentId, ingestionVersion],
-      'run',
+      'all',
     );
-    return result.affectedRows > 0;
+    return rows[0];
   }
 
   /** The stored file as one Buffer, refusing more bytes than the document's recorded size. */

@@ -29,6 +29,35 @@ export class QueueDepthDto {
   @ApiProperty({ type: 'integer', minimum: 0 }) failed!: number;
 }
 
+export class DocumentStatusCountsDto {
+  @ApiProperty({ type: 'integer', minimum: 0 }) queued!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) processing!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) completed!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) failed!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) cancelled!: number;
+}
+
+export class DocumentStatsDto {
+  @ApiProperty({ type: DocumentStatusCountsDto }) byStatus!: DocumentStatusCountsDto;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Documents in every status' })
+  total!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Indexed chunks in all' })
+  chunks!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Bytes of the uploaded files still kept (every status but cancelled)',
+  })
+  storageBytes!: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer', minimum: 0 },
+    example: { encrypted_pdf: 2, no_extractable_text: 5 },
+    description: 'Failed documents per error code',
+  })
+  failuresByCode!: Record<string, number>;
+}
+
 /**
  * `GET /admin/stats`. One top-level key per area (users, queues, …), so later areas (documents,
  * chunks, storage, chat, ingestion) are added as new keys without changing the existing ones.
@@ -42,6 +71,7 @@ export class AdminStatsDto {
     description: 'Depth of each queue (ingestion, mail, maintenance)',
   })
   queues!: Record<string, QueueDepthDto>;
+  @ApiProperty({ type: DocumentStatsDto }) documents!: DocumentStatsDto;
   @ApiProperty({ format: 'date-time', description: 'When these figures were computed' })
   generatedAt!: string;
 }

@@ -1,0 +1,2 @@
+export * from './ingestion-events';
+export * from './ingestion-event.publisher';
