@@ -1,8 +1,5 @@
-import { RequestContext } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
-import { AccountService } from '@docent/auth';
-import { newIdentity, type Stack, startStack } from './support/stack';
+import { newIdentity, type Stack, startStack, setRole } from './support/stack';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 type RoleName = 'admin' | 'member' | 'viewer' | 'auditor';
@@ -24,16 +21,9 @@ describe('admin authorization matrix', () => {
   const targets = {} as Record<RoleName, string>; // a user each caller may act on
   let customRoleId = '';
 
-  async function setRole(userId: string, role: string) {
-    const accounts = stack.api.get(AccountService);
-    await RequestContext.create(stack.api.get(EntityManager), async () => {
-      await accounts.setRole((await accounts.findById(userId))!, role);
-    });
-  }
-
   async function account(role: string) {
     const res = await stack.http.post('/api/v1/auth/register').send(newIdentity(role)).expect(201);
-    if (role !== 'member') await setRole(res.body.user.id, role);
+    if (role !== 'member') await setRole(stack, res.body.user.id, role);
     return res.body as { accessToken: string; user: { id: string } };
   }
 

@@ -1,10 +1,7 @@
-import { RequestContext } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Get, Module } from '@nestjs/common';
 import type request from 'supertest';
-import { AccountService } from '@docent/auth';
 import { CheckPolicies } from '@docent/authorization';
-import { newIdentity, type Stack, startStack } from './support/stack';
+import { newIdentity, type Stack, startStack, setRole } from './support/stack';
 
 /** A route only roles that may read the audit log can reach, as the admin endpoints will be. */
 @Controller('probe')
@@ -41,13 +38,6 @@ describe('authorization (CASL rules from PostgreSQL, cached in Redis)', () => {
     return res.body as { accessToken: string; user: { id: string } };
   }
 
-  async function setRole(userId: string, role: string) {
-    const accounts = stack.api.get(AccountService);
-    await RequestContext.create(stack.api.get(EntityManager), async () => {
-      await accounts.setRole((await accounts.findById(userId))!, role);
-    });
-  }
-
   it("/auth/me lists the caller's rules, with their own id in the conditions", async () => {
     const { accessToken, user } = await member();
     const me = await http.get('/api/v1/auth/me').set(bearer(accessToken)).expect(200);
@@ -70,13 +60,13 @@ describe('authorization (CASL rules from PostgreSQL, cached in Redis)', () => {
     expect((await http.get('/api/v1/probe/audit')).status).toBe(401);
 
     // a role change applies on the very next request, with the same access token
-    await setRole(user.id, 'admin');
+    await setRole(stack, user.id, 'admin');
     await http.get('/api/v1/probe/audit').set(bearer(accessToken)).expect(200);
     const me = await http.get('/api/v1/auth/me').set(bearer(accessToken)).expect(200);
     expect(me.body.role).toBe('admin');
     expect(me.body.permissions[0]).toEqual({ action: 'manage', subject: 'all' });
 
-    await setRole(user.id, 'viewer');
+    await setRole(stack, user.id, 'viewer');
     expect((await http.get('/api/v1/probe/audit').set(bearer(accessToken))).status).toBe(403);
   });
 });

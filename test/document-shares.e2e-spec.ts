@@ -1,13 +1,11 @@
-import { RequestContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type request from 'supertest';
 import { AuditEvent } from '@docent/audit';
-import { AccountService } from '@docent/auth';
 import { DocumentShare, DocumentsHttpModule } from '@docent/documents';
 import { StorageModule } from '@docent/storage';
-import { newIdentity, type Stack, startStack } from './support/stack';
+import { bearer, signUp, type Stack, startStack } from './support/stack';
 
 const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 const corpus = (name: string) => readFile(join(CORPUS, name));
@@ -19,8 +17,6 @@ interface Caller {
   email: string;
   displayName: string;
 }
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('document shares (SPEC §6)', () => {
   let stack: Stack;
@@ -35,23 +31,7 @@ describe('document shares (SPEC §6)', () => {
     await stack?.close();
   });
 
-  async function register(role?: string): Promise<Caller> {
-    const identity = newIdentity('share');
-    const res = await http.post('/api/v1/auth/register').send(identity).expect(201);
-    const caller = {
-      token: res.body.accessToken as string,
-      id: res.body.user.id as string,
-      email: identity.email,
-      displayName: identity.displayName,
-    };
-    if (role) {
-      const accounts = stack.api.get(AccountService);
-      await RequestContext.create(stack.api.get(EntityManager), async () => {
-        await accounts.setRole((await accounts.findById(caller.id))!, role);
-      });
-    }
-    return caller;
-  }
+  const register = (role?: string): Promise<Caller> => signUp(stack, { role, prefix: 'share' });
 
   const em = () => stack.api.get(EntityManager).fork();
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type request from 'supertest';
 import { ChunkIndexer, Document, DocumentsHttpModule } from '@docent/documents';
 import { StorageModule } from '@docent/storage';
-import { newIdentity, type Stack, startStack } from './support/stack';
+import { bearer, signUp, type Stack, startStack } from './support/stack';
 
 const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 const corpus = (name: string) => readFile(join(CORPUS, name));
@@ -24,8 +24,6 @@ interface Hit {
   score: number;
 }
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-
 describe('GET /search (full-text over readable chunks)', () => {
   let stack: Stack;
   let http: Http;
@@ -39,10 +37,7 @@ describe('GET /search (full-text over readable chunks)', () => {
     await stack?.close();
   });
 
-  async function register(): Promise<Caller> {
-    const res = await http.post('/api/v1/auth/register').send(newIdentity('search')).expect(201);
-    return { token: res.body.accessToken as string, id: res.body.user.id as string };
-  }
+  const register = (): Promise<Caller> => signUp(stack, { prefix: 'search' });
 
   /** Uploads a file, then indexes the given pages as its chunks and marks it completed. */
   async function indexed(

@@ -1,3 +1,5 @@
+import { RequestContext } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
@@ -5,6 +7,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { createWorkerApp } from '../../apps/worker/src/bootstrap';
+import { AccountService } from '@docent/auth';
 import type { DocentConfig, Env } from '@docent/config';
 import { testConfig } from './config';
 import { type SmtpCapture, startSmtp } from './smtp';
@@ -77,4 +80,40 @@ export function newIdentity(prefix = 'user') {
     password: `plaid ${randomBytes(6).toString('hex')} kettle orbit`,
     displayName: `Test ${tag}`,
   };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Gives a user another role the way the admin API does (inside a MikroORM request context). */
+export async function setRole(stack: Stack, userId: string, role: string): Promise<void> {
+  const accounts = stack.api.get(AccountService);
+  await RequestContext.create(stack.api.get(EntityManager), async () => {
+    await accounts.setRole((await accounts.findById(userId))!, role);
+  });
+}
+
+export interface SignedUp {
+  token: string;
+  id: string;
+  email: string;
+  displayName: string;
+  password: string;
+}
+
+/** Registers a fresh user through the API (a member), then gives them `role` when asked. */
+export async function signUp(
+  stack: Stack,
+  options: { role?: string; prefix?: string } = {},
+): Promise<SignedUp> {
+  const identity = newIdentity(options.prefix);
+  const res = await stack.http.post('/api/v1/auth/register').send(identity).expect(201);
+  const user = {
+    token: res.body.accessToken as string,
+    id: res.body.user.id as string,
+    email: identity.email,
+    displayName: identity.displayName,
+    password: identity.password,
+  };
+  if (options.role && options.role !== 'member') await setRole(stack, user.id, options.role);
+  return user;
 }
