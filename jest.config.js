@@ -2,7 +2,7 @@
 // boot the real apps against real PostgreSQL and Redis. Each run gets its own database and Redis
 // key prefix (test/support/global-setup.ts), so runs never collide or touch development data.
 const moduleNameMapper = {
-  '^@docent/(common|config|database|redis|queue|health|schema|audit|auth|mail|authorization|admin|crypto|storage|documents)$':
+  '^@docent/(common|config|database|redis|queue|health|schema|audit|auth|mail|authorization|admin|crypto|storage|documents|chat|notifications)$':
     '<rootDir>/libs/$1/src',
 };
 const transform = {

@@ -3,11 +3,13 @@ import { AdminModule } from '@docent/admin';
 import { AuditModule } from '@docent/audit';
 import { AuthHttpModule } from '@docent/auth';
 import { AuthorizationHttpModule } from '@docent/authorization';
+import { ChatHttpModule } from '@docent/chat';
 import { CommonModule, LoggingModule } from '@docent/common';
 import { type DocentConfig, DocentConfigModule } from '@docent/config';
 import { DatabaseModule } from '@docent/database';
 import { DocumentsHttpModule } from '@docent/documents';
 import { HealthModule } from '@docent/health';
+import { NotificationsHttpModule } from '@docent/notifications';
 import { QueueModule } from '@docent/queue';
 import { RedisModule } from '@docent/redis';
 import { StorageModule } from '@docent/storage';
@@ -41,6 +43,8 @@ export class ApiModule {
         AdminModule,
         StorageModule,
         DocumentsHttpModule,
+        ChatHttpModule,
+        NotificationsHttpModule,
         ...(options.imports ?? []),
       ],
     };

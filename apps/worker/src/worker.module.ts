@@ -1,11 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@docent/audit';
+import { ChatWorkerModule } from '@docent/chat';
 import { CommonModule, LoggingModule } from '@docent/common';
 import { type DocentConfig, DocentConfigModule } from '@docent/config';
 import { DatabaseModule } from '@docent/database';
 import { DocumentsWorkerModule } from '@docent/documents';
 import { HealthModule } from '@docent/health';
 import { MailWorkerModule } from '@docent/mail';
+import { NotificationsWorkerModule } from '@docent/notifications';
 import { QueueDrain, QueueModule } from '@docent/queue';
 import { RedisModule } from '@docent/redis';
 import { ENTITIES } from '@docent/schema';
@@ -38,6 +40,8 @@ export class WorkerModule {
         AuditModule,
         MailWorkerModule,
         DocumentsWorkerModule,
+        ChatWorkerModule,
+        NotificationsWorkerModule,
         ...(options.imports ?? []),
       ],
       providers: [QueueDrain],

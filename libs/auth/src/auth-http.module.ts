@@ -11,7 +11,13 @@ import { AuthController } from './auth.controller';
 import { AuthModule } from './auth.module';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { JwtStrategy } from './guards/jwt.strategy';
-import { AUTH_THROTTLER, DEFAULT_THROTTLER, DocentThrottlerGuard } from './throttle/throttle';
+import {
+  AUTH_THROTTLER,
+  CHAT_THROTTLER,
+  DEFAULT_THROTTLER,
+  DocentThrottlerGuard,
+  UPLOAD_THROTTLER,
+} from './throttle/throttle';
 
 /**
  * The api side of authentication: `/api/v1/auth/*`, and the global guards — authentication
@@ -23,11 +29,14 @@ import { AUTH_THROTTLER, DEFAULT_THROTTLER, DocentThrottlerGuard } from './throt
     ThrottlerModule.forRootAsync({
       inject: [ConfigService, REDIS_CLIENT],
       useFactory: (config: ConfigService, redis: Redis) => {
-        const { rateLimit, authRateLimit } = config.getOrThrow<AppSettings>('app');
+        const { rateLimit, authRateLimit, uploadRateLimit, chatRateLimit } =
+          config.getOrThrow<AppSettings>('app');
         return {
           throttlers: [
             { name: DEFAULT_THROTTLER, limit: rateLimit.limit, ttl: rateLimit.ttlMs },
             { name: AUTH_THROTTLER, limit: authRateLimit.limit, ttl: authRateLimit.ttlMs },
+            { name: UPLOAD_THROTTLER, limit: uploadRateLimit.limit, ttl: uploadRateLimit.ttlMs },
+            { name: CHAT_THROTTLER, limit: chatRateLimit.limit, ttl: chatRateLimit.ttlMs },
           ],
           storage: new ThrottlerStorageRedisService(redis),
           // health, metrics and docs are for probes and scrapers, not people

@@ -10,5 +10,5 @@ export { SessionService } from './sessions/session.service';
 export { RevocationStore } from './sessions/revocation.store';
 export { AccessTokenService } from './tokens/access-token.service';
 export { CurrentUser } from './guards/current-user.decorator';
-export { AuthRateLimit } from './throttle/throttle';
+export { AuthRateLimit, StrictRateLimit } from './throttle/throttle';
 export { PasswordHasher } from './passwords';

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { ClsModule } from 'nestjs-cls';
+import { DomainEventBus } from './events/domain-events';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { createValidationPipe } from './errors/validation.pipe';
 import { requestIdFor } from './http/request-id';
@@ -36,7 +37,8 @@ import { CLS_IP, CLS_USER_AGENT, RequestContext } from './request-context';
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     RequestContext,
+    DomainEventBus,
   ],
-  exports: [RequestContext],
+  exports: [RequestContext, DomainEventBus],
 })
 export class CommonModule {}

@@ -11,3 +11,4 @@ export * from './uuid';
 export * from './common.module';
 export * from './request-context';
 export * from './http/public.decorator';
+export * from './events/domain-events';

@@ -28,6 +28,10 @@ export interface AppSettings {
   rateLimit: RateLimit;
   /** Stricter per-IP limit on register, login, refresh and forgot/reset password. */
   authRateLimit: RateLimit;
+  /** Stricter per-user limit on uploads (`POST /documents`). */
+  uploadRateLimit: RateLimit;
+  /** Stricter per-user limit on chat questions (`POST /chat/sessions/:id/messages`). */
+  chatRateLimit: RateLimit;
 }
 
 export interface DatabaseSettings {
@@ -97,6 +101,8 @@ export interface DocumentSettings {
 export interface ChatSettings {
   sessionTtlMs: number;
   maxMessages: number;
+  /** Chunks retrieved per question and handed to the generator. */
+  retrievalLimit: number;
 }
 
 export interface LlmSettings {
@@ -104,6 +110,17 @@ export interface LlmSettings {
   baseUrl?: string;
   apiKey?: string;
   model?: string;
+  /** Upper bound on one completion request (connect to last token). */
+  timeoutMs: number;
+  /** Retries on 429/5xx/network errors before the answer fails. */
+  maxRetries: number;
+}
+
+export interface NotificationSettings {
+  /** Notifications older than this are purged by the worker's maintenance job. */
+  retentionMs: number;
+  /** Largest socket.io message the gateway accepts (maxHttpBufferSize). */
+  socketMaxMessageBytes: number;
 }
 
 /** Every setting Docent reads, grouped by the library that owns it. */
@@ -117,4 +134,5 @@ export interface DocentConfig {
   documents: DocumentSettings;
   chat: ChatSettings;
   llm: LlmSettings;
+  notifications: NotificationSettings;
 }

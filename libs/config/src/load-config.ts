@@ -61,6 +61,8 @@ export const DEFAULTS = {
   PASSWORD_RESET_TTL: '30m',
   RATE_LIMIT: '300/1m',
   RATE_LIMIT_AUTH: '10/1m',
+  RATE_LIMIT_UPLOAD: '30/1m',
+  RATE_LIMIT_CHAT: '20/1m',
   PASSWORD_MIN_LENGTH: '15',
   STORAGE_DIR: './var/storage',
   UPLOAD_MAX_BYTES: String(50 * 1024 * 1024),
@@ -68,7 +70,12 @@ export const DEFAULTS = {
   INGESTION_CONCURRENCY: '2',
   CHAT_SESSION_TTL: '30d',
   CHAT_MAX_MESSAGES: '500',
+  CHAT_RETRIEVAL_LIMIT: '6',
   LLM_PROVIDER: 'extractive',
+  LLM_TIMEOUT: '60s',
+  LLM_MAX_RETRIES: '2',
+  NOTIFICATION_RETENTION: '90d',
+  SOCKET_MAX_MESSAGE_BYTES: '16384',
 } as const;
 
 const MIN_JWT_SECRET_BYTES = 32;
@@ -228,6 +235,8 @@ export function loadConfig(env: Env): DocentConfig {
       shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', parseDuration, def('SHUTDOWN_TIMEOUT')),
       rateLimit: read('RATE_LIMIT', parseRateLimit, def('RATE_LIMIT')),
       authRateLimit: read('RATE_LIMIT_AUTH', parseRateLimit, def('RATE_LIMIT_AUTH')),
+      uploadRateLimit: read('RATE_LIMIT_UPLOAD', parseRateLimit, def('RATE_LIMIT_UPLOAD')),
+      chatRateLimit: read('RATE_LIMIT_CHAT', parseRateLimit, def('RATE_LIMIT_CHAT')),
     },
     database: {
       url: read(
@@ -340,8 +349,28 @@ export function loadConfig(env: Env): DocentConfig {
         (v) => parseInteger(v, 2, 100_000),
         def('CHAT_MAX_MESSAGES'),
       ),
+      retrievalLimit: read(
+        'CHAT_RETRIEVAL_LIMIT',
+        (v) => parseInteger(v, 1, 50),
+        def('CHAT_RETRIEVAL_LIMIT'),
+      ),
     },
-    llm: { provider: llmProvider, baseUrl: llmBaseUrl, apiKey: llmApiKey, model: llmModel },
+    llm: {
+      provider: llmProvider,
+      baseUrl: llmBaseUrl,
+      apiKey: llmApiKey,
+      model: llmModel,
+      timeoutMs: read('LLM_TIMEOUT', parseDuration, def('LLM_TIMEOUT')),
+      maxRetries: read('LLM_MAX_RETRIES', (v) => parseInteger(v, 0, 10), def('LLM_MAX_RETRIES')),
+    },
+    notifications: {
+      retentionMs: read('NOTIFICATION_RETENTION', parseDuration, def('NOTIFICATION_RETENTION')),
+      socketMaxMessageBytes: read(
+        'SOCKET_MAX_MESSAGE_BYTES',
+        (v) => parseInteger(v, 1024, 1024 * 1024),
+        def('SOCKET_MAX_MESSAGE_BYTES'),
+      ),
+    },
   };
 
   if (config.app.shutdownTimeoutMs !== undefined && config.app.shutdownTimeoutMs < 1000) {

@@ -1,3 +1,4 @@
+import { ChunkRetriever } from './retrieval/chunk-retriever';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { ChunkIndexer } from './chunk-indexer';
@@ -12,7 +13,7 @@ import { IngestionProducer } from './ingestion.producer';
  */
 @Module({
   imports: [MikroOrmModule.forFeature([Document, DocumentChunk, DocumentShare])],
-  providers: [ChunkIndexer, IngestionProducer, DocumentsService],
-  exports: [ChunkIndexer, IngestionProducer, DocumentsService],
+  providers: [ChunkIndexer, IngestionProducer, DocumentsService, ChunkRetriever],
+  exports: [ChunkIndexer, IngestionProducer, DocumentsService, ChunkRetriever],
 })
 export class DocumentsModule {}

@@ -5,3 +5,4 @@ export * from './ingestion.producer';
 export * from './documents-worker.module';
 export * from './documents-http.module';
 export * from './events';
+export * from './retrieval';

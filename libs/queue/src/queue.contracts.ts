@@ -14,7 +14,13 @@ export const QUEUE_NAMES: readonly QueueName[] = Object.values(QUEUES);
 export const JOBS = {
   ingestion: { ingest: 'ingest' },
   mail: { send: 'send' },
-  maintenance: { purge: 'purge' },
+  maintenance: {
+    purge: 'purge',
+    /** Chat: drop expired sessions from the per-user indexes (repeatable). */
+    chatPruneIndex: 'chat.prune-index',
+    /** Notifications: delete notifications older than NOTIFICATION_RETENTION (repeatable). */
+    notificationsPurge: 'notifications.purge',
+  },
 } as const;
 
 interface TracedPayload {

@@ -7,24 +7,38 @@ import {
 import { AppError } from '@docent/common';
 import type { AuthUser } from '../auth.constants';
 
-export const AUTH_THROTTLE = 'docent:authThrottle';
 export const DEFAULT_THROTTLER = 'default';
 export const AUTH_THROTTLER = 'auth';
+export const UPLOAD_THROTTLER = 'upload';
+export const CHAT_THROTTLER = 'chat';
+export type StrictThrottler =
+  typeof AUTH_THROTTLER | typeof UPLOAD_THROTTLER | typeof CHAT_THROTTLER;
+
+const strictKey = (name: StrictThrottler): string => `docent:throttle:${name}`;
+
+/**
+ * Adds one of the stricter named limits to a route, on top of the general one: `auth` (per IP:
+ * register, login, refresh, password reset), `upload` (per user: `POST /documents`), `chat`
+ * (per user: questions).
+ */
+export const StrictRateLimit = (name: StrictThrottler): MethodDecorator & ClassDecorator =>
+  SetMetadata(strictKey(name), true);
 
 /** Adds the stricter per-IP `auth` limit to a route (register, login, refresh, password reset). */
 export const AuthRateLimit = (): MethodDecorator & ClassDecorator =>
-  SetMetadata(AUTH_THROTTLE, true);
+  StrictRateLimit(AUTH_THROTTLER);
 
 /**
  * The global rate limit, counted in Redis so it holds across api instances: per user when
  * authenticated, per IP otherwise; routes marked `@AuthRateLimit()` also get the stricter per-IP
- * limit. Answers 429 problem details with Retry-After.
+ * limits (`StrictRateLimit`). Answers 429 problem details with Retry-After.
  */
 @Injectable()
 export class DocentThrottlerGuard extends ThrottlerGuard {
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
-    if (request.throttler.name === AUTH_THROTTLER) {
-      const strict = this.reflector.getAllAndOverride<boolean>(AUTH_THROTTLE, [
+    const name = request.throttler.name ?? DEFAULT_THROTTLER;
+    if (name !== DEFAULT_THROTTLER) {
+      const strict = this.reflector.getAllAndOverride<boolean>(strictKey(name as StrictThrottler), [
         request.context.getHandler(),
         request.context.getClass(),
       ]);

@@ -33,7 +33,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type AuthUser, CurrentUser } from '@docent/auth';
+import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
 import { AppError } from '@docent/common';
 import { attachmentDisposition } from './content-disposition';
@@ -57,6 +57,7 @@ export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}
 
   @Post()
+  @StrictRateLimit('upload')
   @CheckPolicies((ability) => ability.can('create', 'Document'))
   @ApiOperation({
     summary: 'Upload one or more files (multipart field `files`); ingestion runs in the background',

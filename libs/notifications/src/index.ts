@@ -1,0 +1,2 @@
+export * from './notifications-http.module';
+export * from './notifications-worker.module';
