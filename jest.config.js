@@ -4,6 +4,8 @@
 const moduleNameMapper = {
   '^@docent/(common|config|database|redis|queue|health|schema|audit|auth|mail|authorization|admin|crypto|storage|documents|chat|notifications)$':
     '<rootDir>/libs/$1/src',
+  // a dependency-free entry for code that runs in worker threads (see extract-in-thread.ts)
+  '^@docent/common/app-error$': '<rootDir>/libs/common/src/errors/app-error',
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
@@ -20,6 +22,8 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   reporters: ['default'],
+  // a global option: jest ignores testTimeout inside a project entry. e2e tests boot real apps
+  testTimeout: 30000,
   projects: [
     {
       ...common,
@@ -32,7 +36,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 30000,
     },
   ],
 };

@@ -1,11 +1,11 @@
-import { getQueueToken, Process, Processor } from '@nestjs/bull';
-import { Logger, Module } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bull';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Bull, { type Job, type Queue } from 'bull';
 import request from 'supertest';
 import { createWorkerApp } from '../apps/worker/src/bootstrap';
 import { shutdownGracefully } from '@docent/health';
-import { QUEUES } from '@docent/queue';
+import { MaintenanceTasks, QUEUES } from '@docent/queue';
 import { testConfig } from './support/config';
 import { waitFor } from './support/http';
 
@@ -14,9 +14,14 @@ const events: string[] = [];
 const releases = new Map<string, () => void>();
 
 /** A job that runs until released (or for `ms`), standing in for a real ingestion job. */
-@Processor(QUEUES.maintenance)
+@Injectable()
 class ProbeProcessor {
-  @Process('probe')
+  constructor(tasks: MaintenanceTasks) {
+    tasks.register('probe', (job) =>
+      this.handle(job as unknown as Job<{ ms: number; name: string }>),
+    );
+  }
+
   async handle(job: Job<{ ms: number; name: string }>): Promise<{ done: string }> {
     events.push(`start:${job.data.name}`);
     await new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import { DocumentsWorkerModule } from '@docent/documents';
 import { HealthModule } from '@docent/health';
 import { MailWorkerModule } from '@docent/mail';
 import { NotificationsWorkerModule } from '@docent/notifications';
-import { QueueDrain, QueueModule } from '@docent/queue';
+import { MaintenanceModule, QueueDrain, QueueModule } from '@docent/queue';
 import { RedisModule } from '@docent/redis';
 import { ENTITIES } from '@docent/schema';
 
@@ -36,6 +36,7 @@ export class WorkerModule {
         DatabaseModule.forRoot(ENTITIES),
         RedisModule,
         QueueModule,
+        MaintenanceModule,
         HealthModule.forRoot({ app: 'worker', checks: ['database', 'redis', 'queue', 'storage'] }),
         AuditModule,
         MailWorkerModule,

@@ -1,3 +1,4 @@
 export * from './queue.contracts';
 export * from './queue.module';
 export * from './queue-drain';
+export * from './maintenance';
