@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createWorkerApp } from '../apps/worker/src/bootstrap';
 import { User } from '@docent/auth';
-import { uuidv7 } from '@docent/common';
+import { DomainEventBus, uuidv7 } from '@docent/common';
 import {
   Document,
   DocumentChunk,
@@ -21,13 +21,8 @@ import {
 } from '@docent/documents';
 import { type IngestJobPayload, JOBS, QUEUES } from '@docent/queue';
 import { METRICS_REGISTRY } from '@docent/health';
-import { createRedisClient } from '@docent/redis';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import type { Registry } from 'prom-client';
-import {
-  type IngestionEventMessage,
-  ingestionEventsChannel,
-} from '../libs/documents/src/events/ingestion-events';
 import { IngestionPipeline } from '../libs/documents/src/worker/ingestion.pipeline';
 import { INGEST_PROCESS_OPTIONS } from '../libs/documents/src/worker/ingestion.processor';
 import { PendingIngestionScheduler } from '../libs/documents/src/worker/pending-ingestion.scheduler';
@@ -332,7 +327,7 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
     // overlapping calls share one pass
     const [first, second] = [scheduler.tick(), scheduler.tick()];
     expect(first).toBe(second);
-    expect(await first).toBeGreaterThanOrEqual(1);
+    expect((await first).pending).toBeGreaterThanOrEqual(1);
     expect((await reload(document.id))!.enqueuedAt).toBeInstanceOf(Date);
     expect((await reload(fresh.id))!.enqueuedAt).toBeNull();
     expect((await waitForFinal(document.id)).status).toBe('completed');
@@ -407,25 +402,25 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
   });
 
   describe('observability: ingestion events and metrics', () => {
-    let subscriber: ReturnType<typeof createRedisClient>;
-    const messages: IngestionEventMessage[] = [];
+    /** What the worker's DomainEventBus carried, in order (the notifications library subscribes there). */
+    const messages: { event: string; payload: { documentId: string; progress?: number } }[] = [];
+    const unsubscribe: (() => void)[] = [];
     const eventsOf = (documentId: string) =>
       messages.filter((m) => m.payload.documentId === documentId);
 
-    beforeAll(async () => {
-      subscriber = createRedisClient(config.redis, {
-        name: 'ingestion-events-test',
-        keyPrefix: false,
-      });
-      subscriber.on('message', (_channel: string, raw: string) => {
-        messages.push(JSON.parse(raw) as IngestionEventMessage);
-      });
-      // ioredis' keyPrefix does not apply to channels: the publisher prefixes them itself
-      await subscriber.subscribe(ingestionEventsChannel(config.redis.keyPrefix));
+    beforeAll(() => {
+      const bus = app.get(DomainEventBus);
+      for (const event of [
+        'ingestion.progress',
+        'ingestion.completed',
+        'ingestion.failed',
+      ] as const) {
+        unsubscribe.push(bus.on(event, (payload) => void messages.push({ event, payload })));
+      }
     });
 
-    afterAll(async () => {
-      await subscriber?.quit();
+    afterAll(() => {
+      for (const off of unsubscribe) off();
     });
 
     it('publishes monotonic ingestion.progress events, then ingestion.completed', async () => {
@@ -450,7 +445,7 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
         { documentId: document.id, ownerId, status: 'processing', stage: 'indexing', progress: 80 },
         { documentId: document.id, ownerId, status: 'completed', stage: 'done', progress: 100 },
       ]);
-      const values = progress.map((m) => (m.payload as { progress: number }).progress);
+      const values = progress.map((m) => m.payload.progress ?? -1);
       expect(values).toEqual([...values].sort((a, b) => a - b));
       expect(events.at(-1)).toMatchObject({
         event: 'ingestion.completed',
@@ -462,7 +457,26 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
         },
       });
       expect(events.at(-1)!.payload).not.toHaveProperty('error');
-      for (const m of events) expect(new Date(m.at).toISOString()).toBe(m.at);
+    });
+
+    it('waits for the ingestion.completed subscribers before the job ends', async () => {
+      const document = await createDocument('tables.docx');
+      const jobId = ingestionJobId(document.id, document.ingestionVersion);
+      const statesDuringHandler: (string | undefined)[] = [];
+      const off = app.get(DomainEventBus).on('ingestion.completed', async (payload) => {
+        if (payload.documentId !== document.id) return;
+        // a slow subscriber (storing the notification): the job is still running meanwhile
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        statesDuringHandler.push(await (await observer.getJob(jobId))?.getState());
+      });
+      try {
+        await producer.enqueue(document);
+        await waitFor(async () => statesDuringHandler.length > 0, 20_000);
+      } finally {
+        off();
+      }
+      expect(statesDuringHandler).toEqual(['active']);
+      expect((await reload(document.id))!.status).toBe('completed');
     });
 
     it('publishes ingestion.failed with the error code of a failed document', async () => {

@@ -96,6 +96,15 @@ export interface DocumentSettings {
   uploadMaxBytes: number;
   uploadMaxFiles: number;
   ingestionConcurrency: number;
+  /**
+   * Bull lock of an ingestion job (renewed every half of it) and the stalled-job check interval:
+   * a job whose worker died is handed to another worker within about twice this.
+   */
+  ingestionLockDurationMs: number;
+  /** PDFs with more pages fail with `limit_exceeded`. */
+  maxPages: number;
+  /** Documents with more extracted characters fail with `limit_exceeded`. */
+  maxChars: number;
 }
 
 export interface ChatSettings {

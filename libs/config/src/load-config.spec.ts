@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       uploadMaxBytes: 50 * 1024 * 1024,
       uploadMaxFiles: 20,
       ingestionConcurrency: 2,
+      ingestionLockDurationMs: 30_000,
     });
     expect(config.chat.sessionTtlMs).toBe(30 * 86_400_000);
     expect(config.llm.provider).toBe('extractive');

@@ -68,6 +68,9 @@ export const DEFAULTS = {
   UPLOAD_MAX_BYTES: String(50 * 1024 * 1024),
   UPLOAD_MAX_FILES: '20',
   INGESTION_CONCURRENCY: '2',
+  INGESTION_LOCK_DURATION: '30s',
+  INGESTION_MAX_PAGES: '2000',
+  INGESTION_MAX_CHARS: '30000000',
   CHAT_SESSION_TTL: '30d',
   CHAT_MAX_MESSAGES: '500',
   CHAT_RETRIEVAL_LIMIT: '6',
@@ -341,6 +344,21 @@ export function loadConfig(env: Env): DocentConfig {
         (v) => parseInteger(v, 1, 64),
         def('INGESTION_CONCURRENCY'),
       ),
+      ingestionLockDurationMs: read(
+        'INGESTION_LOCK_DURATION',
+        parseDuration,
+        def('INGESTION_LOCK_DURATION'),
+      ),
+      maxPages: read(
+        'INGESTION_MAX_PAGES',
+        (v) => parseInteger(v, 1, 100_000),
+        def('INGESTION_MAX_PAGES'),
+      ),
+      maxChars: read(
+        'INGESTION_MAX_CHARS',
+        (v) => parseInteger(v, 1, 500_000_000),
+        def('INGESTION_MAX_CHARS'),
+      ),
     },
     chat: {
       sessionTtlMs: read('CHAT_SESSION_TTL', parseDuration, def('CHAT_SESSION_TTL')),
@@ -373,6 +391,12 @@ export function loadConfig(env: Env): DocentConfig {
     },
   };
 
+  if (
+    config.documents.ingestionLockDurationMs !== undefined &&
+    config.documents.ingestionLockDurationMs < 1000
+  ) {
+    problems.push('INGESTION_LOCK_DURATION must be at least 1s');
+  }
   if (config.app.shutdownTimeoutMs !== undefined && config.app.shutdownTimeoutMs < 1000) {
     problems.push('SHUTDOWN_TIMEOUT must be at least 1s');
   }

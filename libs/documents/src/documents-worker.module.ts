@@ -11,9 +11,9 @@ import { PendingIngestionScheduler } from './worker/pending-ingestion.scheduler'
 /**
  * Worker entry module of documents (imported by apps/worker): the ingestion processor, its
  * pipeline, and the loop that queues documents whose job could not be queued. Needs from the app:
- * config, the database (MikroORM), the queues (QueueModule), the shared Redis client
- * (RedisModule, for the ingestion events) and `METRICS_REGISTRY` (HealthModule, for the
- * ingestion metrics). It imports StorageModule (global)
+ * config, the database (MikroORM), the queues (QueueModule), the `DomainEventBus` (CommonModule,
+ * for the ingestion events) and `METRICS_REGISTRY` (HealthModule, for the ingestion metrics).
+ * It imports StorageModule (global)
  * itself for `FILE_STORAGE`; an app importing it too gets the same single instance.
  */
 @Module({

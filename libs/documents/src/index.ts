@@ -6,3 +6,4 @@ export * from './documents-worker.module';
 export * from './documents-http.module';
 export * from './events';
 export * from './retrieval';
+export * from './worker';

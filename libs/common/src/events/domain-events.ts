@@ -22,6 +22,8 @@ export interface DomainEvents {
   'ingestion.completed': IngestionOutcome;
   /** Worker: a document failed for good (`error` is what the document stores). */
   'ingestion.failed': IngestionOutcome & { error: { code: string; message: string } };
+  /** Api: files of one upload request were accepted (usage analytics). */
+  'documents.uploaded': { userId: string; batchId: string; files: number; bytes: number };
   /** Api: a document was shared with `userId` (created or permission changed). */
   'document.shared': {
     documentId: string;

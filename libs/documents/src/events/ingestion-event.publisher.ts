@@ -1,44 +1,30 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
-import type { RedisSettings } from '@docent/config';
-import { REDIS_CLIENT } from '@docent/redis';
-import {
-  type IngestionEventMessage,
-  type IngestionEventName,
-  type IngestionEvents,
-  ingestionEventsChannel,
-} from './ingestion-events';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainEventBus } from '@docent/common';
+import type { IngestionEventName, IngestionEvents } from './ingestion-events';
 
 /**
- * Publishes ingestion events to Redis pub/sub through the shared client, on
- * `<REDIS_KEY_PREFIX>events:ingestion` (prefixed here: ioredis' keyPrefix does not apply to
- * channel names). Best effort: a failure is logged, never thrown, because the state is persisted
- * on the document anyway. The notifications issue delivers these events over socket.io (SPEC §8)
- * from the api, which subscribes to the same channel; the worker never emits over HTTP.
+ * The one place ingestion events leave the pipeline: emits them on the in-process
+ * `DomainEventBus`, where the notifications library (in the worker) delivers them over socket.io
+ * and stores the completion/failure notifications. The worker never emits over HTTP.
  *
- * Events of one document keep their order: they go over one connection, in call order.
+ * `publish` resolves once every subscriber has run (the bus awaits its handlers), so a caller
+ * that awaits it knows, for instance, that the completion notification is stored. It never
+ * rejects: a failing subscriber is logged, because the state is persisted on the document anyway.
+ * Events of one document keep their order: handlers are started in call order.
  */
 @Injectable()
 export class IngestionEventPublisher {
   private readonly logger = new Logger('IngestionEventPublisher');
-  readonly channel: string;
 
-  constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
-    config: ConfigService,
-  ) {
-    this.channel = ingestionEventsChannel(config.getOrThrow<RedisSettings>('redis').keyPrefix);
-  }
+  constructor(private readonly bus: DomainEventBus) {}
 
-  /** Never rejects. */
   async publish<E extends IngestionEventName>(
     event: E,
     payload: IngestionEvents[E],
   ): Promise<void> {
-    const message: IngestionEventMessage<E> = { event, payload, at: new Date().toISOString() };
     try {
-      await this.redis.publish(this.channel, JSON.stringify(message));
+      // IngestionEvents[E] is assignable to DomainEvents[E] (see INGESTION_EVENTS_ARE_DOMAIN_EVENTS)
+      await this.bus.emit(event, payload as never);
     } catch (error) {
       this.logger.warn(
         `could not publish ${event} for document=${payload.documentId}: ${

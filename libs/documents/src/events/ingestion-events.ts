@@ -1,14 +1,17 @@
+import type { DomainEvents } from '@docent/common';
 import type { DocumentStatus, IngestionStage } from '../entities/document.entity';
 
 /**
- * The ingestion events the worker publishes (best effort: the state itself is persisted on the
- * document, so a lost event only delays what a client sees until it reads the document).
+ * The ingestion events the worker emits, in process, through the `DomainEventBus` of
+ * @docent/common (see `IngestionEventPublisher`). The notifications library subscribes to them
+ * in the worker: `ingestion.progress` goes to the owner's sockets as
+ * `{documentId, status, stage, progress}` (SPEC §8, through the socket.io Redis emitter),
+ * `ingestion.completed` / `ingestion.failed` become stored notifications (and mail, one summary
+ * per `batchId`).
  *
- * Transport: for now JSON `{event, payload, at}` on the Redis pub/sub channel
- * `<REDIS_KEY_PREFIX>events:ingestion` (see `IngestionEventPublisher`). The notifications issue
- * (SPEC §8) subscribes to it in the api and delivers them over socket.io: `ingestion.progress` to
- * the owner's sockets as `{documentId, status, stage, progress}`, `ingestion.completed` /
- * `ingestion.failed` as stored notifications (and mail, one summary per `batchId`).
+ * The types below are the documents library's side of the contract: the same shapes as
+ * `DomainEvents`, with the status and stage narrowed to the document's own unions (checked to
+ * stay assignable at compile time, see `_Assignable`).
  */
 export interface IngestionProgressEvent {
   documentId: string;
@@ -24,31 +27,28 @@ export interface IngestionOutcomeEvent {
   ownerId: string;
   batchId: string;
   filename: string;
-  /** Only on `ingestion.failed`: the stable snake_case code and message stored on the document. */
-  error?: { code: string; message: string };
+}
+
+export interface IngestionFailedEvent extends IngestionOutcomeEvent {
+  /** The stable snake_case code and the message stored on the document. */
+  error: { code: string; message: string };
 }
 
 /** Event name → payload. */
 export interface IngestionEvents {
   'ingestion.progress': IngestionProgressEvent;
   'ingestion.completed': IngestionOutcomeEvent;
-  'ingestion.failed': IngestionOutcomeEvent;
+  'ingestion.failed': IngestionFailedEvent;
 }
 
 export type IngestionEventName = keyof IngestionEvents;
 
-/** What goes over the channel. */
-export interface IngestionEventMessage<E extends IngestionEventName = IngestionEventName> {
-  event: E;
-  payload: IngestionEvents[E];
-  /** ISO 8601 time of publication. */
-  at: string;
-}
-
-/** The channel, without the key prefix (ioredis' keyPrefix does not apply to PUBLISH channels). */
-export const INGESTION_EVENTS_CHANNEL = 'events:ingestion';
-
-/** The full channel name for a REDIS_KEY_PREFIX. */
-export function ingestionEventsChannel(keyPrefix: string): string {
-  return `${keyPrefix}${INGESTION_EVENTS_CHANNEL}`;
-}
+/** Compile-time check: every ingestion payload is a valid domain-event payload. */
+type _Assignable = {
+  [E in IngestionEventName]: IngestionEvents[E] extends DomainEvents[E] ? true : never;
+};
+export const INGESTION_EVENTS_ARE_DOMAIN_EVENTS: _Assignable = {
+  'ingestion.progress': true,
+  'ingestion.completed': true,
+  'ingestion.failed': true,
+};

@@ -9,6 +9,7 @@ import type { AuthUser } from '@docent/auth';
 import { type AppAbility, accessibleWhere } from '@docent/authorization';
 import {
   AppError,
+  DomainEventBus,
   NotFoundError,
   RequestContext,
   decodeCursor,
@@ -139,6 +140,7 @@ export class DocumentsService {
     private readonly producer: IngestionProducer,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
+    private readonly bus: DomainEventBus,
     config: ConfigService,
   ) {
     this.settings = config.getOrThrow<DocumentSettings>('documents');
@@ -204,6 +206,12 @@ export class DocumentsService {
         },
       });
     }
+    await this.bus.emit('documents.uploaded', {
+      userId: caller.id,
+      batchId,
+      files: documents.length,
+      bytes: documents.reduce((sum, d) => sum + Number(d.sizeBytes), 0),
+    });
     return { batchId, accepted: documents.map((d) => DocumentDto.from(d)), rejected };
   }
 
@@ -420,16 +428,7 @@ export class DocumentsService {
     query: ListDocumentsQueryDto,
   ): Promise<DocumentPageDto> {
     const em = this.em.fork();
-    const visible: object[] = [];
-    const readable = accessibleWhere(ability, 'read', 'Document');
-    if (readable) visible.push(toEntityWhere(readable) as object);
-    const shared = em
-      .createQueryBuilder(DocumentShare, 's')
-      .select('s.document_id')
-      .where({ user: caller.id });
-    visible.push({ id: { $in: shared.getKnexQuery() } });
-
-    const where: object[] = [{ $or: visible }];
+    const where: object[] = [this.readableWhere(em, caller, ability)];
     if (query.status) where.push({ status: query.status });
     if (query.q) where.push({ filename: { $ilike: `%${escapeLike(query.q)}%` } });
     if (query.cursor) {
@@ -585,6 +584,9 @@ export class DocumentsService {
   readableWhere(em: EntityManager, caller: AuthUser, ability: AppAbility): object {
     const visible: object[] = [];
     const readable = accessibleWhere(ability, 'read', 'Document');
+    // an unconditional rule (admins read every document) is `{}`, which MikroORM would drop from
+    // the `$or` below, leaving only the shares: say "every document" explicitly
+    if (readable && Object.keys(readable).length === 0) return { id: { $ne: null } };
     if (readable) visible.push(toEntityWhere(readable) as object);
     const shared = em
       .createQueryBuilder(DocumentShare, 's')

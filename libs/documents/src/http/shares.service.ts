@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '@docent/audit';
 import { type AuthUser, User } from '@docent/auth';
 import { AbilityFactory, type AppAbility } from '@docent/authorization';
-import { AppError, NotFoundError } from '@docent/common';
+import { AppError, DomainEventBus, NotFoundError } from '@docent/common';
 import type { Document } from '../entities/document.entity';
 import { DocumentShare, type SharePermission } from '../entities/document-share.entity';
 import { asSubject, DocumentsService } from './documents.service';
@@ -19,7 +19,8 @@ export interface ShareOutcome {
 /**
  * Shares of a document (SPEC §6): only callers whose ability lets them `share` the document
  * (its owner, an admin) manage them. Callers who cannot read the document get 404; those who can
- * read it but not share it get 403.
+ * read it but not share it get 403. Creating a share, or changing its permission, emits
+ * `document.shared` on the DomainEventBus (re-sending the same permission does not).
  */
 @Injectable()
 export class SharesService {
@@ -28,6 +29,7 @@ export class SharesService {
     private readonly documents: DocumentsService,
     private readonly abilities: AbilityFactory,
     private readonly audit: AuditService,
+    private readonly events: DomainEventBus,
   ) {}
 
   async list(caller: AuthUser, ability: AppAbility, documentId: string): Promise<ShareListDto> {
@@ -97,6 +99,17 @@ export class SharesService {
         after: body.permission,
       },
     });
+    if (before !== body.permission) {
+      // a new share or a changed permission: the notifications library tells the sharee
+      await this.events.emit('document.shared', {
+        documentId,
+        filename: document.filename,
+        ownerId: document.owner.id,
+        userId: target.id,
+        permission: body.permission,
+        sharedBy: { id: caller.id, displayName: caller.displayName ?? null, email: caller.email },
+      });
+    }
     const share = await em
       .fork()
       .findOneOrFail(

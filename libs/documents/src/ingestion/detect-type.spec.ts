@@ -154,6 +154,25 @@ describe('detectType', () => {
     });
   });
 
+  it('refuses an HTML document under a text extension (type_mismatch), but not text mentioning tags', async () => {
+    const page =
+      '<!-- saved -->\n<!DOCTYPE html><html><body><script>alert(1)</script></body></html>';
+    for (const name of ['page.txt', 'page.md', 'page.csv', 'page.json']) {
+      await expect(detectType(Buffer.from(page), name)).resolves.toMatchObject({
+        code: 'type_mismatch',
+      });
+    }
+    await expect(
+      detectType(Buffer.from('<html lang="en"><p>x</p>'), 'a.txt'),
+    ).resolves.toMatchObject({ code: 'type_mismatch' });
+    await expect(
+      detectType(Buffer.from('# Notes\n\nUse <br> for a line break; <html> is the root.'), 'a.md'),
+    ).resolves.toEqual({ kind: 'md', mime: 'text/markdown' });
+    await expect(detectType(Buffer.from('html, body\n1, 2\n'), 'a.csv')).resolves.toMatchObject({
+      kind: 'csv',
+    });
+  });
+
   it('gives a message with every rejection', async () => {
     const result = await detectType(Buffer.alloc(0), 'x.txt');
     expect(isRejection(result) && result.message.length > 0).toBe(true);

@@ -52,6 +52,13 @@ const TEXTUAL_FILE_TYPES = new Set(['xml', 'svg', 'html', 'txt', 'csv', 'json'])
 const HTML_SNIFF =
   /<(!doctype\s+html|html|head|body|title|meta|p|div|span|h[1-6]|table|ul|ol|li|a|br|article|section|main|pre)[\s>/]/i;
 
+/**
+ * Text that is a whole HTML document (a doctype or an `<html>` element first, after optional
+ * comments): refused under any other text extension, so a page is never stored as plain text
+ * (and later served with a text type it could be sniffed out of).
+ */
+const HTML_DOCUMENT = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)[\s>]/i;
+
 /** The extension of a file name, lower-cased, without the dot ('' when there is none). */
 export function extensionOf(filename: string): string {
   const base = filename.split(/[/\\]/).pop() ?? '';
@@ -118,6 +125,12 @@ export async function detectType(
   }
   if (text.trim() === '') {
     return reject('empty_file', 'The file contains only whitespace.');
+  }
+  if (declared !== 'html' && HTML_DOCUMENT.test(text)) {
+    return reject(
+      'type_mismatch',
+      `The content is an HTML document but the name ends in .${extension}.`,
+    );
   }
   if (declared === 'json' && !looksLikeJson(text, options.truncated ?? false)) {
     return reject('type_mismatch', 'The name ends in .json but the content is not valid JSON.');

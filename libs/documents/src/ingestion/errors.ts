@@ -1,4 +1,6 @@
-import { AppError } from '@docent/common';
+// not the '@docent/common' barrel: this module is loaded by every extraction thread, and the
+// barrel pulls in Nest, Fastify and pino (about 1 CPU-second per thread, measured by bench/)
+import { AppError } from '@docent/common/app-error';
 
 /** Stable codes for documents that cannot be extracted (SPEC §6). */
 export type ExtractionErrorCode =

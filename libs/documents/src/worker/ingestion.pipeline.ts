@@ -1,11 +1,17 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { Readable } from 'node:stream';
+import type { DocumentSettings } from '@docent/config';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import { ChunkIndexer } from '../chunk-indexer';
 import type { DocumentStatus, IngestionStage } from '../entities/document.entity';
 import { IngestionEventPublisher } from '../events/ingestion-event.publisher';
-import { INGESTION_ATTEMPTS } from '../ingestion.producer';
+import {
+  INGESTION_ATTEMPTS,
+  INGESTION_FAILED_CODE,
+  INGESTION_FAILED_MESSAGE,
+} from '../ingestion.producer';
 import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
 import { ExtractionError, isExtractionError } from '../ingestion/errors';
 import type { DocumentKind } from '../ingestion/types';
@@ -20,11 +26,6 @@ export const INGESTION_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
 /** Progress written when a stage starts (progress never goes down, see `advance`). */
 export const STAGE_PROGRESS: Readonly<Record<Exclude<IngestionStage, 'validating'>, number>> =
   Object.freeze({ extracting: 10, chunking: 60, indexing: 80, done: 100 });
-
-/** The code a document gets when a transient failure used up every attempt. */
-export const INGESTION_FAILED_CODE = 'ingestion_failed';
-const INGESTION_FAILED_MESSAGE =
-  'The document could not be processed after several attempts. Try again later (reingest).';
 
 /** What `run` did; a thrown error means bull should retry (unless the error is permanent). */
 export type IngestionOutcome = 'completed' | 'skipped';
@@ -61,8 +62,9 @@ interface ProgressRow {
  * document, so a deleted or reingested document is never overwritten by an old run. Must run in
  * a MikroORM request context (the processor creates one per job).
  *
- * Observability: publishes `ingestion.progress` at each stage change and `ingestion.completed` /
- * `ingestion.failed` at the end (best effort, see IngestionEventPublisher), and observes
+ * Observability: publishes `ingestion.progress` at each stage change (not awaited) and
+ * `ingestion.completed` / `ingestion.failed` at the end (awaited, so their subscribers, e.g. the
+ * stored notification, are done before the job ends; see IngestionEventPublisher), and observes
  * IngestionMetrics once per attempt that owned the document.
  */
 @Injectable()
@@ -75,10 +77,14 @@ export class IngestionPipeline {
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly events: IngestionEventPublisher,
     private readonly metrics: IngestionMetrics,
-  ) {}
+    config: ConfigService,
+  ) {
+    const { maxPages, maxChars } = config.getOrThrow<DocumentSettings>('documents');
+    this.extractOptions = { limits: { maxPages, maxChars } };
+  }
 
-  /** Overridable by tests; production extracts in a worker thread. */
-  extractOptions: ExtractInThreadOptions = {};
+  /** Overridable by tests; production extracts in a worker thread with the configured limits. */
+  extractOptions: ExtractInThreadOptions;
 
   /**
    * @param attempt 1-based attempt number of this job
@@ -135,7 +141,7 @@ export class IngestionPipeline {
         const chunkCount = await this.indexer.replace(documentId, chunks);
         await tx.execute(
           `update documents set status = 'completed', stage = 'done', progress = 100,
-             page_count = ?, chunk_count = ?, completed_at = now(), updated_at = now(),
+             page_count = ?, chunk_count = ?, completed_at = clock_timestamp(), updated_at = clock_timestamp(),
              error_code = null, error_message = null
            where ${OWNED}`,
           [extracted.pageCount, chunkCount, documentId, ingestionVersion],
@@ -145,7 +151,8 @@ export class IngestionPipeline {
       if (!completed) return 'skipped';
       outcome = 'completed';
       this.progress(document, { status: 'completed', stage: 'done', progress: 100 });
-      void this.events.publish('ingestion.completed', this.outcomePayload(document));
+      // awaited: the subscribers (the completion notification) are done before the job ends
+      await this.events.publish('ingestion.completed', this.outcomePayload(document));
       this.logger.log(
         `document=${documentId} v${ingestionVersion} completed: ${extracted.pageCount} pages, ${chunks.length} chunks`,
       );
@@ -202,7 +209,7 @@ export class IngestionPipeline {
     this.metrics.failed(code);
     if (failed) {
       this.progress(document, failed);
-      void this.events.publish('ingestion.failed', {
+      await this.events.publish('ingestion.failed', {
         ...this.outcomePayload(document),
         error: { code, message },
       });
@@ -210,7 +217,7 @@ export class IngestionPipeline {
     return 'failed';
   }
 
-  /** Publishes `ingestion.progress` (best effort, never throws). */
+  /** Publishes `ingestion.progress` without waiting for its subscribers (never throws). */
   private progress(document: DocumentRow, state: ProgressRow): void {
     void this.events.publish('ingestion.progress', {
       documentId: document.id,

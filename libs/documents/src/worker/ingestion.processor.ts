@@ -1,7 +1,7 @@
 import { MikroORM, RequestContext } from '@mikro-orm/core';
-import { Process, Processor } from '@nestjs/bull';
+import { InjectQueue, Process, Processor } from '@nestjs/bull';
 import { ConfigService } from '@nestjs/config';
-import type { Job } from 'bull';
+import type { AdvancedSettings, Job, Queue } from 'bull';
 import type { DocumentSettings } from '@docent/config';
 import { type IngestJobPayload, JOBS, QUEUES } from '@docent/queue';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
@@ -18,6 +18,26 @@ export const INGEST_PROCESS_OPTIONS: { name: string; concurrency: number } = {
   concurrency: 2,
 };
 
+/**
+ * INGESTION_LOCK_DURATION on the ingestion queue of this process: the lock a running job holds
+ * (renewed every half of it, from the main thread, which extraction never blocks) and how often
+ * this worker looks for jobs whose lock lapsed (their worker died), so a killed worker's job is
+ * picked up again within about twice the duration. Bull reads these settings when it takes,
+ * renews and checks locks, and the stalled-check timer starts with the processing, which
+ * @nestjs/bull starts after every provider has been constructed.
+ */
+export function applyIngestionLockSettings(queue: Queue, lockDurationMs: number | undefined): void {
+  if (lockDurationMs === undefined || !Number.isFinite(lockDurationMs) || lockDurationMs <= 0) {
+    return;
+  }
+  // `settings` is bull's live AdvancedSettings object (not in its type declarations)
+  Object.assign((queue as unknown as { settings: AdvancedSettings }).settings, {
+    lockDuration: lockDurationMs,
+    lockRenewTime: Math.floor(lockDurationMs / 2),
+    stalledInterval: lockDurationMs,
+  });
+}
+
 /** Thin: one MikroORM request context per job, the pipeline does the work. */
 @Processor(QUEUES.ingestion)
 export class IngestionProcessor {
@@ -25,11 +45,14 @@ export class IngestionProcessor {
     private readonly orm: MikroORM,
     private readonly pipeline: IngestionPipeline,
     config: ConfigService,
+    @InjectQueue(QUEUES.ingestion) queue: Queue<IngestJobPayload>,
   ) {
-    const concurrency = config.get<DocumentSettings>('documents')?.ingestionConcurrency;
+    const settings = config.get<DocumentSettings>('documents');
+    const concurrency = settings?.ingestionConcurrency;
     if (concurrency !== undefined && Number.isInteger(concurrency) && concurrency > 0) {
       INGEST_PROCESS_OPTIONS.concurrency = concurrency;
     }
+    applyIngestionLockSettings(queue, settings?.ingestionLockDurationMs);
   }
 
   @Process(INGEST_PROCESS_OPTIONS)

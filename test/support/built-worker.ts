@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Env } from '@docent/config';
+
+const ROOT = join(__dirname, '..', '..');
+/** The compiled worker, as `npm run start:worker` runs it. */
+export const BUILT_WORKER = join(ROOT, 'dist/apps/worker/apps/worker/src/main.js');
+
+/** The newest modification time of the TypeScript sources the worker is built from. */
+function newestSource(): number {
+  let newest = 0;
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+        newest = Math.max(newest, statSync(path).mtimeMs);
+      }
+    }
+  };
+  visit(join(ROOT, 'apps/worker/src'));
+  for (const lib of readdirSync(join(ROOT, 'libs'))) {
+    const src = join(ROOT, 'libs', lib, 'src');
+    if (existsSync(src)) visit(src);
+  }
+  return newest;
+}
+
+/**
+ * Builds the worker (`nest build worker`) when its compiled entry point is missing or older than
+ * any source, like scripts/migrate.js does for the api. Returns the entry point.
+ */
+export function ensureBuiltWorker(): string {
+  if (existsSync(BUILT_WORKER) && statSync(BUILT_WORKER).mtimeMs >= newestSource()) {
+    return BUILT_WORKER;
+  }
+  const started = Date.now();
+  const build = spawnSync(join(ROOT, 'node_modules/.bin/nest'), ['build', 'worker'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  // tsc still emits when another part of the tree has a type error; what matters is a fresh build
+  const fresh = existsSync(BUILT_WORKER) && statSync(BUILT_WORKER).mtimeMs >= started - 1000;
+  if (!fresh) {
+    throw new Error(`nest build worker failed:\n${build.stdout}\n${build.stderr}`);
+  }
+  return BUILT_WORKER;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the process wrote (stdout and stderr). */
+  output: string[];
+  /** Resolves with the exit code or signal. */
+  exited: Promise<number | NodeJS.Signals | null>;
+}
+
+/**
+ * Runs the built worker in a child process with exactly `env` (plus PATH), from a neutral
+ * directory so no `.env` file is picked up.
+ */
+export function spawnBuiltWorker(env: Env): WorkerProcess {
+  const child = spawn(process.execPath, [ensureBuiltWorker()], {
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? '', ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ?? code));
+  });
+  return { child, output, exited };
+}
