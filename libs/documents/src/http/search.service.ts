@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
 import { Document } from '../entities/document.entity';
+import { scoredChunks } from '../retrieval/bm25-query';
 import { DocumentsService } from './documents.service';
 import type { SearchHitDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 
@@ -15,22 +16,13 @@ interface Row {
   score: number | string;
 }
 
-/**
- * The query's lexemes (English stemming, stop words dropped) OR-ed into a tsquery, so a natural
- * question matches chunks holding any of its words; ranking then favours chunks holding more of
- * them, closer together. Each lexeme is quoted for the tsquery parser, so nothing the user types
- * is read as tsquery syntax. NULL when the query has no lexemes.
- */
-const OR_QUERY = `(
-  select string_agg(
-    '''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || '''', ' | '
-  )::tsquery
-  from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme
-)`;
-
 const HEADLINE = 'StartSel=«,StopSel=»,MaxWords=30,MinWords=10,MaxFragments=2';
 
-/** Full-text search over the chunks of completed documents the caller can read (SPEC §6). */
+/**
+ * Full-text search over the chunks of completed documents the caller can read (SPEC §6), ranked
+ * exactly like chat retrieval: any-term candidates from the GIN index, scored with BM25 over
+ * global corpus statistics (see `scoredChunks`), with highlighted snippets.
+ */
 @Injectable()
 export class SearchService {
   constructor(
@@ -59,27 +51,13 @@ export class SearchService {
       .getKnexQuery();
 
     const knex = em.getKnex();
-    const sql = knex
-      .with('q', knex.raw(`select ${OR_QUERY} as query`, [query.q]))
-      .select(
-        'c.id as chunk_id',
-        'c.document_id',
-        'd.filename',
-        'c.page',
-        knex.raw(`ts_headline('english', c.content, q.query, ?) as snippet`, [HEADLINE]),
-        knex.raw('ts_rank_cd(c.tsv, q.query, 32) as score'),
-      )
-      .from('document_chunks as c')
-      .join('documents as d', 'd.id', 'c.document_id')
-      .crossJoin(knex.raw('q'))
-      .whereNotNull('q.query')
-      .whereRaw('c.tsv @@ q.query')
-      .whereIn('c.document_id', scope)
-      .orderBy([
-        { column: 'score', order: 'desc' },
-        { column: 'c.id', order: 'asc' },
-      ])
-      .limit(query.limit);
+    const sql = scoredChunks(knex, query.q, scope, query.limit, [
+      'c.id as chunk_id',
+      'c.document_id',
+      'd.filename',
+      'c.page',
+      knex.raw(`ts_headline('english', c.content, tq.query, ?) as snippet`, [HEADLINE]),
+    ]);
     const rows = await em.getConnection().execute<Row[]>(sql);
     return { items: rows.map((row) => this.toHit(row)) };
   }

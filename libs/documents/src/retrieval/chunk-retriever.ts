@@ -4,6 +4,7 @@ import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
 import { Document } from '../entities/document.entity';
 import { DocumentsService } from '../http/documents.service';
+import { DEFAULT_RANKING, type RankingOptions, scoredChunks } from './bm25-query';
 
 /** One chunk found for a question, best first. */
 export interface RetrievedChunk {
@@ -14,7 +15,7 @@ export interface RetrievedChunk {
   page: number | null;
   /** The chunk's full text. */
   content: string;
-  /** Relevance, higher is better; comparable within one retrieval only. */
+  /** Relevance (BM25), higher is better; comparable within one retrieval only. */
   score: number;
 }
 
@@ -26,6 +27,8 @@ export interface RetrievalRequest {
   /** When set, only these documents (an empty list finds nothing). */
   documentIds?: string[];
   limit: number;
+  /** Ranking parameters (the evaluation tunes these; the defaults are BM25's usual ones). */
+  ranking?: RankingOptions;
 }
 
 interface Row {
@@ -37,18 +40,11 @@ interface Row {
   score: number | string;
 }
 
-/** Any-term tsquery from the question's lexemes (see SearchService). */
-const OR_QUERY = `(
-  select string_agg(
-    '''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || '''', ' | '
-  )::tsquery
-  from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme
-)`;
-
 /**
  * Finds the chunks that best answer a question among the completed documents the caller can read
  * right now (access decided in SQL at query time, so a revoked share stops matching at once).
- * The GIN index does the candidate search.
+ * The GIN index finds the candidates (any of the question's lexemes); BM25 with global corpus
+ * statistics ranks them (see `scoredChunks`).
  */
 @Injectable()
 export class ChunkRetriever {
@@ -67,33 +63,20 @@ export class ChunkRetriever {
       if (request.documentIds.length === 0) return [];
       where.push({ id: { $in: request.documentIds } });
     }
+    if (request.limit <= 0) return [];
     const scope = em
       .createQueryBuilder(Document, 'd')
       .select('d.id')
       .where({ $and: where })
       .getKnexQuery();
-    const knex = em.getKnex();
-    const sql = knex
-      .with('q', knex.raw(`select ${OR_QUERY} as query`, [request.question]))
-      .select(
-        'c.id as chunk_id',
-        'c.document_id',
-        'd.filename',
-        'c.page',
-        'c.content',
-        knex.raw('ts_rank_cd(c.tsv, q.query, 32) as score'),
-      )
-      .from('document_chunks as c')
-      .join('documents as d', 'd.id', 'c.document_id')
-      .crossJoin(knex.raw('q'))
-      .whereNotNull('q.query')
-      .whereRaw('c.tsv @@ q.query')
-      .whereIn('c.document_id', scope)
-      .orderBy([
-        { column: 'score', order: 'desc' },
-        { column: 'c.id', order: 'asc' },
-      ])
-      .limit(request.limit);
+    const sql = scoredChunks(
+      em.getKnex(),
+      request.question,
+      scope,
+      request.limit,
+      ['c.id as chunk_id', 'c.document_id', 'd.filename', 'c.page', 'c.content'],
+      request.ranking ?? DEFAULT_RANKING,
+    );
     const rows = await em.getConnection().execute<Row[]>(sql);
     return rows.map((row) => ({
       chunkId: row.chunk_id,

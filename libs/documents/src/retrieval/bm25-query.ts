@@ -1,0 +1,181 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { BM25_B, BM25_K1 } from './bm25';
+
+export interface RankingOptions {
+  k1: number;
+  b: number;
+  /** Weight of the phrase boost (question lexemes adjacent in the chunk as in the question); 0 = plain BM25. */
+  proximity?: number;
+}
+
+/**
+ * Plain BM25 with the usual k1/b. The phrase boost stays off: on the evaluation set it fixed one
+ * question and broke another (bench/RESULTS.md), so it has not earned its cost.
+ */
+export const DEFAULT_RANKING: RankingOptions = { k1: BM25_K1, b: BM25_B, proximity: 0 };
+
+/**
+ * Phase 1 keeps this many candidates per requested result (and at least SHORTLIST_MIN) for the
+ * exact scoring; below that many candidates the ranking is exactly BM25.
+ */
+const SHORTLIST_FACTOR = 20;
+const SHORTLIST_MIN = 200;
+
+/** SQL quoting a lexeme for the tsquery parser, so nothing in it is read as tsquery syntax. */
+const quoted = (column: string) =>
+  `'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
+
+/**
+ * The scored candidate search shared by chat retrieval and `GET /search`. Candidates: chunks
+ * whose `tsv` matches the any-term (OR) tsquery of the question's lexemes — the GIN index does
+ * this — restricted to `scope` (a subquery of readable document ids). Each candidate is scored
+ * with Okapi BM25 over the same stemmed tokens:
+ *
+ *   score = Σ over question lexemes t in the chunk of
+ *           idf(t) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · dl / avgdl))
+ *
+ * tf is the number of positions of t in the chunk's tsvector, dl the chunk's token count (sum of
+ * all positions), and idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)) with N, df and avgdl global
+ * (all chunks, whoever can read them) from `chunk_term_stats`, which triggers keep exact. Binding
+ * the question (never interpolated); lexemes are quoted for the tsquery parser so nothing typed
+ * is read as tsquery syntax. A question without lexemes yields no rows.
+ *
+ * Cost: reading a whole tsvector for dl is what makes BM25 slower than ts_rank_cd, so it runs in
+ * two phases. Phase 1 scores every candidate with b = 0 (no length normalisation; the matched
+ * lexemes' tf come from `ts_filter(setweight(tsv, 'A', lexemes), '{a}')`, in C) and keeps the
+ * best `max(20 × limit, 200)`; phase 2 scores those exactly. Length normalisation moves a score
+ * by less than (k1 + 1) / (1 + k1 (1 − b)) ≈ 1.7×, so a chunk outside the shortlist practically
+ * never belongs in the top `limit`; with fewer candidates than the shortlist it is exact.
+ *
+ * Phrase boost (`proximity` > 0): for each pair of question lexemes that follow each other in
+ * the question (at most two stop words apart), a chunk holding them adjacent or one word apart
+ * (a tsquery phrase match on the stored positions) gains `proximity` × their mean idf. Off by
+ * default (see DEFAULT_RANKING); test/chat-retrieval.e2e-spec.ts measures it at weight 1.
+ *
+ * Selected columns: `c` (document_chunks), `d` (documents), `tq.query` (the tsquery) are in
+ * scope for `columns`; the score is `score`.
+ */
+export function scoredChunks(
+  knex: Knex,
+  question: string,
+  scope: Knex.QueryBuilder,
+  limit: number,
+  columns: (string | Knex.Raw)[],
+  options: RankingOptions = DEFAULT_RANKING,
+): Knex.QueryBuilder {
+  const { k1, b } = options;
+  const proximity = options.proximity ?? 0;
+  const shortlist = Math.max(limit * SHORTLIST_FACTOR, SHORTLIST_MIN);
+  /** tf of the question's lexemes only: mark them with weight A, keep the A positions (C code). */
+  const matched = (tsv: string) =>
+    `select u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 as tf
+       from unnest(ts_filter(setweight(${tsv}, 'A', tq.lexemes), '{a}')) u`;
+  const query = knex
+    .with(
+      'q',
+      knex.raw(
+        `select lexeme from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme`,
+        [question],
+      ),
+    )
+    .with(
+      'corpus',
+      knex.raw(
+        `select coalesce(max(chunks), 0)::float8 as n,
+                coalesce(max(occurrences)::float8 / nullif(max(chunks), 0), 1) as avgdl
+           from chunk_term_stats where lexeme = ''`,
+      ),
+    )
+    .with(
+      'w',
+      knex.raw(
+        `select q.lexeme,
+                ln(1 + (greatest(corpus.n, coalesce(s.chunks, 0)) - coalesce(s.chunks, 0) + 0.5)
+                       / (coalesce(s.chunks, 0) + 0.5)) as idf
+           from q cross join corpus left join chunk_term_stats s on s.lexeme = q.lexeme`,
+      ),
+    )
+    .with(
+      'tq',
+      knex.raw(
+        `select string_agg(${quoted('lexeme')}, ' | ')::tsquery as query,
+                array_agg(lexeme) as lexemes
+           from q`,
+      ),
+    )
+    // phase 1, every candidate the GIN index finds: BM25 without length normalisation (b = 0),
+    // which needs no pass over the whole tsvector; keeps the best `shortlist`
+    .with(
+      'shortlist',
+      knex.raw(
+        `select c.id
+           from document_chunks c
+           cross join tq
+           cross join lateral (
+             select coalesce(sum(w.idf * t.tf * (?::float8 + 1) / (t.tf + ?::float8)), 0) as score
+               from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
+           ) pre
+          where tq.query is not null and c.tsv @@ tq.query and c.document_id in ?
+          order by pre.score desc, c.id
+          limit ?`,
+        [k1, k1, scope, shortlist],
+      ),
+    )
+    .select(
+      ...columns,
+      proximity > 0
+        ? knex.raw(
+            `bm25.score + ?::float8 * coalesce(
+               (select sum(pairs.idf) from pairs where c.tsv @@ pairs.phrase), 0) as score`,
+            [proximity],
+          )
+        : knex.raw('bm25.score as score'),
+    )
+    // phase 2, the shortlist: exact BM25 with the chunk's token count
+    .from('shortlist')
+    .join('document_chunks as c', 'c.id', 'shortlist.id')
+    .join('documents as d', 'd.id', 'c.document_id')
+    .crossJoin(knex.raw('tq'))
+    .crossJoin(knex.raw('corpus'))
+    .joinRaw(
+      `cross join lateral (
+         select sum(coalesce(array_length(u.positions, 1), 1))::float8 as dl from unnest(c.tsv) u
+       ) len`,
+    )
+    .joinRaw(
+      `cross join lateral (
+         select coalesce(sum(
+                  w.idf * t.tf * (?::float8 + 1)
+                  / (t.tf + ?::float8 * (1 - ?::float8 + ?::float8 * len.dl / greatest(corpus.avgdl, 1)))
+                ), 0) as score
+           from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
+       ) bm25`,
+      [k1, k1, b, b],
+    )
+    .orderBy([
+      { column: 'score', order: 'desc' },
+      { column: 'c.id', order: 'asc' },
+    ])
+    .limit(limit);
+  if (proximity > 0) {
+    query.with(
+      'pairs',
+      knex.raw(
+        `with ordered as (
+           select u.lexeme, min(p) as pos
+             from unnest(to_tsvector('english', ?::text)) u, unnest(u.positions) p
+            group by u.lexeme
+         ), seq as (
+           select lexeme, pos, lag(lexeme) over (order by pos) as prev, lag(pos) over (order by pos) as prev_pos
+             from ordered
+         )
+         select format('(%1$s <-> %2$s) | (%1$s <2> %2$s)', ${quoted('seq.prev')}, ${quoted('seq.lexeme')})::tsquery as phrase,
+                (wa.idf + wb.idf) / 2 as idf
+           from seq join w wa on wa.lexeme = seq.prev join w wb on wb.lexeme = seq.lexeme
+          where seq.prev is not null and seq.pos - seq.prev_pos <= 3`,
+        [question],
+      ),
+    );
+  }
+  return query;
+}
