@@ -1,5 +1,21 @@
 import { Module } from '@nestjs/common';
+import { DocumentsModule } from '@docent/documents';
+import { ChatAccountCleanup } from './chat-account-cleanup';
+import { ChatMetrics } from './chat.metrics';
+import { ChatModule } from './chat.module';
+import { ChatService } from './chat.service';
+import { GenerationModule } from './generation/generation.module';
+import { ChatController } from './http/chat.controller';
+import { UploadUsageRecorder } from './usage/upload-usage.recorder';
 
-/** `/api/v1/chat` (SPEC §7): imported by the api only. */
-@Module({})
+/**
+ * `/api/v1/chat` (SPEC §7): imported by the api only. Retrieval comes from DocumentsModule
+ * (`ChunkRetriever`), the answer generator from GenerationModule (`ANSWER_GENERATOR`).
+ */
+@Module({
+  imports: [ChatModule, DocumentsModule, GenerationModule],
+  controllers: [ChatController],
+  providers: [ChatService, ChatMetrics, ChatAccountCleanup, UploadUsageRecorder],
+  exports: [ChatService],
+})
 export class ChatHttpModule {}

@@ -1,5 +1,15 @@
 import { Module } from '@nestjs/common';
+import { ChatModule } from './chat.module';
+import { ChatIndexProcessor } from './worker/chat-index.processor';
+import { ChatMaintenanceProducer } from './worker/chat-maintenance.producer';
 
-/** The worker side of chat: maintenance (pruning expired sessions from the per-user indexes). */
-@Module({})
+/**
+ * The worker side of chat: the repeatable maintenance job that prunes expired sessions from the
+ * per-user indexes (scheduled at start, processed on the `maintenance` queue).
+ */
+@Module({
+  imports: [ChatModule],
+  providers: [ChatIndexProcessor, ChatMaintenanceProducer],
+  exports: [ChatMaintenanceProducer],
+})
 export class ChatWorkerModule {}

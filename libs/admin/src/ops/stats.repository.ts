@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Role, User } from '@docent/auth';
+import { UsageDaily } from '@docent/chat';
 import { Document, DocumentChunk } from '@docent/documents';
 
 export interface UserCountRow {
@@ -15,6 +16,13 @@ export interface DocumentStatusRow {
   count: number;
   /** Sum of `size_bytes` of these documents. */
   bytes: number;
+}
+
+export interface UsageDayRow {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  questions: number;
+  answerTokens: number;
 }
 
 export interface FailureCodeRow {
@@ -82,5 +90,26 @@ export class StatsRepository {
         `select count(*)::bigint::text as count from "${chunks}"`,
       );
     return Number(rows[0]?.count ?? 0);
+  }
+
+  /** Chat questions and answer tokens per UTC day since `fromDay` (inclusive), all users summed. */
+  async usagePerDay(fromDay: string): Promise<UsageDayRow[]> {
+    const usage = this.em.getMetadata(UsageDaily).tableName;
+    const rows = await this.em
+      .getConnection()
+      .execute<{ day: string; questions: number | string; answer_tokens: number | string }[]>(
+        `select to_char(day, 'YYYY-MM-DD') as day, sum(questions)::bigint::text as questions,
+                sum(answer_tokens)::text as answer_tokens
+           from "${usage}"
+          where day >= ?::date
+          group by day
+          order by day`,
+        [fromDay],
+      );
+    return rows.map((row) => ({
+      day: row.day,
+      questions: Number(row.questions),
+      answerTokens: Number(row.answer_tokens),
+    }));
   }
 }

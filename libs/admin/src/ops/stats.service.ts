@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AdminStatsDto, DocumentStatsDto, UserStatsDto } from './dto/stats.dto';
+import type { AdminStatsDto, ChatStatsDto, DocumentStatsDto, UserStatsDto } from './dto/stats.dto';
 import { QueueAdminService } from './queue-admin.service';
 import { StatsRepository } from './stats.repository';
 
@@ -15,12 +15,13 @@ export class StatsService {
   ) {}
 
   async compute(): Promise<AdminStatsDto> {
-    const [users, queues, documents] = await Promise.all([
+    const [users, queues, documents, chat] = await Promise.all([
       this.users(),
       this.queues.depths(),
       this.documents(),
+      this.chat(),
     ]);
-    return { users, queues, documents, generatedAt: new Date().toISOString() };
+    return { users, queues, documents, chat, generatedAt: new Date().toISOString() };
   }
 
   private async users(): Promise<UserStatsDto> {
@@ -57,5 +58,21 @@ export class StatsService {
     }
     for (const { code, count } of failureRows) result.failuresByCode[code] = count;
     return result;
+  }
+
+  /** Chat usage from the per-user daily counters (UTC days): today and the last 30 days. */
+  private async chat(): Promise<ChatStatsDto> {
+    const now = Date.now();
+    const today = new Date(now).toISOString().slice(0, 10);
+    const from = new Date(now - 29 * 86_400_000).toISOString().slice(0, 10);
+    const perDay = await this.stats.usagePerDay(from);
+    const todayRow = perDay.find((row) => row.day === today);
+    return {
+      questionsToday: todayRow?.questions ?? 0,
+      answerTokensToday: todayRow?.answerTokens ?? 0,
+      questionsLast30Days: perDay.reduce((sum, row) => sum + row.questions, 0),
+      answerTokensLast30Days: perDay.reduce((sum, row) => sum + row.answerTokens, 0),
+      perDay,
+    };
   }
 }

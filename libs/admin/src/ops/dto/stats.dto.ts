@@ -58,6 +58,27 @@ export class DocumentStatsDto {
   failuresByCode!: Record<string, number>;
 }
 
+export class ChatUsageDayDto {
+  @ApiProperty({ format: 'date', example: '2026-11-26' }) day!: string;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Questions answered that day' })
+  questions!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) answerTokens!: number;
+}
+
+export class ChatStatsDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Questions answered today (UTC)' })
+  questionsToday!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) answerTokensToday!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Today and the 29 days before' })
+  questionsLast30Days!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) answerTokensLast30Days!: number;
+  @ApiProperty({
+    type: [ChatUsageDayDto],
+    description: 'Days of the last 30 with any question (each answered question has one answer)',
+  })
+  perDay!: ChatUsageDayDto[];
+}
+
 /**
  * `GET /admin/stats`. One top-level key per area (users, queues, …), so later areas (documents,
  * chunks, storage, chat, ingestion) are added as new keys without changing the existing ones.
@@ -72,6 +93,7 @@ export class AdminStatsDto {
   })
   queues!: Record<string, QueueDepthDto>;
   @ApiProperty({ type: DocumentStatsDto }) documents!: DocumentStatsDto;
+  @ApiProperty({ type: ChatStatsDto }) chat!: ChatStatsDto;
   @ApiProperty({ format: 'date-time', description: 'When these figures were computed' })
   generatedAt!: string;
 }

@@ -1,0 +1,27 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bull';
+import { JOBS, type MaintenanceJobPayload, MaintenanceTasks } from '@docent/queue';
+import { ChatHistoryRepository } from '../history/chat-history.repository';
+
+/** Thin: the repeatable `chat.prune-index` job drops expired/dangling per-user index entries. */
+@Injectable()
+export class ChatIndexProcessor {
+  private readonly logger = new Logger('ChatIndexPruner');
+
+  constructor(
+    private readonly history: ChatHistoryRepository,
+    tasks: MaintenanceTasks,
+  ) {
+    tasks.register(JOBS.maintenance.chatPruneIndex, (job) => this.prune(job));
+  }
+
+  async prune(_job: Job<MaintenanceJobPayload>): Promise<{ indexes: number; removed: number }> {
+    const result = await this.history.pruneIndexes();
+    if (result.removed > 0) {
+      this.logger.log(
+        `removed ${result.removed} stale entries from ${result.indexes} chat indexes`,
+      );
+    }
+    return result;
+  }
+}
