@@ -14,6 +14,7 @@ import { PasswordHasher } from './passwords';
 import { RevocationStore } from './sessions/revocation.store';
 import { SessionService } from './sessions/session.service';
 import { AccessTokenService } from './tokens/access-token.service';
+import { AccessTokenVerifier } from './tokens/access-token.verifier';
 
 /** Accounts, sessions and tokens, usable by both apps (no routes, no guards). */
 @Module({
@@ -29,6 +30,7 @@ import { AccessTokenService } from './tokens/access-token.service';
         ),
     },
     AccessTokenService,
+    AccessTokenVerifier,
     RevocationStore,
     SessionService,
     PasswordHasher,
@@ -40,6 +42,7 @@ import { AccessTokenService } from './tokens/access-token.service';
   exports: [
     JWT_SIGNING_KEY,
     AccessTokenService,
+    AccessTokenVerifier,
     RevocationStore,
     SessionService,
     PasswordHasher,

@@ -2,7 +2,7 @@ import { RequestContext as OrmRequestContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AppError, RequestContext, uuidv7 } from '@docent/common';
+import { AppError, DomainEventBus, RequestContext } from '@docent/common';
 import type { AppSettings, AuthSettings } from '@docent/config';
 import { AuditService } from '@docent/audit';
 import { packRules } from '@casl/ability/extra';
@@ -53,6 +53,7 @@ export class AuthService {
     private readonly context: RequestContext,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService,
+    private readonly events: DomainEventBus,
     @Optional()
     @Inject(PERMISSIONS_PROVIDER)
     private readonly permissions: PermissionsProvider | null = null,
@@ -308,7 +309,7 @@ export class AuthService {
       targetId: user.id,
       metadata: { otherSessionsEnded: ended.length },
     });
-    await this.notifyPasswordChanged(user);
+    await this.notifyPasswordChanged(user, 'change');
   }
 
   /**
@@ -435,29 +436,21 @@ export class AuthService {
       targetId: user.id,
       metadata: { sessionsEnded: ended.length },
     });
-    await this.notifyPasswordChanged(user);
+    await this.notifyPasswordChanged(user, 'reset');
   }
 
   /**
-   * The password is already changed when this runs: a mail that cannot be queued is logged, not
-   * turned into an error for a change that succeeded.
+   * The password is already changed when this runs. The notifications library turns the event
+   * into a notification and the `password-changed` mail (as the user's preferences say); the bus
+   * never rejects, so a delivery problem is logged, not turned into an error for a change that
+   * succeeded.
    */
-  private async notifyPasswordChanged(user: User): Promise<void> {
-    const requestId = this.context.snapshot().requestId ?? undefined;
-    try {
-      await this.mail.send({
-        template: 'password-changed',
-        to: { email: user.email, name: user.displayName },
-        context: { displayName: user.displayName, changedAt: user.passwordChangedAt.toISOString() },
-        eventId: uuidv7(),
-        requestId,
-      });
-    } catch (error) {
-      this.logger.error(
-        { err: error, requestId, userId: user.id },
-        'could not queue the password-changed mail',
-      );
-    }
+  private async notifyPasswordChanged(user: User, via: 'change' | 'reset'): Promise<void> {
+    await this.events.emit('security.password_changed', {
+      userId: user.id,
+      via,
+      ip: this.context.snapshot().ip ?? null,
+    });
   }
 
   private async requireUser(caller: AuthUser): Promise<User> {

@@ -5,6 +5,29 @@ const RESET_URL = 'https://docent.test/reset-password?token=abc123&lang=en';
 const CONTEXTS: MailTemplates = {
   'password-reset': { displayName: 'Jane Doe', resetUrl: RESET_URL, expiresInMinutes: 30 },
   'password-changed': { displayName: 'Jane Doe', changedAt: '2026-03-01 10:15 UTC' },
+  'ingestion-batch-summary': {
+    displayName: 'Jane Doe',
+    total: 3,
+    completedCount: 2,
+    failedCount: 1,
+    completed: [{ filename: 'a.pdf' }, { filename: 'b & c.md' }],
+    failed: [{ filename: 'locked.pdf', code: 'encrypted_pdf', message: 'The PDF is encrypted.' }],
+    documentsUrl: 'https://docent.test/documents',
+  },
+  'ingestion-failed': {
+    displayName: 'Jane Doe',
+    filename: 'locked.pdf',
+    errorCode: 'encrypted_pdf',
+    errorMessage: 'The PDF is encrypted.',
+    documentUrl: 'https://docent.test/documents/1',
+  },
+  'document-shared': {
+    displayName: 'Jane Doe',
+    sharedByName: 'John Roe',
+    filename: 'plan.pdf',
+    access: 'read',
+    documentUrl: 'https://docent.test/documents/1',
+  },
 };
 
 describe('mail templates', () => {
@@ -40,6 +63,26 @@ describe('mail templates', () => {
     const mail = renderMail('password-changed', CONTEXTS['password-changed']);
     expect(mail.subject).toBe('Your Docent password was changed');
     expect(mail.text).toContain('changed on 2026-03-01 10:15 UTC.');
+  });
+
+  it('lists completed and failed files in the batch summary, escaped in html', () => {
+    const mail = renderMail('ingestion-batch-summary', CONTEXTS['ingestion-batch-summary']);
+    expect(mail.subject).toBe('Your upload is processed: 2 of 3 ready, 1 failed');
+    expect(mail.text).toContain('Ready (2):\n- a.pdf\n- b & c.md\n');
+    expect(mail.text).toContain(
+      'Failed (1):\n- locked.pdf: The PDF is encrypted. (encrypted_pdf)\n',
+    );
+    expect(mail.html).toContain('<li>b &amp; c.md</li>');
+    const clean = renderMail('ingestion-batch-summary', {
+      ...CONTEXTS['ingestion-batch-summary'],
+      total: 1,
+      completedCount: 1,
+      failedCount: 0,
+      completed: [{ filename: 'a.pdf' }],
+      failed: [],
+    });
+    expect(clean.subject).toBe('Your upload is processed: 1 of 1 ready');
+    expect(clean.text).not.toContain('Failed');
   });
 
   it('escapes HTML in user data in the html part', () => {

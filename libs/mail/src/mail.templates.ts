@@ -8,6 +8,32 @@ export interface MailTemplates {
   'password-reset': { displayName: string; resetUrl: string; expiresInMinutes: number };
   /** `changedAt` arrives already formatted for display: contexts travel as JSON. */
   'password-changed': { displayName: string; changedAt: string };
+  /** One mail per upload batch once its last document is final (notifications). */
+  'ingestion-batch-summary': {
+    displayName: string;
+    total: number;
+    completedCount: number;
+    failedCount: number;
+    completed: { filename: string }[];
+    failed: { filename: string; code: string; message: string }[];
+    documentsUrl: string;
+  };
+  /** A document failed outside a batch (a later run, e.g. a reingest). */
+  'ingestion-failed': {
+    displayName: string;
+    filename: string;
+    errorCode: string;
+    errorMessage: string;
+    documentUrl: string;
+  };
+  'document-shared': {
+    displayName: string;
+    sharedByName: string;
+    filename: string;
+    /** `read` or `read and edit`, ready for the sentence. */
+    access: string;
+    documentUrl: string;
+  };
 }
 
 export type MailTemplateName = keyof MailTemplates;
@@ -77,6 +103,67 @@ Docent
           <p>Hello {{displayName}},</p>
           <p>The password of your Docent account was changed on {{changedAt}}.</p>
           <p>If this was you, there is nothing to do. If it was not, reset your password right away and tell your administrator.</p>`),
+  },
+  'ingestion-batch-summary': {
+    subject:
+      'Your upload is processed: {{completedCount}} of {{total}} ready{{#if failedCount}}, {{failedCount}} failed{{/if}}',
+    text: `Hello {{displayName}},
+
+Docent finished processing the {{total}} file(s) you uploaded together.
+{{#if completedCount}}
+Ready ({{completedCount}}):
+{{#each completed}}
+- {{filename}}
+{{/each}}
+{{/if}}
+{{#if failedCount}}
+Failed ({{failedCount}}):
+{{#each failed}}
+- {{filename}}: {{message}} ({{code}})
+{{/each}}
+{{/if}}
+Your documents: {{documentsUrl}}
+
+Docent
+`,
+    html: layout(`
+          <p>Hello {{displayName}},</p>
+          <p>Docent finished processing the {{total}} file(s) you uploaded together.</p>
+          {{#if completedCount}}<p><strong>Ready ({{completedCount}})</strong></p>
+          <ul>{{#each completed}}<li>{{filename}}</li>{{/each}}</ul>{{/if}}
+          {{#if failedCount}}<p><strong>Failed ({{failedCount}})</strong></p>
+          <ul>{{#each failed}}<li>{{filename}}: {{message}} <code>{{code}}</code></li>{{/each}}</ul>{{/if}}
+          <p><a href="{{documentsUrl}}" style="color:#0066cc;">Open your documents</a></p>`),
+  },
+  'ingestion-failed': {
+    subject: 'Docent could not process {{filename}}',
+    text: `Hello {{displayName}},
+
+Docent could not process "{{filename}}": {{errorMessage}} ({{errorCode}})
+
+The document: {{documentUrl}}
+
+Docent
+`,
+    html: layout(`
+          <p>Hello {{displayName}},</p>
+          <p>Docent could not process <strong>{{filename}}</strong>: {{errorMessage}} <code>{{errorCode}}</code></p>
+          <p><a href="{{documentUrl}}" style="color:#0066cc;">Open the document</a></p>`),
+  },
+  'document-shared': {
+    subject: '{{sharedByName}} shared {{filename}} with you',
+    text: `Hello {{displayName}},
+
+{{sharedByName}} shared "{{filename}}" with you on Docent. You can {{access}} it.
+
+The document: {{documentUrl}}
+
+Docent
+`,
+    html: layout(`
+          <p>Hello {{displayName}},</p>
+          <p>{{sharedByName}} shared <strong>{{filename}}</strong> with you on Docent. You can {{access}} it.</p>
+          <p><a href="{{documentUrl}}" style="color:#0066cc;">Open the document</a></p>`),
   },
 };
 

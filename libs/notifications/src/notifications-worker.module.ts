@@ -1,8 +1,25 @@
 import { Module } from '@nestjs/common';
+import { NotificationsModule } from './notifications.module';
+import { IngestionNotifier } from './worker/ingestion-notifier';
+import {
+  NotificationsPurgeProcessor,
+  NotificationsPurgeProducer,
+  NotificationsPurgeScheduler,
+} from './worker/notifications-purge';
 
 /**
  * The worker side of notifications: reacts to ingestion events (stored notifications, socket
  * pushes through the Redis emitter, batch summary mail) and purges old notifications.
  */
-@Module({})
+@Module({
+  // NotificationsModule brings (and, re-exported, exposes) the RealtimeEmitter
+  imports: [NotificationsModule],
+  providers: [
+    IngestionNotifier,
+    NotificationsPurgeProducer,
+    NotificationsPurgeScheduler,
+    NotificationsPurgeProcessor,
+  ],
+  exports: [NotificationsModule],
+})
 export class NotificationsWorkerModule {}

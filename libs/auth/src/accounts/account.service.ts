@@ -1,7 +1,7 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AppError } from '@docent/common';
+import { AppError, DomainEventBus } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
 import { AuditService } from '@docent/audit';
 import { DEFAULT_ROLE } from '../auth.constants';
@@ -34,6 +34,7 @@ export class AccountService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     config: ConfigService,
+    private readonly events: DomainEventBus,
   ) {
     this.settings = config.getOrThrow<AuthSettings>('auth');
   }
@@ -116,7 +117,10 @@ export class AccountService {
     user.status = status;
     await this.em.flush();
     await this.cacheState(user);
-    if (status === 'disabled') await this.sessions.revoke({ userId: user.id }, 'user_disabled');
+    if (status === 'disabled') {
+      await this.sessions.revoke({ userId: user.id }, 'user_disabled');
+      await this.events.emit('user.sessions_ended', { userId: user.id, reason: 'disabled' });
+    }
     await this.audit.record({
       action: 'user.status_changed',
       targetType: 'user',
@@ -169,6 +173,7 @@ export class AccountService {
     this.em.remove(user);
     await this.em.flush();
     await this.revocations.forgetUser(user.id);
+    await this.events.emit('user.sessions_ended', { userId: user.id, reason: 'deleted' });
     return { sessionsEnded: ended.length };
   }
 

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { DomainEventBus } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
 import { Session, type SessionEndReason } from '../entities/session.entity';
 import { SpentRefreshToken } from '../entities/spent-refresh-token.entity';
@@ -32,6 +33,7 @@ export class SessionService {
     private readonly em: EntityManager,
     private readonly revocations: RevocationStore,
     config: ConfigService,
+    private readonly events: DomainEventBus,
   ) {
     this.settings = config.getOrThrow<AuthSettings>('auth');
   }
@@ -139,6 +141,13 @@ export class SessionService {
         params,
       );
     await this.revocations.markSessionsRevoked(rows.map((row) => row.id));
+    // every way a session ends passes here (logout, revoke, token reuse, password change or
+    // reset, disabled): the api disconnects the session's sockets on every instance
+    await Promise.all(
+      rows.map((row) =>
+        this.events.emit('session.ended', { userId: row.user_id, sessionId: row.id }),
+      ),
+    );
     return rows.map((row) => ({ id: row.id, userId: row.user_id }));
   }
 

@@ -1,0 +1,135 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import type { KeyObject } from 'node:crypto';
+import { AppError } from '@docent/common';
+import type { AuthSettings } from '@docent/config';
+import { AccountService } from '../accounts/account.service';
+import {
+  ACCESS_TOKEN_ALGORITHM,
+  ACCESS_TOKEN_TYPE,
+  type AuthUser,
+  JWT_SIGNING_KEY,
+} from '../auth.constants';
+import { RevocationStore } from '../sessions/revocation.store';
+
+/** Seconds of clock skew accepted on `exp` and `nbf` (HTTP and sockets alike). */
+export const ACCESS_TOKEN_CLOCK_TOLERANCE_S = 5;
+
+/** The claims an access token must carry once its signature is checked. */
+export interface AccessPayload {
+  sub?: unknown;
+  role?: unknown;
+  sid?: unknown;
+  exp?: unknown;
+}
+
+export interface VerifiedAccessToken {
+  user: AuthUser;
+  /** When the token stops being valid (its `exp`, without the clock tolerance). */
+  expiresAt: Date;
+}
+
+export const unauthenticated = (code: string, message: string): AppError =>
+  new AppError('unauthenticated', code, message, {
+    headers: { 'WWW-Authenticate': `Bearer error="invalid_token"` },
+  });
+
+const invalidToken = () => unauthenticated('invalid_token', 'The access token is not valid.');
+
+/**
+ * True when the token's header says `typ: at+jwt`, `alg: HS256`: checked before the signature, so a
+ * refresh token, an ID token or `alg: none` never gets further.
+ */
+export function hasAccessTokenHeader(token: string): boolean {
+  try {
+    const header = JSON.parse(
+      Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'),
+    ) as { alg?: unknown; typ?: unknown } | null;
+    return header?.typ === ACCESS_TOKEN_TYPE && header.alg === ACCESS_TOKEN_ALGORITHM;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one definition of "a valid access token", shared by the HTTP guard (passport-jwt checks the
+ * signature there, then calls `resolveCaller`) and the socket.io gateway (`verify`, the whole
+ * check): signature (HS256 only, prepared key), `typ`, `iss`, `aud`, `exp`, `nbf`; then one Redis
+ * round trip for session revocation and the user's current status and role. PostgreSQL is read
+ * only if Redis has lost the user's entry.
+ */
+@Injectable()
+export class AccessTokenVerifier {
+  private readonly settings: AuthSettings;
+
+  constructor(
+    @Inject(JWT_SIGNING_KEY) private readonly key: KeyObject,
+    private readonly jwt: JwtService,
+    private readonly revocations: RevocationStore,
+    private readonly accounts: AccountService,
+    config: ConfigService,
+  ) {
+    this.settings = config.getOrThrow<AuthSettings>('auth');
+  }
+
+  /** Everything the HTTP guard checks, for a token that did not come in an Authorization header. */
+  async verify(token: string): Promise<VerifiedAccessToken> {
+    if (typeof token !== 'string' || token.length === 0) {
+      throw unauthenticated('missing_token', 'An access token is required.');
+    }
+    if (!hasAccessTokenHeader(token)) throw invalidToken();
+    let payload: AccessPayload;
+    try {
+      payload = await this.jwt.verifyAsync<AccessPayload & object>(token, {
+        // jsonwebtoken takes a KeyObject; @nestjs/jwt's types predate that
+        secret: this.key as unknown as Buffer,
+        algorithms: [ACCESS_TOKEN_ALGORITHM],
+        issuer: this.settings.jwtIssuer,
+        audience: this.settings.jwtAudience,
+        clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_S,
+      });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : undefined;
+      if (name === 'TokenExpiredError') {
+        throw unauthenticated('token_expired', 'The access token has expired.');
+      }
+      if (name === 'NotBeforeError') {
+        throw unauthenticated('token_not_yet_valid', 'The access token is not valid yet.');
+      }
+      throw invalidToken();
+    }
+    if (typeof payload.exp !== 'number') throw invalidToken();
+    const user = await this.resolveCaller(payload);
+    return { user, expiresAt: new Date(payload.exp * 1000) };
+  }
+
+  /** The checks after the signature: claims, session revocation, the user's status and role. */
+  async resolveCaller(payload: AccessPayload): Promise<AuthUser> {
+    const { sub, sid, role } = payload;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof role !== 'string') {
+      throw invalidToken();
+    }
+    const state = await this.revocations.callerState(sid, sub);
+    if (state.sessionRevoked) throw unauthenticated('session_revoked', 'This session has ended.');
+    let user = state.user;
+    // an entry written by an older release may lack the profile fields: reload it once
+    if (!user || user.email === undefined) {
+      const found = await this.accounts.findById(sub);
+      if (!found) throw unauthenticated('invalid_token', 'The account no longer exists.');
+      await this.accounts.cacheState(found);
+      user = this.accounts.stateOf(found);
+    }
+    if (user.status !== 'active')
+      throw unauthenticated('account_disabled', 'This account is disabled.');
+    // the role comes from the current state, so a role change applies on the next request
+    return {
+      id: sub,
+      role: user.role,
+      sessionId: sid,
+      email: user.email,
+      displayName: user.displayName,
+      createdAt: user.createdAt,
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './notification.entity';
+export * from './notification-preference.entity';

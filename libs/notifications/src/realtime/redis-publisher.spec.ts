@@ -1,0 +1,39 @@
+import type { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { withHandledPublish } from './redis-publisher';
+
+describe('withHandledPublish', () => {
+  it('turns the rejected publish of an unreachable Redis into one warning, never an unhandled rejection', async () => {
+    // nothing listens on port 1; no offline queue, no reconnect: publish rejects at once
+    const client = new Redis({
+      host: '127.0.0.1',
+      port: 1,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+      lazyConnect: true,
+    });
+    client.on('error', () => undefined);
+    const warn = jest.fn();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const publisher = withHandledPublish(client, { warn } as unknown as Logger);
+      // how the socket.io emitter and adapter call it: the promise is dropped
+      void publisher.publish('channel', 'one');
+      void publisher.publish('channel', 'two');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/^socket\.io event not published: /);
+      // everything else is the client itself
+      expect(publisher.status).toBe(client.status);
+      expect(publisher.duplicate).toBeInstanceOf(Function);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      const ended = new Promise((resolve) => client.once('end', resolve));
+      client.disconnect();
+      if (client.status !== 'end') await ended;
+    }
+  });
+});

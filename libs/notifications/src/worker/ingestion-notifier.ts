@@ -1,0 +1,250 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type Redis from 'ioredis';
+import { DomainEventBus, type DomainEvents, type IngestionOutcome } from '@docent/common';
+import type { AppSettings, NotificationSettings } from '@docent/config';
+import { REDIS_CLIENT } from '@docent/redis';
+import { NotificationPreferencesService } from '../notification-preferences.service';
+import { NotificationsService } from '../notifications.service';
+import { RealtimeEmitter } from '../realtime/realtime.emitter';
+
+interface BatchRow {
+  id: string;
+  ingestion_version: number;
+  filename: string;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+/** The Redis key that records "the summary of this batch is (being) mailed". */
+export const batchSummaryClaimKey = (batchId: string): string =>
+  `notifications:mail-claim:batch-summary:${batchId}`;
+export const batchSummaryEventId = (batchId: string): string => `batch-summary:${batchId}`;
+
+/** One ingestion run of a document. */
+const runOf = (documentId: string, ingestionVersion: number): string =>
+  `${documentId}:v${ingestionVersion}`;
+
+function parseRuns(value: string): string[] {
+  try {
+    const runs: unknown = JSON.parse(value);
+    return Array.isArray(runs) ? runs.filter((run): run is string => typeof run === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The worker's side of delivery, subscribed to the ingestion events the pipeline emits on the
+ * `DomainEventBus`:
+ *
+ * - `ingestion.progress` → the owner's sockets (`ingestion.progress`, through the Redis emitter);
+ * - `ingestion.completed` / `ingestion.failed` → a stored notification (failed carries the error
+ *   code and message), pushed with the new unread count;
+ * - e-mail: ONE summary per upload batch, when no document of the batch is queued or processing
+ *   any more. Several documents can finish at the same moment (concurrent jobs, several
+ *   workers), and each sees the batch finished: a Redis `SET NX` claim on the batch decides which
+ *   one queues the mail (the mail queue's job-id dedup alone does not: delivered mail jobs are
+ *   removed, after which the same job id is accepted again). The mail's event id is
+ *   `batch-summary:<batchId>`; the claim records the runs the summary covered.
+ * - a failure of a run the summary did not cover (a later run of the document after the summary
+ *   went out: a reingest) is outside any batch: it is mailed at once (`ingestion-failed`, event
+ *   id `ingestion-failed:<documentId>:v<ingestionVersion>`). A later completion is not mailed.
+ *
+ * Preferences: the summary goes out when the owner's e-mail is on for `ingestion.completed`, or
+ * when the batch has a failure and the e-mail is on for `ingestion.failed`.
+ */
+@Injectable()
+export class IngestionNotifier implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('IngestionNotifier');
+  private readonly publicAppUrl: string;
+  private readonly claimTtlMs: number;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly bus: DomainEventBus,
+    private readonly notifications: NotificationsService,
+    private readonly preferences: NotificationPreferencesService,
+    private readonly realtime: RealtimeEmitter,
+    private readonly em: EntityManager,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    config: ConfigService,
+  ) {
+    this.publicAppUrl = config.getOrThrow<AppSettings>('app').publicAppUrl.replace(/\/+$/, '');
+    // as long as notifications are kept, and at least a day
+    this.claimTtlMs = Math.max(
+      config.getOrThrow<NotificationSettings>('notifications').retentionMs,
+      86_400_000,
+    );
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe.push(
+      this.bus.on('ingestion.progress', (event) => this.progress(event)),
+      this.bus.on('ingestion.completed', (event) => this.completed(event)),
+      this.bus.on('ingestion.failed', (event) => this.failed(event)),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  progress(event: DomainEvents['ingestion.progress']): void {
+    this.realtime.toUser(event.ownerId, 'ingestion.progress', {
+      documentId: event.documentId,
+      status: event.status,
+      stage: event.stage,
+      progress: event.progress,
+    });
+  }
+
+  async completed(event: DomainEvents['ingestion.completed']): Promise<void> {
+    await this.inApp(event, () =>
+      this.notifications.notify(event.ownerId, 'ingestion.completed', {
+        title: `“${event.filename}” is ready`,
+        body: 'The document was processed: you can search it and ask questions about it.',
+        data: { documentId: event.documentId, batchId: event.batchId, filename: event.filename },
+      }),
+    );
+    await this.afterOutcome(event, null);
+  }
+
+  async failed(event: DomainEvents['ingestion.failed']): Promise<void> {
+    await this.inApp(event, () =>
+      this.notifications.notify(event.ownerId, 'ingestion.failed', {
+        title: `“${event.filename}” could not be processed`,
+        body: `${event.error.message} (${event.error.code})`,
+        data: {
+          documentId: event.documentId,
+          batchId: event.batchId,
+          filename: event.filename,
+          error: { code: event.error.code, message: event.error.message },
+        },
+      }),
+    );
+    await this.afterOutcome(event, event.error);
+  }
+
+  /** The per-file notification; its failure must not cost the batch its summary mail. */
+  private async inApp(event: IngestionOutcome, store: () => Promise<unknown>): Promise<void> {
+    try {
+      await store();
+    } catch (error) {
+      this.logger.error(
+        `could not notify document=${event.documentId} to user=${event.ownerId}: ${String(error)}`,
+      );
+    }
+  }
+
+  /**
+   * Mail after a final state: the batch summary, or an immediate failure mail outside a batch.
+   * The claim's value lists the runs (`<documentId>:v<ingestionVersion>`) the summary covered, so
+   * a failure that was in it is never mailed again on its own, however the handlers interleave.
+   */
+  private async afterOutcome(
+    event: IngestionOutcome,
+    error: { code: string; message: string } | null,
+  ): Promise<void> {
+    const em = this.em.fork();
+    const [document] = await em.execute<{ ingestion_version: number }[]>(
+      `select ingestion_version from documents where id = ?`,
+      [event.documentId],
+    );
+    if (!document) return; // deleted meanwhile
+    const run = runOf(event.documentId, document.ingestion_version);
+    const claimKey = batchSummaryClaimKey(event.batchId);
+    const summarised = await this.redis.get(claimKey);
+    if (summarised !== null) {
+      // the batch was summed up already: a run it did not cover is a later one (reingest)
+      if (error && !parseRuns(summarised).includes(run)) {
+        await this.mailFailure(event, error, document.ingestion_version);
+      }
+      return;
+    }
+    const [{ pending }] = await em.execute<{ pending: number }[]>(
+      `select count(*)::int as pending from documents
+        where batch_id = ? and status in ('queued', 'processing')`,
+      [event.batchId],
+    );
+    if (pending > 0) return;
+    const rows = await em.execute<BatchRow[]>(
+      `select id, ingestion_version, filename, status, error_code, error_message from documents
+        where batch_id = ? and status in ('completed', 'failed')
+        order by created_at, id`,
+      [event.batchId],
+    );
+    if (rows.length === 0) return;
+    const runs = rows.map((row) => runOf(row.id, row.ingestion_version));
+    const claimed = await this.redis.set(
+      claimKey,
+      JSON.stringify(runs),
+      'PX',
+      this.claimTtlMs,
+      'NX',
+    );
+    if (claimed !== 'OK') return; // another finisher of the same batch got there first
+    try {
+      await this.mailSummary(event, rows);
+    } catch (failure) {
+      // give the claim back, so a later finisher (or a retried event) can still send it
+      await this.redis.del(claimKey).catch(() => undefined);
+      throw failure;
+    }
+  }
+
+  private async mailSummary(event: IngestionOutcome, rows: BatchRow[]): Promise<void> {
+    const completed = rows.filter((row) => row.status === 'completed');
+    const failed = rows.filter((row) => row.status === 'failed');
+    const prefs = await this.preferences.get(event.ownerId);
+    const wanted =
+      prefs['ingestion.completed'].email || (failed.length > 0 && prefs['ingestion.failed'].email);
+    if (!wanted) return;
+    await this.notifications.mailUser(event.ownerId, {
+      template: 'ingestion-batch-summary',
+      eventId: batchSummaryEventId(event.batchId),
+      context: {
+        total: rows.length,
+        completedCount: completed.length,
+        failedCount: failed.length,
+        completed: completed.map((row) => ({ filename: row.filename })),
+        failed: failed.map((row) => ({
+          filename: row.filename,
+          code: row.error_code ?? 'unknown',
+          message: row.error_message ?? 'The document could not be processed.',
+        })),
+        documentsUrl: `${this.publicAppUrl}/documents`,
+      },
+    });
+    this.logger.log(
+      `batch=${event.batchId} summary mailed: ${completed.length} completed, ${failed.length} failed`,
+    );
+  }
+
+  private async mailFailure(
+    event: IngestionOutcome,
+    error: { code: string; message: string },
+    ingestionVersion: number,
+  ): Promise<void> {
+    const prefs = await this.preferences.forType(event.ownerId, 'ingestion.failed');
+    if (!prefs.email) return;
+    await this.notifications.mailUser(event.ownerId, {
+      template: 'ingestion-failed',
+      eventId: `ingestion-failed:${runOf(event.documentId, ingestionVersion)}`,
+      context: {
+        filename: event.filename,
+        errorCode: error.code,
+        errorMessage: error.message,
+        documentUrl: `${this.publicAppUrl}/documents/${event.documentId}`,
+      },
+    });
+  }
+}
