@@ -5,7 +5,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { applyHttpBasics, createFastifyAdapter } from '@docent/common';
 import type { DocentConfig } from '@docent/config';
+import { RedisIoAdapter } from '@docent/notifications';
 import { ApiModule } from './api.module';
+import { serveWebClient } from './web-client';
 
 export interface CreateApiOptions {
   config: DocentConfig;
@@ -45,6 +47,11 @@ export async function createApiApp(options: CreateApiOptions): Promise<NestFasti
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'],
     maxAge: 600,
   });
+  // socket.io (`/socket.io`, namespace /notifications) on the same HTTP server, rooms shared
+  // across api instances through Redis
+  app.useWebSocketAdapter(new RedisIoAdapter(app, config));
+  // the web client (dist/web) at `/`, when it was built
+  await serveWebClient(app);
   app.setGlobalPrefix('api', { exclude: UNPREFIXED_PATHS });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   const document = SwaggerModule.createDocument(app, buildOpenApiConfig());

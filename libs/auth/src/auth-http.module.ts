@@ -11,6 +11,7 @@ import { AuthController } from './auth.controller';
 import { AuthModule } from './auth.module';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { JwtStrategy } from './guards/jwt.strategy';
+import { RefreshCookie } from './refresh-cookie';
 import {
   AUTH_THROTTLER,
   CHAT_THROTTLER,
@@ -52,6 +53,7 @@ import {
   providers: [
     JwtStrategy,
     FirstAdminOnStartup,
+    RefreshCookie,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: DocentThrottlerGuard },
   ],

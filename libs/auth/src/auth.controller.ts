@@ -7,6 +7,8 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Req,
+  Res,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -15,6 +17,7 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -23,28 +26,74 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Public } from '@docent/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, Public, ValidationFailedError } from '@docent/common';
 import type { AuthUser } from './auth.constants';
 import { AuthService } from './auth.service';
 import {
   ChangePasswordDto,
   ForgotPasswordDto,
   LoginDto,
-  RefreshTokenDto,
+  OptionalRefreshTokenDto,
   RegisterDto,
   ResetPasswordDto,
 } from './dto/auth-request.dto';
 import { AuthTokensDto, MeDto, SessionListDto } from './dto/auth-response.dto';
 import { CurrentUser } from './guards/current-user.decorator';
+import {
+  REFRESH_COOKIE_NAME,
+  REFRESH_TRANSPORT_COOKIE,
+  REFRESH_TRANSPORT_HEADER,
+  RefreshCookie,
+  readCookie,
+} from './refresh-cookie';
 import { AuthRateLimit } from './throttle/throttle';
 
 const PROBLEM = { description: 'RFC 9457 problem details' };
+
+const COOKIE_TRANSPORT = ApiHeader({
+  name: 'X-Refresh-Token-Transport',
+  required: false,
+  description:
+    'Browsers send `cookie`: the refresh token then travels in an httpOnly, SameSite=Strict ' +
+    'cookie scoped to /api/v1/auth (set by register, login and refresh, read by refresh and ' +
+    'logout when the body has none, cleared by logout) and is left out of the JSON body.',
+});
+
+const wantsCookie = (request: FastifyRequest): boolean =>
+  request.headers[REFRESH_TRANSPORT_HEADER] === REFRESH_TRANSPORT_COOKIE;
+
+const MISSING_REFRESH_TOKEN = () =>
+  new ValidationFailedError([{ field: 'refreshToken', message: 'refreshToken must be a string' }]);
 
 @ApiTags('auth')
 @ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookie: RefreshCookie,
+  ) {}
+
+  /** In the cookie flow the refresh token goes into the cookie and out of the body. */
+  private deliver(
+    tokens: AuthTokensDto,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): AuthTokensDto {
+    if (!wantsCookie(request)) return tokens;
+    void reply.header('set-cookie', this.cookie.issue(tokens.refreshToken));
+    void reply.header('cache-control', 'no-store');
+    const { refreshToken: _kept, ...rest } = tokens;
+    return rest as AuthTokensDto;
+  }
+
+  /** The body's token, else (cookie flow only) the cookie's. */
+  private refreshTokenOf(body: OptionalRefreshTokenDto, request: FastifyRequest) {
+    if (body.refreshToken !== undefined) return body.refreshToken;
+    if (!wantsCookie(request)) return undefined;
+    return readCookie(request.headers.cookie, REFRESH_COOKIE_NAME);
+  }
 
   @Post('register')
   @Public()
@@ -55,8 +104,13 @@ export class AuthController {
     description: 'Invalid fields, or a password the policy refuses (code names the reason)',
   })
   @ApiConflictResponse({ description: 'The e-mail address is already registered' })
-  register(@Body() body: RegisterDto): Promise<AuthTokensDto> {
-    return this.auth.register(body);
+  @COOKIE_TRANSPORT
+  async register(
+    @Body() body: RegisterDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuthTokensDto> {
+    return this.deliver(await this.auth.register(body), request, reply);
   }
 
   @Post('login')
@@ -72,8 +126,13 @@ export class AuthController {
   @ApiTooManyRequestsResponse({
     description: 'Too many attempts, or the account is locked (Retry-After)',
   })
-  login(@Body() body: LoginDto): Promise<AuthTokensDto> {
-    return this.auth.login(body);
+  @COOKIE_TRANSPORT
+  async login(
+    @Body() body: LoginDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuthTokensDto> {
+    return this.deliver(await this.auth.login(body), request, reply);
   }
 
   @Post('refresh')
@@ -85,8 +144,27 @@ export class AuthController {
   })
   @ApiOkResponse({ type: AuthTokensDto })
   @ApiUnauthorizedResponse({ description: 'Invalid, expired, ended or reused refresh token' })
-  refresh(@Body() body: RefreshTokenDto): Promise<AuthTokensDto> {
-    return this.auth.refresh(body.refreshToken);
+  @COOKIE_TRANSPORT
+  async refresh(
+    @Body() body: OptionalRefreshTokenDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuthTokensDto> {
+    const refreshToken = this.refreshTokenOf(body, request);
+    if (refreshToken === undefined) {
+      // a browser without the cookie is simply not signed in
+      if (wantsCookie(request)) {
+        throw new AppError('unauthenticated', 'refresh_token_missing', 'Not signed in.');
+      }
+      throw MISSING_REFRESH_TOKEN();
+    }
+    try {
+      return this.deliver(await this.auth.refresh(refreshToken), request, reply);
+    } catch (error) {
+      // a cookie that no longer works is dropped, so the browser stops presenting it
+      if (wantsCookie(request)) void reply.header('set-cookie', this.cookie.clear());
+      throw error;
+    }
   }
 
   @Post('logout')
@@ -98,8 +176,22 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiBadRequestResponse(PROBLEM)
   @ApiUnauthorizedResponse(PROBLEM)
-  async logout(@CurrentUser() caller: AuthUser, @Body() body: RefreshTokenDto): Promise<void> {
-    await this.auth.logout(caller, body.refreshToken);
+  @COOKIE_TRANSPORT
+  async logout(
+    @CurrentUser() caller: AuthUser,
+    @Body() body: OptionalRefreshTokenDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const refreshToken = this.refreshTokenOf(body, request);
+    if (wantsCookie(request)) void reply.header('set-cookie', this.cookie.clear());
+    if (refreshToken === undefined) {
+      if (!wantsCookie(request)) throw MISSING_REFRESH_TOKEN();
+      // a browser without its cookie: end the session its access token belongs to
+      await this.auth.endSession(caller, caller.sessionId);
+      return;
+    }
+    await this.auth.logout(caller, refreshToken);
   }
 
   @Post('logout-all')

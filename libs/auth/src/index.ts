@@ -9,6 +9,7 @@ export { LoginLockout } from './accounts/login-lockout';
 export { SessionService } from './sessions/session.service';
 export { RevocationStore } from './sessions/revocation.store';
 export { AccessTokenService } from './tokens/access-token.service';
+export { AccessTokenVerifier, type VerifiedAccessToken } from './tokens/access-token.verifier';
 export { CurrentUser } from './guards/current-user.decorator';
 export { AuthRateLimit, StrictRateLimit } from './throttle/throttle';
 export { PasswordHasher } from './passwords';

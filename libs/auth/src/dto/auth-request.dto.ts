@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** Passwords are checked against the policy in the service; here only their shape and an upper bound. */
@@ -49,6 +49,22 @@ export class RefreshTokenDto {
   @IsString()
   @MaxLength(256)
   refreshToken!: string;
+}
+
+/**
+ * `refresh` and `logout`: the token in the body (the JSON flow), or, for a browser in the cookie
+ * flow (`X-Refresh-Token-Transport: cookie`), from the httpOnly cookie when the body has none.
+ */
+export class OptionalRefreshTokenDto {
+  @ApiPropertyOptional({
+    description:
+      'The refresh token from the last sign-in or refresh; required unless the request uses the ' +
+      'cookie flow (header X-Refresh-Token-Transport: cookie)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  refreshToken?: string;
 }
 
 export class ChangePasswordDto {

@@ -25,7 +25,13 @@ export class UserDto {
 export class AuthTokensDto {
   @ApiProperty({ type: UserDto }) user!: UserDto;
   @ApiProperty({ description: 'JWT for the Authorization: Bearer header' }) accessToken!: string;
-  @ApiProperty({ description: 'Opaque; rotated on every refresh' }) refreshToken!: string;
+  @ApiProperty({
+    required: false,
+    description:
+      'Opaque; rotated on every refresh. Left out in the cookie flow ' +
+      '(X-Refresh-Token-Transport: cookie), where it travels in an httpOnly cookie instead',
+  })
+  refreshToken!: string;
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
   expiresIn!: number;
 }

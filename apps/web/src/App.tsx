@@ -1,0 +1,136 @@
+import { type ReactNode, useEffect, useRef } from 'react';
+import { Spinner } from './components/ui';
+import { can, useAuth } from './lib/auth';
+import { RealtimeProvider, useRealtime } from './lib/realtime';
+import { Link, navigate, useLocation } from './lib/router';
+import {
+  AdminAuditPage,
+  AdminQueuesPage,
+  AdminRolesPage,
+  AdminStatsPage,
+  AdminUsersPage,
+} from './pages/AdminPages';
+import { ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage } from './pages/AuthPages';
+import { ChatPage } from './pages/ChatPage';
+import { DocumentsPage } from './pages/DocumentsPage';
+import { NotificationBell, NotificationsPage, PreferencesPage } from './pages/NotificationsPage';
+import { SessionsPage } from './pages/SessionsPage';
+
+const PUBLIC_PAGES: Record<string, (() => ReactNode) | undefined> = {
+  '/sign-in': () => <SignInPage />,
+  '/sign-up': () => <SignUpPage />,
+  '/forgot-password': () => <ForgotPasswordPage />,
+  '/reset-password': () => <ResetPasswordPage />,
+};
+
+function isAdmin(rules: Parameters<typeof can>[0]): boolean {
+  return can(rules, 'manage', 'User') || can(rules, 'read', 'AuditEvent');
+}
+
+function Shell({ children }: { children: ReactNode }) {
+  const { me, signOut } = useAuth();
+  const realtime = useRealtime();
+  return (
+    <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/documents" className="brand">
+          Docent
+        </Link>
+        <nav aria-label="Main">
+          <Link to="/documents">Documents</Link>
+          <Link to="/chat">Chat</Link>
+          <Link to="/notifications">Notifications</Link>
+          {isAdmin(me?.permissions) ? <Link to="/admin/users">Admin</Link> : null}
+        </nav>
+        <div className="topbar-right">
+          <span
+            className={`dot ${realtime.connected ? 'online' : 'offline'}`}
+            title={realtime.connected ? 'Live updates on' : 'Live updates reconnecting'}
+            aria-label={realtime.connected ? 'Live updates on' : 'Live updates reconnecting'}
+            role="img"
+          />
+          <NotificationBell />
+          <Link to="/settings/sessions">{me?.displayName ?? 'Account'}</Link>
+          <button
+            type="button"
+            className="link"
+            onClick={() => void signOut().then(() => navigate('/sign-in', { replace: true }))}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <div id="main" tabIndex={-1}>
+        {children}
+      </div>
+    </>
+  );
+}
+
+function PrivatePage({ path }: { path: string }) {
+  const { me } = useAuth();
+  const admin = isAdmin(me?.permissions);
+  if (path === '/documents' || path === '/') return <DocumentsPage />;
+  if (path === '/chat' || path.startsWith('/chat/')) return <ChatPage />;
+  if (path === '/notifications') return <NotificationsPage />;
+  if (path === '/settings/notifications') return <PreferencesPage />;
+  if (path === '/settings/sessions') return <SessionsPage />;
+  if (admin) {
+    if (path === '/admin' || path === '/admin/users') return <AdminUsersPage />;
+    if (path === '/admin/roles') return <AdminRolesPage />;
+    if (path === '/admin/audit') return <AdminAuditPage />;
+    if (path === '/admin/queues') return <AdminQueuesPage />;
+    if (path === '/admin/stats') return <AdminStatsPage />;
+  }
+  return (
+    <div className="page">
+      <h1>Page not found</h1>
+      <p>
+        <Link to="/documents">Go to your documents</Link>
+      </p>
+    </div>
+  );
+}
+
+export function App() {
+  const { status } = useAuth();
+  const { path, query } = useLocation();
+  const wasSignedIn = useRef(false);
+  const publicPage = PUBLIC_PAGES[path];
+
+  useEffect(() => {
+    if (status === 'signed-in') {
+      wasSignedIn.current = true;
+      if (publicPage && path !== '/reset-password') navigate('/documents', { replace: true });
+      return;
+    }
+    if (status === 'anonymous' && !publicPage) {
+      // the session ended under us (revoked, disabled, expired) or this is a first visit
+      const ended = wasSignedIn.current;
+      wasSignedIn.current = false;
+      const next =
+        path === '/' ? '' : `next=${encodeURIComponent(path + (query.size ? `?${query}` : ''))}`;
+      const params = [ended ? 'ended=1' : '', ended ? '' : next].filter(Boolean).join('&');
+      navigate(`/sign-in${params ? `?${params}` : ''}`, { replace: true });
+    }
+  }, [status, path, publicPage, query]);
+
+  useEffect(() => {
+    const title = path.split('/').filter(Boolean)[0]?.replace(/-/g, ' ') ?? 'documents';
+    document.title = `${title.charAt(0).toUpperCase()}${title.slice(1)} · Docent`;
+  }, [path]);
+
+  if (status === 'loading') return <Spinner label="Loading Docent…" />;
+  if (publicPage) return publicPage();
+  if (status !== 'signed-in') return <Spinner label="Redirecting…" />;
+  return (
+    <RealtimeProvider>
+      <Shell>
+        <PrivatePage path={path} />
+      </Shell>
+    </RealtimeProvider>
+  );
+}

@@ -1,0 +1,346 @@
+import type { AuthTokens, FieldProblem, ProblemDetails } from './types';
+
+export const API = '/api/v1';
+
+/** A problem-details answer (RFC 9457), or a network failure dressed as one. */
+export class ApiError extends Error {
+  constructor(readonly problem: ProblemDetails) {
+    super(problem.detail ?? problem.title ?? `Request failed (${problem.status})`);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return this.problem.status;
+  }
+
+  get code(): string | undefined {
+    return this.problem.code;
+  }
+
+  /** Field errors keyed by field name (several messages for one field are joined). */
+  get fields(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const { field, message } of this.problem.errors ?? ([] as FieldProblem[])) {
+      out[field] = out[field] ? `${out[field]}; ${message}` : message;
+    }
+    return out;
+  }
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) {
+    const retry = error.problem['retryAfter'];
+    const base = error.message;
+    return typeof retry === 'number' ? `${base} Try again in ${retry} s.` : base;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+async function problemFrom(response: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON (a proxy's error page): fall back to the status line
+  }
+  const problem: ProblemDetails =
+    body && typeof body === 'object'
+      ? { status: response.status, ...(body as object) }
+      : { status: response.status, title: response.statusText || 'Request failed' };
+  const retryAfter = response.headers.get('Retry-After');
+  if (retryAfter && /^\d+$/.test(retryAfter)) problem['retryAfter'] = Number(retryAfter);
+  return new ApiError(problem);
+}
+
+const networkError = (error: unknown) =>
+  new ApiError({
+    status: 0,
+    title: 'Network error',
+    detail: `The server could not be reached (${error instanceof Error ? error.message : error}).`,
+  });
+
+/**
+ * The refresh token lives in an httpOnly cookie the api sets for `/api/v1/auth` when a request
+ * carries this header; the access token lives only in memory, here.
+ */
+const COOKIE_FLOW = { 'X-Refresh-Token-Transport': 'cookie' } as const;
+/** Renew this long before the access token expires (at most). */
+const RENEW_MARGIN_MS = 60_000;
+
+type Listener = () => void;
+
+/** The signed-in state: access token in memory, renewed through the cookie before it expires. */
+class AuthSession {
+  private token: string | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private refreshing: Promise<boolean> | null = null;
+  private readonly listeners = new Set<Listener>();
+  private readonly tokenListeners = new Set<(token: string) => void>();
+
+  get accessToken(): string | null {
+    return this.token;
+  }
+
+  get signedIn(): boolean {
+    return this.token !== null;
+  }
+
+  /** Called on sign-in / renewal / sign-out. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called with each renewed access token (the socket pushes it with `auth.refresh`). */
+  onRenewed(listener: (token: string) => void): () => void {
+    this.tokenListeners.add(listener);
+    return () => this.tokenListeners.delete(listener);
+  }
+
+  accept(tokens: AuthTokens): void {
+    const renewed = this.token !== null;
+    this.token = tokens.accessToken;
+    clearTimeout(this.timer);
+    // a minute early, or a fifth of the lifetime for short-lived tokens
+    const lifetime = tokens.expiresIn * 1000;
+    const delay = Math.max(1_000, lifetime - Math.min(RENEW_MARGIN_MS, lifetime / 5));
+    this.timer = setTimeout(() => void this.refresh(), delay);
+    if (renewed) for (const listener of this.tokenListeners) listener(tokens.accessToken);
+    this.emit();
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    const had = this.token !== null;
+    this.token = null;
+    if (had) this.emit();
+  }
+
+  /** Exchanges the cookie for a new pair; one at a time; false when the session is over. */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= (async () => {
+      try {
+        const response = await fetch(`${API}/auth/refresh`, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', ...COOKIE_FLOW },
+          body: '{}',
+        });
+        if (!response.ok) {
+          this.clear();
+          return false;
+        }
+        this.accept((await response.json()) as AuthTokens);
+        return true;
+      } catch {
+        // offline: keep what we have, the next request retries
+        return this.token !== null;
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+export const session = new AuthSession();
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined | null | string[]>;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** false for the public auth endpoints */
+  auth?: boolean;
+}
+
+export function buildUrl(path: string, query?: RequestOptions['query']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null || value === '') continue;
+    params.set(key, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  const search = params.toString();
+  return `${API}${path}${search ? `?${search}` : ''}`;
+}
+
+/** fetch with the bearer token; one renewal and retry on 401. */
+export async function rawRequest(
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<Response> {
+  const send = () => {
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.auth !== false && session.accessToken) {
+      headers.Authorization = `Bearer ${session.accessToken}`;
+    }
+    return fetch(buildUrl(path, options.query), {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  };
+  let response: Response;
+  try {
+    response = await send();
+    if (response.status === 401 && options.auth !== false && (await session.refresh())) {
+      response = await send();
+    }
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw networkError(error);
+  }
+  if (!response.ok) throw await problemFrom(response);
+  return response;
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<T> {
+  const response = await rawRequest(method, path, options);
+  if (response.status === 204) return undefined as T;
+  const type = response.headers.get('Content-Type') ?? '';
+  if (!type.includes('json')) return undefined as T;
+  return (await response.json()) as T;
+}
+
+export const api = {
+  get: <T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal) =>
+    request<T>('GET', path, { query, signal }),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} }),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
+  del: (path: string) => request<void>('DELETE', path),
+};
+
+/** The auth endpoints in the cookie flow. */
+export const authApi = {
+  async register(body: { email: string; password: string; displayName: string }) {
+    const tokens = await request<AuthTokens>('POST', '/auth/register', {
+      body,
+      auth: false,
+      headers: COOKIE_FLOW,
+    });
+    session.accept(tokens);
+    return tokens;
+  },
+  async login(body: { email: string; password: string }) {
+    const tokens = await request<AuthTokens>('POST', '/auth/login', {
+      body,
+      auth: false,
+      headers: COOKIE_FLOW,
+    });
+    session.accept(tokens);
+    return tokens;
+  },
+  async logout() {
+    try {
+      await request<void>('POST', '/auth/logout', { body: {}, headers: COOKIE_FLOW });
+    } finally {
+      session.clear();
+    }
+  },
+  async logoutAll() {
+    try {
+      await request<void>('POST', '/auth/logout-all', { body: {} });
+    } finally {
+      session.clear();
+    }
+  },
+  forgot: (email: string) =>
+    request<void>('POST', '/auth/forgot-password', { body: { email }, auth: false }),
+  reset: (token: string, newPassword: string) =>
+    request<void>('POST', '/auth/reset-password', { body: { token, newPassword }, auth: false }),
+};
+
+export interface UploadOutcome<T> {
+  status: number;
+  body: T | null;
+  error?: ApiError;
+}
+
+/**
+ * One multipart request for the whole batch (one batch, one summary mail), with XMLHttpRequest's
+ * upload progress; `onProgress(loaded, total)` reports bytes sent.
+ */
+export function uploadFiles<T>(
+  files: File[],
+  onProgress: (loaded: number, total: number) => void,
+): Promise<UploadOutcome<T>> {
+  const form = new FormData();
+  for (const file of files) form.append('files', file, file.name);
+  const attempt = () =>
+    new Promise<UploadOutcome<T>>((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', buildUrl('/documents'));
+      xhr.setRequestHeader('Accept', 'application/json');
+      if (session.accessToken)
+        xhr.setRequestHeader('Authorization', `Bearer ${session.accessToken}`);
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable) onProgress(event.loaded, event.total);
+      };
+      xhr.onload = () => {
+        let body: unknown = null;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch {
+          body = null;
+        }
+        const status = xhr.status;
+        if (status >= 200 && status < 300) {
+          resolve({ status, body: body as T });
+          return;
+        }
+        const problem: ProblemDetails =
+          body && typeof body === 'object'
+            ? { status, ...(body as object) }
+            : { status, title: xhr.statusText || 'Upload failed' };
+        resolve({ status, body: (body as T) ?? null, error: new ApiError(problem) });
+      };
+      xhr.onerror = () =>
+        resolve({ status: 0, body: null, error: networkError(new Error('upload interrupted')) });
+      xhr.send(form);
+    });
+  return attempt().then(async (outcome) => {
+    if (outcome.status === 401 && (await session.refresh())) return attempt();
+    return outcome;
+  });
+}
+
+/** Downloads an API resource (bearer-authenticated) and hands it to the browser as a file. */
+export async function download(path: string, fallbackName: string): Promise<void> {
+  const response = await rawRequest('GET', path, { headers: { Accept: '*/*' } });
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const match = /filename\*=UTF-8''([^;]+)|filename="([^"]+)"/i.exec(disposition);
+  const name = match ? decodeURIComponent(match[1] ?? match[2] ?? '') : fallbackName;
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name || fallbackName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Opens an API resource (e.g. a PDF) in a new tab through a blob URL. */
+export async function openInNewTab(path: string, hash = ''): Promise<void> {
+  const win = window.open('', '_blank');
+  const response = await rawRequest('GET', path, { headers: { Accept: '*/*' } });
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob) + hash;
+  if (win) win.location.href = url;
+  else window.location.href = url;
+}

@@ -1,0 +1,137 @@
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
+import { ApiError, messageOf } from '../api/client';
+
+export function Spinner({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="spinner" role="status" aria-live="polite">
+      <span className="spinner-dot" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}
+
+/** A labelled input with its field error (from problem details) right under it. */
+export function Field({
+  label,
+  error,
+  hint,
+  ...input
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string; hint?: string }) {
+  const id = useId();
+  const describedBy = [error ? `${id}-error` : null, hint ? `${id}-hint` : null]
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy || undefined}
+        {...input}
+      />
+      {hint ? (
+        <small id={`${id}-hint`} className="hint">
+          {hint}
+        </small>
+      ) : null}
+      {error ? (
+        <small id={`${id}-error`} className="field-error">
+          {error}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+/** The form-level message of a problem (its detail), when it is not only about fields. */
+export function ProblemAlert({ error }: { error: unknown }) {
+  if (!error) return null;
+  const fieldOnly = error instanceof ApiError && (error.problem.errors?.length ?? 0) > 0;
+  return (
+    <div role="alert" className="alert alert-error">
+      {fieldOnly ? 'Please correct the highlighted fields.' : messageOf(error)}
+    </div>
+  );
+}
+
+export function fieldErrors(error: unknown): Record<string, string> {
+  return error instanceof ApiError ? error.fields : {};
+}
+
+/** A modal dialog (native <dialog>: focus trap, Escape closes). */
+export function Dialog({
+  title,
+  open,
+  onClose,
+  children,
+}: {
+  title: string;
+  open: boolean;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} aria-labelledby={titleId} onClose={onClose} onCancel={onClose}>
+      <h2 id={titleId}>{title}</h2>
+      {open ? children : null}
+    </dialog>
+  );
+}
+
+/** "Are you sure?" with an explicit confirm button. */
+export function useConfirm() {
+  const [state, setState] = useState<{
+    title: string;
+    body: string;
+    confirm: string;
+    resolve: (ok: boolean) => void;
+  } | null>(null);
+  const ask = (title: string, body: string, confirm = 'Delete') =>
+    new Promise<boolean>((resolve) => setState({ title, body, confirm, resolve }));
+  const close = (ok: boolean) => {
+    state?.resolve(ok);
+    setState(null);
+  };
+  const element = (
+    <Dialog title={state?.title ?? ''} open={state !== null} onClose={() => close(false)}>
+      <p>{state?.body}</p>
+      <div className="actions">
+        <button type="button" onClick={() => close(false)}>
+          Cancel
+        </button>
+        <button type="button" className="danger" onClick={() => close(true)}>
+          {state?.confirm}
+        </button>
+      </div>
+    </Dialog>
+  );
+  return { ask, element };
+}
+
+export function ProgressBar({ value, label }: { value: number; label: string }) {
+  return (
+    <progress className="bar" max={100} value={Math.round(value)} aria-label={label}>
+      {Math.round(value)}%
+    </progress>
+  );
+}

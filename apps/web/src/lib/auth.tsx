@@ -1,0 +1,112 @@
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+} from 'react';
+import { api, authApi, session } from '../api/client';
+import type { Me, PermissionRule } from '../api/types';
+
+type Status = 'loading' | 'anonymous' | 'signed-in';
+
+interface AuthState {
+  status: Status;
+  me: Me | null;
+  signIn(email: string, password: string): Promise<void>;
+  signUp(email: string, password: string, displayName: string): Promise<void>;
+  signOut(): Promise<void>;
+  signOutEverywhere(): Promise<void>;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+
+/** Whether the CASL rules from `/auth/me` allow `action` on `subject` (ignoring conditions). */
+export function can(rules: PermissionRule[] | undefined, action: string, subject: string): boolean {
+  let allowed = false;
+  for (const rule of rules ?? []) {
+    const actions = list(rule.action);
+    const subjects = list(rule.subject);
+    const matches =
+      (actions.includes(action) || actions.includes('manage')) &&
+      (subjects.includes(subject) || subjects.includes('all'));
+    if (!matches) continue;
+    if (rule.inverted) {
+      if (!rule.conditions) return false;
+    } else {
+      allowed = true;
+    }
+  }
+  return allowed;
+}
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<Status>('loading');
+  const [me, setMe] = useState<Me | null>(null);
+
+  const loadMe = useCallback(async () => {
+    const current = await api.get<Me>('/auth/me');
+    setMe(current);
+    setStatus('signed-in');
+  }, []);
+
+  useEffect(() => {
+    // a reload: the access token is gone with the page, the cookie may still be good
+    let cancelled = false;
+    void session.refresh().then(async (ok) => {
+      if (cancelled) return;
+      if (!ok) {
+        setStatus('anonymous');
+        return;
+      }
+      try {
+        await loadMe();
+      } catch {
+        setStatus('anonymous');
+      }
+    });
+    const unsubscribe = session.subscribe(() => {
+      if (!session.signedIn) {
+        setMe(null);
+        setStatus('anonymous');
+      }
+    });
+    return () => {
+      cancelled = true;
+      unsubscribe();
+    };
+  }, [loadMe]);
+
+  const value = useMemo<AuthState>(
+    () => ({
+      status,
+      me,
+      async signIn(email, password) {
+        await authApi.login({ email, password });
+        await loadMe();
+      },
+      async signUp(email, password, displayName) {
+        await authApi.register({ email, password, displayName });
+        await loadMe();
+      },
+      async signOut() {
+        await authApi.logout().catch(() => undefined);
+      },
+      async signOutEverywhere() {
+        await authApi.logoutAll();
+      },
+    }),
+    [status, me, loadMe],
+  );
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const value = useContext(AuthContext);
+  if (!value) throw new Error('useAuth outside AuthProvider');
+  return value;
+}

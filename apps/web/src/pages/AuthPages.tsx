@@ -1,0 +1,247 @@
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { authApi } from '../api/client';
+import { Field, ProblemAlert, fieldErrors } from '../components/ui';
+import { useAuth } from '../lib/auth';
+import { Link, navigate, useLocation } from '../lib/router';
+
+function AuthCard({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <main className="auth-card">
+      <p className="brand" aria-hidden="true">
+        Docent
+      </p>
+      <h1>{title}</h1>
+      {children}
+    </main>
+  );
+}
+
+function useSubmit(action: () => Promise<void>) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, submit };
+}
+
+export function SignInPage() {
+  const { signIn } = useAuth();
+  const { query } = useLocation();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const { error, busy, submit } = useSubmit(async () => {
+    await signIn(email, password);
+    navigate(query.get('next') ?? '/documents', { replace: true });
+  });
+  const fields = fieldErrors(error);
+  return (
+    <AuthCard title="Sign in">
+      {query.get('ended') ? (
+        <div role="alert" className="alert alert-info">
+          Your session has ended. Please sign in again.
+        </div>
+      ) : null}
+      {query.get('reset') ? (
+        <div role="status" className="alert alert-success">
+          Your password was changed. Sign in with the new one.
+        </div>
+      ) : null}
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <ProblemAlert error={error} />
+        <Field
+          label="E-mail"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          error={fields.email}
+        />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={fields.password}
+        />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
+      <p>
+        New here? <Link to="/sign-up">Create an account</Link>
+      </p>
+    </AuthCard>
+  );
+}
+
+export function SignUpPage() {
+  const { signUp } = useAuth();
+  const [email, setEmail] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [password, setPassword] = useState('');
+  const { error, busy, submit } = useSubmit(async () => {
+    await signUp(email, password, displayName);
+    navigate('/documents', { replace: true });
+  });
+  const fields = fieldErrors(error);
+  return (
+    <AuthCard title="Create your account">
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <ProblemAlert error={error} />
+        <Field
+          label="Name"
+          autoComplete="name"
+          required
+          value={displayName}
+          onChange={(e) => setDisplayName(e.target.value)}
+          error={fields.displayName}
+        />
+        <Field
+          label="E-mail"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          error={fields.email}
+        />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint="At least 15 characters; a few unrelated words work well."
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={fields.password ?? fields.newPassword}
+        />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create account'}
+        </button>
+      </form>
+      <p>
+        Already have an account? <Link to="/sign-in">Sign in</Link>
+      </p>
+    </AuthCard>
+  );
+}
+
+export function ForgotPasswordPage() {
+  const [email, setEmail] = useState('');
+  const [sent, setSent] = useState(false);
+  const { error, busy, submit } = useSubmit(async () => {
+    await authApi.forgot(email);
+    setSent(true);
+  });
+  const fields = fieldErrors(error);
+  return (
+    <AuthCard title="Reset your password">
+      {sent ? (
+        <div role="status" className="alert alert-success">
+          If an account exists for {email}, we sent it a link to choose a new password. The link
+          works once and expires soon.
+        </div>
+      ) : (
+        <form onSubmit={(e) => void submit(e)} noValidate>
+          <ProblemAlert error={error} />
+          <Field
+            label="E-mail"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            error={fields.email}
+          />
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Sending…' : 'Send reset link'}
+          </button>
+        </form>
+      )}
+      <p>
+        <Link to="/sign-in">Back to sign in</Link>
+      </p>
+    </AuthCard>
+  );
+}
+
+/** The page the reset mail links to: `${PUBLIC_APP_URL}/reset-password?token=…`. */
+export function ResetPasswordPage() {
+  const { query } = useLocation();
+  const token = query.get('token') ?? '';
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  const { error, busy, submit } = useSubmit(async () => {
+    if (password !== confirm) {
+      setMismatch(true);
+      return;
+    }
+    setMismatch(false);
+    await authApi.reset(token, password);
+    navigate('/sign-in?reset=1', { replace: true });
+  });
+  const fields = fieldErrors(error);
+  if (!token) {
+    return (
+      <AuthCard title="Choose a new password">
+        <div role="alert" className="alert alert-error">
+          This link has no reset token. Ask for a new link.
+        </div>
+        <p>
+          <Link to="/forgot-password">Ask for a new link</Link>
+        </p>
+      </AuthCard>
+    );
+  }
+  return (
+    <AuthCard title="Choose a new password">
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <ProblemAlert error={error} />
+        <Field
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint="At least 15 characters. Every session of your account will be signed out."
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={fields.newPassword ?? fields.password}
+        />
+        <Field
+          label="Repeat new password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={confirm}
+          onChange={(e) => setConfirm(e.target.value)}
+          error={mismatch ? 'The two passwords differ.' : undefined}
+        />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Set new password'}
+        </button>
+      </form>
+      {error ? (
+        <p>
+          <Link to="/forgot-password">Ask for a new link</Link>
+        </p>
+      ) : null}
+    </AuthCard>
+  );
+}
