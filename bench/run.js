@@ -11,6 +11,8 @@ const path = require('node:path');
 const benchmarks = {
   http: require('./http-pipeline.bench.js'),
   auth: require('./auth-get.bench.js'),
+  sockets: require('./sockets.bench.js'),
+  ingestion: require('./ingestion.bench.js'),
 };
 
 async function main() {

@@ -1,8 +1,10 @@
 import { AuditEvent } from '@docent/audit';
 import { PasswordResetToken, Role, Session, SpentRefreshToken, User } from '@docent/auth';
 import { RolePermission } from '@docent/authorization';
+import { UsageDaily } from '@docent/chat';
 import type { EntityList } from '@docent/database';
-import { Document, DocumentChunk, DocumentShare } from '@docent/documents';
+import { ChunkTermStat, Document, DocumentChunk, DocumentShare } from '@docent/documents';
+import { Notification, NotificationPreference } from '@docent/notifications';
 
 /**
  * Every MikroORM entity of Docent, listed explicitly and shared by both apps, the migration CLI
@@ -19,4 +21,8 @@ export const ENTITIES: EntityList = [
   Document,
   DocumentChunk,
   DocumentShare,
+  ChunkTermStat,
+  Notification,
+  NotificationPreference,
+  UsageDaily,
 ];

@@ -4,6 +4,9 @@ import { Migration20261126030000_accounts_and_audit } from './Migration202611260
 import { Migration20261126040000_role_permissions } from './Migration20261126040000_role_permissions';
 import { Migration20261126041000_audit_privileges } from './Migration20261126041000_audit_privileges';
 import { Migration20261126050000_documents } from './Migration20261126050000_documents';
+import { Migration20261126060000_usage } from './Migration20261126060000_usage';
+import { Migration20261126070000_retrieval } from './Migration20261126070000_retrieval';
+import { Migration20261126080000_notifications } from './Migration20261126080000_notifications';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -19,4 +22,7 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261126041000_audit_privileges,
   },
   { name: 'Migration20261126050000_documents', class: Migration20261126050000_documents },
+  { name: 'Migration20261126060000_usage', class: Migration20261126060000_usage },
+  { name: 'Migration20261126070000_retrieval', class: Migration20261126070000_retrieval },
+  { name: 'Migration20261126080000_notifications', class: Migration20261126080000_notifications },
 ];
