@@ -32,6 +32,8 @@ describe('loadConfig', () => {
       uploadMaxFiles: 20,
       ingestionConcurrency: 2,
       ingestionLockDurationMs: 30_000,
+      maxPages: 2000,
+      maxChars: 30_000_000,
     });
     expect(config.chat.sessionTtlMs).toBe(30 * 86_400_000);
     expect(config.llm.provider).toBe('extractive');

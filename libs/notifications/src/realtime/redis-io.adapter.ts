@@ -7,7 +7,7 @@ import type { Server, ServerOptions } from 'socket.io';
 import type { DocentConfig } from '@docent/config';
 import { closeRedisClient, createRedisClient } from '@docent/redis';
 import { socketIoKey } from './realtime.events';
-import { withHandledPublish } from './redis-publisher';
+import { withHandledPublish, withHandledSubscriptions } from './redis-publisher';
 
 /** Path of the socket.io endpoint (socket.io's default; outside `/api/v1`, next to it). */
 export const SOCKET_IO_PATH = '/socket.io';
@@ -51,9 +51,13 @@ export class RedisIoAdapter extends IoAdapter {
       serveClient: false,
       maxHttpBufferSize: notifications.socketMaxMessageBytes,
       cors: { origin: app.corsOrigins, credentials: true, methods: ['GET', 'POST'] },
-      adapter: createAdapter(withHandledPublish(pub, this.logger), sub, {
-        key: socketIoKey(redis.keyPrefix),
-      }),
+      adapter: createAdapter(
+        withHandledPublish(pub, this.logger),
+        withHandledSubscriptions(sub, this.logger),
+        {
+          key: socketIoKey(redis.keyPrefix),
+        },
+      ),
     }) as Server;
     server.of('/').use((_socket, next) => next(new Error('unauthorized')));
     return server;

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { withHandledPublish } from './redis-publisher';
+import { withHandledPublish, withHandledSubscriptions } from './redis-publisher';
 
 describe('withHandledPublish', () => {
   it('turns the rejected publish of an unreachable Redis into one warning, never an unhandled rejection', async () => {
@@ -34,6 +34,33 @@ describe('withHandledPublish', () => {
       const ended = new Promise((resolve) => client.once('end', resolve));
       client.disconnect();
       if (client.status !== 'end') await ended;
+    }
+  });
+});
+
+describe('withHandledSubscriptions', () => {
+  it('logs (p)subscribe calls rejected by a connection closed while connecting, instead of an unhandled rejection', async () => {
+    // a real server, but the client is closed before its queued subscriptions could be sent
+    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    client.on('error', () => undefined);
+    const warn = jest.fn();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const subscriber = withHandledSubscriptions(client, { warn } as unknown as Logger);
+      // how the socket.io adapter calls them at construction: the promises are dropped
+      void subscriber.psubscribe('docent-test-channel*');
+      void subscriber.subscribe('docent-test-a', 'docent-test-b');
+      client.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(String(warn.mock.calls[0][0])).toMatch(/^socket\.io psubscribe failed: /);
+      // other commands are the client's own
+      expect(subscriber.status).toBe(client.status);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
     }
   });
 });
