@@ -29,6 +29,10 @@ export interface ExtractInThreadOptions {
 
 interface WorkerInput {
   marker: typeof WORKER_MARKER;
+}
+
+/** One extraction request sent to a (reused) thread. */
+interface ExtractRequest {
   content: Uint8Array;
   kind: DocumentKind;
   limits: Partial<ExtractionLimits>;
@@ -57,6 +61,70 @@ export function canUseWorkerThread(): boolean {
   return __filename.endsWith('.js');
 }
 
+/**
+ * Threads are reused: starting one and loading the extractors costs far more than extracting a
+ * small file (bench/RESULTS.md, ingestion). A thread serves one request at a time; one that fails
+ * in any way other than a clean extraction error (timeout, out of memory, crash) is terminated,
+ * never reused, and a thread is retired after `MAX_JOBS_PER_THREAD` requests so whatever a parser
+ * leaks stays bounded. Idle threads do not keep the process alive.
+ */
+const MAX_JOBS_PER_THREAD = 200;
+
+interface PooledThread {
+  worker: Worker;
+  maxOldGenerationSizeMb: number;
+  jobs: number;
+}
+
+const idleThreads: PooledThread[] = [];
+let threadsStarted = 0;
+
+/** How many extraction threads this process has started (observability, tests). */
+export function extractionThreadsStarted(): number {
+  return threadsStarted;
+}
+
+function acquireThread(maxOldGenerationSizeMb: number): PooledThread {
+  const index = idleThreads.findIndex((t) => t.maxOldGenerationSizeMb === maxOldGenerationSizeMb);
+  if (index >= 0) {
+    const [thread] = idleThreads.splice(index, 1);
+    thread.worker.ref();
+    return thread;
+  }
+  threadsStarted += 1;
+  const worker = new Worker(__filename, {
+    workerData: { marker: WORKER_MARKER } satisfies WorkerInput,
+    resourceLimits: { maxOldGenerationSizeMb },
+    stdout: false,
+    stderr: false,
+  });
+  return { worker, maxOldGenerationSizeMb, jobs: 0 };
+}
+
+function releaseThread(thread: PooledThread, reusable: boolean): void {
+  thread.worker.removeAllListeners('message');
+  thread.worker.removeAllListeners('error');
+  thread.worker.removeAllListeners('exit');
+  if (reusable && thread.jobs < MAX_JOBS_PER_THREAD) {
+    // a thread that dies while idle is simply dropped
+    thread.worker.once('exit', () => {
+      const index = idleThreads.indexOf(thread);
+      if (index >= 0) idleThreads.splice(index, 1);
+    });
+    thread.worker.unref();
+    idleThreads.push(thread);
+  } else {
+    void thread.worker.terminate().catch(() => undefined);
+  }
+}
+
+/** Ends the idle extraction threads (shutdown, tests). */
+export async function closeExtractionThreads(): Promise<void> {
+  await Promise.all(
+    idleThreads.splice(0).map((thread) => thread.worker.terminate().catch(() => undefined)),
+  );
+}
+
 export async function extractInThread(
   content: Buffer,
   kind: DocumentKind,
@@ -71,39 +139,38 @@ export async function extractInThread(
   // a copy the thread owns (a pooled Buffer's ArrayBuffer must never be transferred)
   const owned = new Uint8Array(content.byteLength);
   owned.set(content);
-  const input: WorkerInput = { marker: WORKER_MARKER, content: owned, kind, limits };
+  const request: ExtractRequest = { content: owned, kind, limits };
+  const thread = acquireThread(maxOldGenerationSizeMb);
+  thread.jobs += 1;
+  const { worker } = thread;
 
   return new Promise<ExtractionResult>((resolve, reject) => {
     let settled = false;
-    const worker = new Worker(__filename, {
-      workerData: input,
-      transferList: [owned.buffer],
-      resourceLimits: { maxOldGenerationSizeMb },
-      stdout: false,
-      stderr: false,
-    });
-    const finish = (action: () => void) => {
+    const finish = (reusable: boolean, action: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      releaseThread(thread, reusable);
       action();
-      void worker.terminate().catch(() => undefined);
     };
     const timer = setTimeout(
-      () => finish(() => reject(new Error(`Text extraction timed out after ${timeoutMs} ms.`))),
+      () =>
+        finish(false, () => reject(new Error(`Text extraction timed out after ${timeoutMs} ms.`))),
       timeoutMs,
     );
     timer.unref();
-    worker.once('message', (output: WorkerOutput) =>
-      finish(() => {
+    worker.once('message', (output: WorkerOutput) => {
+      // a clean answer, success or a classified extraction error: the thread is healthy
+      const reusable = output.ok || output.extraction;
+      finish(reusable, () => {
         if (output.ok) resolve(output.result);
         else if (output.extraction && output.code)
           reject(new ExtractionError(output.code, output.message, { permanent: output.permanent }));
         else reject(new Error(output.message));
-      }),
-    );
+      });
+    });
     worker.once('error', (error: Error & { code?: string }) =>
-      finish(() =>
+      finish(false, () =>
         reject(
           error.code === 'ERR_WORKER_OUT_OF_MEMORY'
             ? new ExtractionError(
@@ -116,40 +183,43 @@ export async function extractInThread(
       ),
     );
     worker.once('exit', (code) =>
-      finish(() =>
+      finish(false, () =>
         reject(new Error(`The extraction thread exited (code ${code}) without a result.`)),
       ),
+    );
+    worker.postMessage(request, [owned.buffer]);
+  });
+}
+
+/** The thread side: extract each request, post the result or a plain description of the failure. */
+function serveInThread(): void {
+  parentPort?.on('message', (request: ExtractRequest) => {
+    const content = Buffer.from(
+      request.content.buffer,
+      request.content.byteOffset,
+      request.content.byteLength,
+    );
+    extractText(content, request.kind, request.limits).then(
+      (result) => parentPort?.postMessage({ ok: true, result } satisfies WorkerOutput),
+      (error: unknown) => {
+        const output: WorkerOutput = isExtractionError(error)
+          ? {
+              ok: false,
+              extraction: true,
+              code: error.code,
+              permanent: error.permanent,
+              message: error.message,
+            }
+          : {
+              ok: false,
+              extraction: false,
+              message: error instanceof Error ? error.message : String(error),
+            };
+        parentPort?.postMessage(output);
+      },
     );
   });
 }
 
-/** The thread side: extract, post the result or a plain description of the failure. */
-function runInThread(input: WorkerInput): void {
-  const content = Buffer.from(
-    input.content.buffer,
-    input.content.byteOffset,
-    input.content.byteLength,
-  );
-  extractText(content, input.kind, input.limits).then(
-    (result) => parentPort?.postMessage({ ok: true, result } satisfies WorkerOutput),
-    (error: unknown) => {
-      const output: WorkerOutput = isExtractionError(error)
-        ? {
-            ok: false,
-            extraction: true,
-            code: error.code,
-            permanent: error.permanent,
-            message: error.message,
-          }
-        : {
-            ok: false,
-            extraction: false,
-            message: error instanceof Error ? error.message : String(error),
-          };
-      parentPort?.postMessage(output);
-    },
-  );
-}
-
 const input = (isMainThread ? undefined : workerData) as WorkerInput | undefined;
-if (input?.marker === WORKER_MARKER) runInThread(input);
+if (input?.marker === WORKER_MARKER) serveInThread();
