@@ -13,6 +13,7 @@ const benchmarks = {
   auth: require('./auth-get.bench.js'),
   sockets: require('./sockets.bench.js'),
   ingestion: require('./ingestion.bench.js'),
+  chat: require('./chat.bench.js'),
 };
 
 async function main() {
