@@ -31,7 +31,8 @@ COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY scripts ./scripts
-# builds dist/apps/api (api + migration CLI, migrations compiled in) and dist/apps/worker
+# builds dist/apps/api (api + migration CLI, migrations compiled in), dist/apps/worker and the
+# web client (dist/web, served by the api at /)
 RUN npm run build
 
 # production dependencies only (optional ones stay: they carry the native binaries)
