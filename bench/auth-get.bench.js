@@ -15,7 +15,6 @@
 const { spawn } = require('node:child_process');
 const { Buffer } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { URL } = require('node:url');
@@ -23,8 +22,8 @@ const { isDeepStrictEqual } = require('node:util');
 const Fastify = require('fastify');
 const Redis = require('ioredis');
 const jwt = require('jsonwebtoken');
-const { Client } = require('pg');
 const pino = require('pino');
+const { adminQuery, deleteKeys, writeResults } = require('./support.js');
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 3;
@@ -158,35 +157,6 @@ async function startBare(key, auth, redis) {
   return bare;
 }
 
-async function deleteKeys(redisUrl, prefix) {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    await redis.quit();
-  }
-}
-
-async function adminQuery(serverUrl, sql) {
-  const url = new URL(serverUrl);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
 const mid = (runs, field) => runs.reduce((sum, run) => sum + run[field], 0) / runs.length;
 const round = (value, digits) => Number(value.toFixed(digits));
 const row = (r) => ({
@@ -200,25 +170,6 @@ const row = (r) => ({
 });
 
 /** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
-async function writeResults(section) {
-  const file = path.join(__dirname, 'RESULTS.md');
-  const text = existsSync(file)
-    ? readFileSync(file, 'utf8')
-    : '# Benchmark results\n\nEach section is replaced by the next run of its benchmark.\n';
-  const block = `${section.trim()}\n\n`;
-  const start = text.indexOf(`${RESULTS_HEADING}\n`);
-  let updated;
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + RESULTS_HEADING.length);
-    updated = text.slice(0, start) + block + (next >= 0 ? text.slice(next + 1) : '');
-  } else {
-    updated = `${text.trimEnd()}\n\n${block}`;
-  }
-  const prettier = require('prettier');
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  writeFileSync(file, await prettier.format(updated, { ...options, filepath: file }));
-}
-
 async function run() {
   const root = path.resolve(__dirname, '..');
   const dist = (file) => path.join(root, 'dist/apps/api', file);
@@ -370,6 +321,7 @@ async function run() {
     }),
   ].join('\n');
   await writeResults(
+    RESULTS_HEADING,
     [
       RESULTS_HEADING,
       '',

@@ -30,18 +30,16 @@ const {
   readFileSync,
   rmSync,
   symlinkSync,
-  writeFileSync,
 } = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { setTimeout } = require('node:timers');
 const { URL } = require('node:url');
 const { isDeepStrictEqual } = require('node:util');
 const Redis = require('ioredis');
 const { Client, Pool } = require('pg');
 const { cpuSeconds } = require('./ingestion-support.js');
 const { startBaseline } = require('./chat-baseline.js');
+const { adminQuery, deleteKeys, freePort, sleep, tail, writeResults } = require('./support.js');
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 3;
@@ -78,7 +76,6 @@ const RESULTS_HEADING =
   '## chat: messages page and question round trip, Docent api vs bare Fastify';
 
 const root = path.resolve(__dirname, '..');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Runs in the child: one autocannon run, latencies kept exactly, a JSON summary on stdout.
 const LOAD_SCRIPT = `
@@ -148,54 +145,6 @@ function load(label, options, cpu) {
     });
   });
 }
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function adminQuery(serverUrl, sql) {
-  const url = new URL(serverUrl);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function deleteKeys(redisUrl, prefix) {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    await redis.quit();
-  }
-}
-
-const tail = (file, lines = 30) => {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-};
 
 function startChild(name, script, env, logFile, cwd) {
   const fd = openSync(logFile, 'a');
@@ -271,25 +220,6 @@ async function call(method, url, { token, body, expect }) {
 }
 
 /** Replaces this benchmark's section of RESULTS.md (in place), keeping the others. */
-async function writeResults(section) {
-  const file = path.join(__dirname, 'RESULTS.md');
-  const text = existsSync(file)
-    ? readFileSync(file, 'utf8')
-    : '# Benchmark results\n\nEach section is replaced by the next run of its benchmark.\n';
-  const block = `${section.trim()}\n\n`;
-  const start = text.indexOf(`${RESULTS_HEADING}\n`);
-  let updated;
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + RESULTS_HEADING.length);
-    updated = text.slice(0, start) + block + (next >= 0 ? text.slice(next + 1) : '');
-  } else {
-    updated = `${text.trimEnd()}\n\n${block}`;
-  }
-  const prettier = require('prettier');
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  writeFileSync(file, await prettier.format(updated, { ...options, filepath: file }));
-}
-
 /** The two servers answer the same page (ids, roles, contents, citations, in order). */
 function samePage(docent, bare) {
   return (
@@ -609,6 +539,7 @@ async function report(measured, notes, context) {
   );
   const load = (l) => l.map((v) => v.toFixed(2)).join(' / ');
   await writeResults(
+    RESULTS_HEADING,
     [
       RESULTS_HEADING,
       '',

@@ -35,17 +35,12 @@ const {
   symlinkSync,
   openSync,
   closeSync,
-  readFileSync,
   rmSync,
-  writeFileSync,
 } = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { setTimeout } = require('node:timers');
 const { URL } = require('node:url');
-const Redis = require('ioredis');
 const { Client } = require('pg');
 const {
   proseText,
@@ -55,6 +50,7 @@ const {
   resetPeak,
   cpuSeconds,
 } = require('./ingestion-support.js');
+const { adminQuery, deleteKeys, freePort, sleep, tail, writeResults } = require('./support.js');
 
 const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 200);
 const SMALL_MIN_BYTES = 2048;
@@ -71,61 +67,12 @@ const MB = 1_000_000;
 const RESULTS_HEADING = '## ingestion: upload to completed documents vs PostgreSQL COPY';
 
 const root = path.resolve(__dirname, '..');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function adminQuery(serverUrl, sql) {
-  const url = new URL(serverUrl);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function deleteKeys(redisUrl, prefix) {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    await redis.quit();
-  }
-}
-
-const tail = (file, lines = 30) => {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-};
 
 /** A built app as a child process, its output in a log file. */
 function startChild(name, script, env, logFile, cwd) {
@@ -601,25 +548,6 @@ function stageTimeline(result) {
 }
 
 /** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
-async function writeResults(section) {
-  const file = path.join(__dirname, 'RESULTS.md');
-  const text = existsSync(file)
-    ? readFileSync(file, 'utf8')
-    : '# Benchmark results\n\nEach section is replaced by the next run of its benchmark.\n';
-  const block = `${section.trim()}\n\n`;
-  const start = text.indexOf(`${RESULTS_HEADING}\n`);
-  let updated;
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + RESULTS_HEADING.length);
-    updated = text.slice(0, start) + block + (next >= 0 ? text.slice(next + 1) : '');
-  } else {
-    updated = `${text.trimEnd()}\n\n${block}`;
-  }
-  const prettier = require('prettier');
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  writeFileSync(file, await prettier.format(updated, { ...options, filepath: file }));
-}
-
 async function run() {
   // a private copy of the build: another `npm run build` (it empties dist/) during the run must
   // not pull the files from under the apps (each extraction thread loads its module afresh)
@@ -941,6 +869,7 @@ async function report(results, threadCost, context) {
       : '';
 
   await writeResults(
+    RESULTS_HEADING,
     [
       RESULTS_HEADING,
       '',

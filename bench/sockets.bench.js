@@ -26,17 +26,16 @@
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
 const { spawn, execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
-const net = require('node:net');
+const { readFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { clearTimeout, setTimeout } = require('node:timers');
 const { URL } = require('node:url');
-const { Client } = require('pg');
 const Redis = require('ioredis');
 const { io } = require('socket.io-client');
 const { Emitter } = require('@socket.io/redis-emitter');
+const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 2000);
 const USERS = Number(process.env.BENCH_USERS ?? 100);
@@ -71,18 +70,6 @@ process.on('SIGTERM', () => ioServer.close(() => Promise.all([pub.quit(), sub.qu
 `;
 
 const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let ticksPerSecond;
 const clockTicks = () =>
@@ -264,53 +251,7 @@ async function emitWindow(target, seconds, window) {
   };
 }
 
-async function deleteKeys(redisUrl, prefix) {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
-
-async function adminQuery(serverUrl, sql) {
-  const url = new URL(serverUrl);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
 /** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
-async function writeResults(section) {
-  const file = path.join(__dirname, 'RESULTS.md');
-  const text = existsSync(file)
-    ? readFileSync(file, 'utf8')
-    : '# Benchmark results\n\nEach section is replaced by the next run of its benchmark.\n';
-  const block = `${section.trim()}\n\n`;
-  const start = text.indexOf(`${RESULTS_HEADING}\n`);
-  let updated;
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + RESULTS_HEADING.length);
-    updated = text.slice(0, start) + block + (next >= 0 ? text.slice(next + 1) : '');
-  } else {
-    updated = `${text.trimEnd()}\n\n${block}`;
-  }
-  const prettier = require('prettier');
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  writeFileSync(file, await prettier.format(updated, { ...options, filepath: file }));
-}
-
 function fdLimit() {
   try {
     return Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim());
@@ -546,6 +487,7 @@ async function run() {
     }),
   ].join('\n');
   await writeResults(
+    RESULTS_HEADING,
     [
       RESULTS_HEADING,
       '',

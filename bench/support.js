@@ -1,0 +1,86 @@
+'use strict';
+/**
+ * What every benchmark needs around its measurement: a free port, admin SQL on the benchmark's
+ * PostgreSQL server, cleaning its Redis keys, the tail of a child's log, and writing its own
+ * section of bench/RESULTS.md (replacing the previous run's).
+ */
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const { setTimeout } = require('node:timers');
+const { URL } = require('node:url');
+const Redis = require('ioredis');
+const { Client } = require('pg');
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function adminQuery(serverUrl, sql) {
+  const url = new URL(serverUrl);
+  url.pathname = '/postgres';
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Deletes every key under `prefix`; returns how many. */
+async function deleteKeys(redisUrl, prefix) {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    await redis.quit();
+  }
+}
+
+const tail = (file, lines = 30) => {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+};
+
+/** Replaces (or appends) the section that starts with `heading` in bench/RESULTS.md. */
+async function writeResults(heading, section) {
+  const file = path.join(__dirname, 'RESULTS.md');
+  const text = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : '# Benchmark results\n\nEach section is replaced by the next run of its benchmark.\n';
+  const block = `${section.trim()}\n\n`;
+  const start = text.indexOf(`${heading}\n`);
+  let updated;
+  if (start >= 0) {
+    const next = text.indexOf('\n## ', start + heading.length);
+    updated = text.slice(0, start) + block + (next >= 0 ? text.slice(next + 1) : '');
+  } else {
+    updated = `${text.trimEnd()}\n\n${block}`;
+  }
+  const prettier = require('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(updated, { ...options, filepath: file }));
+}
+
+module.exports = { sleep, freePort, adminQuery, deleteKeys, tail, writeResults };
