@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import regexp from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -87,6 +88,17 @@ export default tseslint.config(
       sourceType: 'commonjs',
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Every regular expression in the product must run in linear time: user input reaches many
+    // of them (uploads, questions, headers), and one backtracking pattern on the api's event loop
+    // freezes every request (issue 12, the HTML sniffer). These two rules are errors, not hints.
+    files: ['apps/**/*.ts', 'apps/**/*.tsx', 'libs/**/*.ts'],
+    plugins: { regexp },
+    rules: {
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
+    },
   },
   prettier,
 );

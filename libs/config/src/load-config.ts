@@ -158,7 +158,7 @@ export function loadConfig(env: Env): DocentConfig {
   secret('JWT_ACCESS_SECRET', jwtAccessSecret);
 
   const adminEmail = optional('ADMIN_EMAIL', (v) => {
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim()))
+    if (!/^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(v.trim()))
       throw new EnvError('must be an e-mail address');
     return v.trim().toLowerCase();
   });

@@ -42,7 +42,7 @@ export async function createMigration(
 
 export function writeMigrationIndex(dir: string): void {
   const files = readdirSync(dir)
-    .filter((file) => /^Migration\d+.*\.ts$/.test(file))
+    .filter((file) => /^Migration\d.*\.ts$/.test(file))
     .sort();
   const classes = files.map((file) => file.replace(/\.ts$/, ''));
   const lines = [

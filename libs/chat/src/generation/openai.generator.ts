@@ -273,7 +273,7 @@ export function cite(
   const order = citedMarkers(text).filter((n) => n >= 1 && n <= chunks.length);
   const renumber = new Map(order.map((n, i) => [n, i + 1]));
   const content = text.replace(
-    /(\s*)\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g,
+    /(?<!\s)(\s*)\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g,
     (_match, space: string, list: string) => {
       const kept = list
         .split(',')

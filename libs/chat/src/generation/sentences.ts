@@ -10,7 +10,9 @@ export function splitSentences(text: string): string[] {
   const sentences: string[] = [];
   for (const block of text.split(/\r?\n\s*\r?\n/)) {
     for (const unit of mergeWrappedLines(block.split(/\r?\n/))) {
-      for (const sentence of unit.split(/(?<=[.!?]["'”’)\]]*)\s+(?=["'“‘([]?[\p{Lu}\p{N}])/u)) {
+      for (const sentence of unit.split(
+        /(?<=[.!?]["'”’)\]]{0,3})(?<!\s)\s+(?=["'“‘([]?[\p{Lu}\p{N}])/u,
+      )) {
         const clean = sentence.replace(/\s+/g, ' ').trim();
         if (/[\p{L}\p{N}]/u.test(clean)) sentences.push(truncate(clean));
       }

@@ -202,7 +202,7 @@ export function sanitizeFilename(name: string): string {
     .replace(RESERVED_CHARACTERS, '_')
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/^[.\s]+|[.\s]+$/g, '');
+    .replace(/^[.\s]+|(?<![.\s])[.\s]+$/g, '');
 
   const dot = base.lastIndexOf('.');
   let stem = dot > 0 ? base.slice(0, dot) : base;
@@ -211,7 +211,7 @@ export function sanitizeFilename(name: string): string {
     stem = base;
     extension = '';
   }
-  stem = stem.replace(/[.\s]+$/g, '');
+  stem = stem.replace(/(?<![.\s])[.\s]+$/g, '');
   if (stem === '' || WINDOWS_RESERVED.test(stem)) {
     stem = stem === '' ? 'file' : `_${stem}`;
   }

@@ -26,7 +26,9 @@ export class NotificationEventsSubscriber implements OnModuleInit, OnModuleDestr
     private readonly context: RequestContext,
     config: ConfigService,
   ) {
-    this.publicAppUrl = config.getOrThrow<AppSettings>('app').publicAppUrl.replace(/\/+$/, '');
+    this.publicAppUrl = config
+      .getOrThrow<AppSettings>('app')
+      .publicAppUrl.replace(/(?<!\/)\/+$/, '');
   }
 
   onModuleInit(): void {

@@ -78,7 +78,9 @@ export class IngestionNotifier implements OnModuleInit, OnModuleDestroy {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService,
   ) {
-    this.publicAppUrl = config.getOrThrow<AppSettings>('app').publicAppUrl.replace(/\/+$/, '');
+    this.publicAppUrl = config
+      .getOrThrow<AppSettings>('app')
+      .publicAppUrl.replace(/(?<!\/)\/+$/, '');
     // as long as notifications are kept, and at least a day
     this.claimTtlMs = Math.max(
       config.getOrThrow<NotificationSettings>('notifications').retentionMs,
