@@ -1,11 +1,12 @@
 import { ENTITIES } from '@docent/schema';
 import { migrateUp, openOrm, pendingMigrations } from '@docent/database';
-import { testConfig } from './support/config';
+import { ownerDatabaseUrl, testConfig } from './support/config';
 
 /** The migrations (hand-written SQL) and the entities must describe the same schema. */
 describe('database schema', () => {
   it('has every migration applied and nothing the entities would change', async () => {
-    const orm = await openOrm(testConfig().database, ENTITIES);
+    // as the owner: information_schema shows check constraints only to a table's owner
+    const orm = await openOrm({ ...testConfig().database, url: ownerDatabaseUrl() }, ENTITIES);
     try {
       expect(await pendingMigrations(orm)).toEqual([]);
       const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false, safe: false });
@@ -15,8 +16,8 @@ describe('database schema', () => {
     }
   });
 
-  it('keeps the audit log append-only', async () => {
-    const orm = await openOrm(testConfig().database, ENTITIES);
+  it('keeps the audit log append-only, even for its owner', async () => {
+    const orm = await openOrm({ ...testConfig().database, url: ownerDatabaseUrl() }, ENTITIES);
     try {
       const connection = orm.em.getConnection();
       await connection.execute(
@@ -40,8 +41,8 @@ describe('database schema', () => {
     const suffix = Math.random().toString(36).slice(2, 8);
     const role = `docent_app_${suffix}`;
     const database = `docent_priv_${suffix}`;
-    const admin = await openOrm(testConfig().database, []);
-    const base = new URL(testConfig().database.url);
+    const admin = await openOrm({ ...testConfig().database, url: ownerDatabaseUrl() }, []);
+    const base = new URL(ownerDatabaseUrl());
     try {
       await admin.em.getConnection().execute(`create role "${role}" login`);
       await admin.em.getConnection().execute(`create database "${database}" owner "${role}"`);

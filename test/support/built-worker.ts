@@ -7,9 +7,11 @@ import type { Env } from '@docent/config';
 const ROOT = join(__dirname, '..', '..');
 /** The compiled worker, as `npm run start:worker` runs it. */
 export const BUILT_WORKER = join(ROOT, 'dist/apps/worker/apps/worker/src/main.js');
+/** The compiled api (its folder also holds the migration CLI, `migrate.js`). */
+export const BUILT_API = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
 
 /** The newest modification time of the TypeScript sources the worker is built from. */
-function newestSource(): number {
+function newestSource(app: 'api' | 'worker'): number {
   let newest = 0;
   const visit = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -20,7 +22,7 @@ function newestSource(): number {
       }
     }
   };
-  visit(join(ROOT, 'apps/worker/src'));
+  visit(join(ROOT, 'apps', app, 'src'));
   for (const lib of readdirSync(join(ROOT, 'libs'))) {
     const src = join(ROOT, 'libs', lib, 'src');
     if (existsSync(src)) visit(src);
@@ -29,24 +31,32 @@ function newestSource(): number {
 }
 
 /**
- * Builds the worker (`nest build worker`) when its compiled entry point is missing or older than
- * any source, like scripts/migrate.js does for the api. Returns the entry point.
+ * Builds an app (`nest build <app>`) when its compiled entry point is missing or older than any
+ * source, like scripts/migrate.js does for the api. Returns the entry point.
  */
-export function ensureBuiltWorker(): string {
-  if (existsSync(BUILT_WORKER) && statSync(BUILT_WORKER).mtimeMs >= newestSource()) {
-    return BUILT_WORKER;
+function ensureBuilt(app: 'api' | 'worker', entry: string): string {
+  if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource(app)) {
+    return entry;
   }
   const started = Date.now();
-  const build = spawnSync(join(ROOT, 'node_modules/.bin/nest'), ['build', 'worker'], {
+  const build = spawnSync(join(ROOT, 'node_modules/.bin/nest'), ['build', app], {
     cwd: ROOT,
     encoding: 'utf8',
   });
   // tsc still emits when another part of the tree has a type error; what matters is a fresh build
-  const fresh = existsSync(BUILT_WORKER) && statSync(BUILT_WORKER).mtimeMs >= started - 1000;
+  const fresh = existsSync(entry) && statSync(entry).mtimeMs >= started - 1000;
   if (!fresh) {
-    throw new Error(`nest build worker failed:\n${build.stdout}\n${build.stderr}`);
+    throw new Error(`nest build ${app} failed:\n${build.stdout}\n${build.stderr}`);
   }
-  return BUILT_WORKER;
+  return entry;
+}
+
+export function ensureBuiltWorker(): string {
+  return ensureBuilt('worker', BUILT_WORKER);
+}
+
+export function ensureBuiltApi(): string {
+  return ensureBuilt('api', BUILT_API);
 }
 
 export interface WorkerProcess {

@@ -34,6 +34,14 @@ export function testEnv(overrides: Env = {}): Env {
   };
 }
 
+/**
+ * This run's database as its owner (the role migrations run as): for test set-up that the apps'
+ * least-privilege role may not do (DDL, roles, the audit log's owner-side guards).
+ */
+export function ownerDatabaseUrl(): string {
+  return required('DOCENT_TEST_DATABASE_OWNER_URL');
+}
+
 export function testConfig(overrides: Env = {}): DocentConfig {
   return loadConfig(testEnv(overrides));
 }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../../libs/config/src';
-import { migrateUp, openOrm } from '../../libs/database/src';
+import { grantAppRole, migrateUp, openOrm } from '../../libs/database/src';
 import { assertServicesUp, TEST_DATABASE_URL, TEST_REDIS_URL } from './services';
 
 /**
@@ -20,19 +20,29 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await admin.end();
   }
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${databaseName}`;
+  const ownerUrl = new URL(TEST_DATABASE_URL);
+  ownerUrl.pathname = `/${databaseName}`;
+  // the apps under test connect as the least-privilege role production uses (no DDL, audit log
+  // append-only), granted by the same code `migration:up` runs; the owner URL is for test set-up
+  const appRole = `docent_test_app_${runId}`;
+  const appPassword = randomBytes(18).toString('base64url');
+  const appUrl = new URL(ownerUrl);
+  appUrl.username = appRole;
+  appUrl.password = appPassword;
   process.env.DOCENT_TEST_RUN_ID = runId;
-  process.env.DOCENT_TEST_DATABASE_URL = url.toString();
+  process.env.DOCENT_TEST_DATABASE_URL = appUrl.toString();
+  process.env.DOCENT_TEST_DATABASE_OWNER_URL = ownerUrl.toString();
   process.env.DOCENT_TEST_DATABASE_NAME = databaseName;
+  process.env.DOCENT_TEST_DATABASE_APP_ROLE = appRole;
   process.env.DOCENT_TEST_REDIS_URL = TEST_REDIS_URL;
   process.env.DOCENT_TEST_REDIS_PREFIX = `docent-test:${runId}:`;
 
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url.toString() });
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: ownerUrl.toString() });
   // migrations are plain SQL: no entity metadata needed (test/schema.e2e-spec.ts checks they agree)
   const orm = await openOrm(config.database, []);
   try {
     await migrateUp(orm);
+    await grantAppRole(orm, { name: appRole, password: appPassword });
   } finally {
     await orm.close(true);
   }

@@ -10,6 +10,8 @@ export default async function globalTeardown(): Promise<void> {
     await admin.connect();
     try {
       await admin.query(`drop database if exists "${databaseName}" with (force)`);
+      const appRole = process.env.DOCENT_TEST_DATABASE_APP_ROLE;
+      if (appRole) await admin.query(`drop role if exists "${appRole}"`);
     } finally {
       await admin.end();
     }

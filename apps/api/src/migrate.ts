@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { ConfigValidationError, loadConfig } from '@docent/config';
 import {
   createMigration,
+  grantAppRole,
   migrateDown,
   migrateUp,
   openOrm,
@@ -26,6 +27,13 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'up') {
       const applied = await migrateUp(orm);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      const { appRole } = config.database;
+      if (appRole) {
+        await grantAppRole(orm, appRole);
+        console.log(
+          `role ${appRole.name}: read/write on rows only (no DDL, audit log append-only)`,
+        );
+      }
     } else if (command === 'down') {
       const reverted = await migrateDown(orm);
       console.log(reverted.length ? `reverted: ${reverted.join(', ')}` : 'nothing to revert');

@@ -41,6 +41,12 @@ export interface DatabaseSettings {
   poolMax: number;
   /** Statement timeout and connection acquire timeout. */
   connectTimeoutMs: number;
+  /**
+   * The least-privilege role the apps connect as (no DDL, the audit log append-only), created or
+   * updated by `migration:up`, which itself runs as the owner role of `url`. Unset: no role is
+   * managed (the apps then use whatever role their own DATABASE_URL names).
+   */
+  appRole?: { name: string; password?: string };
 }
 
 export interface RedisSettings {

@@ -170,3 +170,29 @@ describe('looksLikePlaceholder', () => {
     expect(looksLikePlaceholder('q8Zt3vN1yRk5pW0sLx7cB2mJ9dH4fG6aQ1eT8uV3')).toBe(false);
   });
 });
+
+describe('the application database role (migration:up)', () => {
+  it('is off unless DATABASE_APP_ROLE is set', () => {
+    expect(loadConfig({}).database.appRole).toBeUndefined();
+    expect(
+      loadConfig({ DATABASE_APP_ROLE: 'docent_app', DATABASE_APP_PASSWORD: 'f00d' }).database
+        .appRole,
+    ).toEqual({ name: 'docent_app', password: 'f00d' });
+  });
+
+  it('refuses an odd role name, a password without a role, and a placeholder password', () => {
+    expect(problemsOf({ DATABASE_APP_ROLE: 'Docent App;--' })).toEqual([
+      expect.stringMatching(/^DATABASE_APP_ROLE must be a lower-case PostgreSQL role name/),
+    ]);
+    expect(problemsOf({ DATABASE_APP_PASSWORD: 'x' })).toEqual([
+      'DATABASE_APP_PASSWORD is set but DATABASE_APP_ROLE is not',
+    ]);
+    expect(
+      problemsOf({
+        ...production,
+        DATABASE_APP_ROLE: 'docent_app',
+        DATABASE_APP_PASSWORD: 'change-me',
+      }),
+    ).toContainEqual(expect.stringMatching(/^DATABASE_APP_PASSWORD holds a placeholder/));
+  });
+});

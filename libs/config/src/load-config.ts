@@ -130,6 +130,21 @@ export function loadConfig(env: Env): DocentConfig {
     }
   };
 
+  const appRoleName = optional('DATABASE_APP_ROLE', (v) => {
+    // a plain identifier: it is quoted anyway, but an odd name is a typo, not a wish
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v)) {
+      throw new EnvError('must be a lower-case PostgreSQL role name (letters, digits, "_")');
+    }
+    return v;
+  });
+  const appRolePassword = optional('DATABASE_APP_PASSWORD', (v) => v);
+  if (appRolePassword !== undefined && appRoleName === undefined) {
+    problems.push('DATABASE_APP_PASSWORD is set but DATABASE_APP_ROLE is not');
+  }
+  secret('DATABASE_APP_PASSWORD', appRolePassword);
+  const databaseAppRole =
+    appRoleName === undefined ? undefined : { name: appRoleName, password: appRolePassword };
+
   const redisUrl = read('REDIS_URL', (v) => parseUrl(v, ['redis', 'rediss']), def('REDIS_URL'));
   const redisTls: TlsOptions | undefined =
     redisUrl?.protocol === 'rediss:'
@@ -263,6 +278,7 @@ export function loadConfig(env: Env): DocentConfig {
         parseDuration,
         def('DATABASE_CONNECT_TIMEOUT'),
       ),
+      appRole: databaseAppRole,
     },
     redis: {
       url: redisUrl?.toString(),
