@@ -92,23 +92,32 @@ export class AuthService {
 
   async login(input: LoginDto): Promise<AuthTokensDto> {
     const email = normalizeEmail(input.email);
-    const lockedFor = await this.lockout.lockedFor(email);
-    if (lockedFor > 0) {
+    const reservation = await this.lockout.begin(email);
+    if (!reservation.reserved) {
       await this.audit.record({
         action: 'auth.login',
         outcome: 'denied',
         actorId: null,
-        metadata: { email, reason: 'locked_out' },
+        metadata: { email, reason: reservation.reason === 'locked' ? 'locked_out' : 'busy' },
       });
-      throw this.lockedError(lockedFor);
+      throw this.lockedError(reservation);
     }
-    const user = await this.accounts.findByEmail(email);
-    // an unknown e-mail costs one argon2 verification too, so timing does not tell them apart
-    const valid = user
-      ? await this.hasher.verify(user.passwordHash, input.password)
-      : await this.hasher.verifyDummy(input.password);
+    const { attempt } = reservation;
+    let user: User | null;
+    let valid: boolean;
+    try {
+      user = await this.accounts.findByEmail(email);
+      // an unknown e-mail costs one argon2 verification too, so timing does not tell them apart
+      valid = user
+        ? await this.hasher.verify(user.passwordHash, input.password)
+        : await this.hasher.verifyDummy(input.password);
+    } catch (error) {
+      // the check did not run (PostgreSQL down): it is no failure, and it must not hold a place
+      await attempt.abandon().catch(() => undefined);
+      throw error;
+    }
     if (!user || !valid) {
-      const lockSeconds = await this.lockout.registerFailure(email);
+      const lockSeconds = await attempt.failed();
       await this.audit.record({
         action: 'auth.login',
         outcome: 'failure',
@@ -117,19 +126,11 @@ export class AuthService {
         targetId: user?.id ?? null,
         metadata: { email, reason: 'invalid_credentials' },
       });
-      if (lockSeconds > 0) {
-        await this.audit.record({
-          action: 'auth.lockout',
-          outcome: 'denied',
-          actorId: user?.id ?? null,
-          targetType: user ? 'user' : undefined,
-          targetId: user?.id ?? null,
-          metadata: { email, lockedForSeconds: lockSeconds },
-        });
-      }
+      await this.auditLockout(email, user, lockSeconds);
       throw INVALID_CREDENTIALS();
     }
     if (user.status !== 'active') {
+      await attempt.abandon();
       await this.audit.record({
         action: 'auth.login',
         outcome: 'denied',
@@ -140,7 +141,7 @@ export class AuthService {
       });
       throw new AppError('forbidden', 'account_disabled', 'This account is disabled.');
     }
-    await this.lockout.registerSuccess(email);
+    await attempt.succeeded();
     if (this.hasher.needsRehash(user.passwordHash)) {
       await this.accounts.setPassword(user, input.password);
     }
@@ -154,12 +155,32 @@ export class AuthService {
     return this.signIn(user);
   }
 
-  private lockedError(seconds: number): AppError {
+  private async auditLockout(email: string, user: User | null, lockSeconds: number) {
+    if (lockSeconds <= 0) return;
+    await this.audit.record({
+      action: 'auth.lockout',
+      outcome: 'denied',
+      actorId: user?.id ?? null,
+      targetType: user ? 'user' : undefined,
+      targetId: user?.id ?? null,
+      metadata: { email, lockedForSeconds: lockSeconds },
+    });
+  }
+
+  private lockedError(refusal: { reason: 'locked' | 'busy'; retryAfterSeconds: number }): AppError {
+    if (refusal.reason === 'busy') {
+      return new AppError(
+        'rate_limited',
+        'too_many_attempts',
+        'Too many password attempts for this account at once; try again in a moment.',
+        { retryAfterSeconds: refusal.retryAfterSeconds },
+      );
+    }
     return new AppError(
       'rate_limited',
       'account_locked',
       'Too many failed sign-in attempts for this account; try again later.',
-      { retryAfterSeconds: seconds },
+      { retryAfterSeconds: refusal.retryAfterSeconds },
     );
   }
 
@@ -270,13 +291,37 @@ export class AuthService {
     });
   }
 
+  /**
+   * The current password is checked under the login lockout of the account (and the route has
+   * the auth rate limit), so this is no oracle for guessing it with a stolen access token.
+   */
   async changePassword(
     caller: AuthUser,
     currentPassword: string,
     newPassword: string,
   ): Promise<void> {
     const user = await this.requireUser(caller);
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+    const reservation = await this.lockout.begin(user.email);
+    if (!reservation.reserved) {
+      await this.audit.record({
+        action: 'auth.password_changed',
+        outcome: 'denied',
+        targetType: 'user',
+        targetId: user.id,
+        metadata: { reason: reservation.reason === 'locked' ? 'locked_out' : 'busy' },
+      });
+      throw this.lockedError(reservation);
+    }
+    const { attempt } = reservation;
+    let valid: boolean;
+    try {
+      valid = await this.hasher.verify(user.passwordHash, currentPassword);
+    } catch (error) {
+      await attempt.abandon().catch(() => undefined);
+      throw error;
+    }
+    if (!valid) {
+      const lockSeconds = await attempt.failed();
       await this.audit.record({
         action: 'auth.password_changed',
         outcome: 'failure',
@@ -284,6 +329,7 @@ export class AuthService {
         targetId: user.id,
         metadata: { reason: 'current_password_incorrect' },
       });
+      await this.auditLockout(user.email, user, lockSeconds);
       throw new AppError(
         'bad_request',
         'current_password_incorrect',
@@ -293,6 +339,7 @@ export class AuthService {
         },
       );
     }
+    await attempt.succeeded();
     assertPasswordAcceptable(newPassword, {
       email: user.email,
       minLength: this.settings.passwordMinLength,
