@@ -18,6 +18,7 @@ import { PasswordResetToken } from './entities/password-reset-token.entity';
 import type { User } from './entities/user.entity';
 import { assertPasswordAcceptable, PasswordHasher } from './passwords';
 import { type ClientInfo, SessionService } from './sessions/session.service';
+import { SignInDevices } from './sessions/sign-in-devices';
 import { AccessTokenService } from './tokens/access-token.service';
 import { OPAQUE_TOKEN_PATTERN, randomToken, sha256Hex } from './tokens/token-hash';
 
@@ -54,6 +55,7 @@ export class AuthService {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService,
     private readonly events: DomainEventBus,
+    private readonly devices: SignInDevices,
     @Optional()
     @Inject(PERMISSIONS_PROVIDER)
     private readonly permissions: PermissionsProvider | null = null,
@@ -152,7 +154,26 @@ export class AuthService {
       targetType: 'user',
       targetId: user.id,
     });
-    return this.signIn(user);
+    const tokens = await this.signIn(user);
+    await this.reportNewDevice(user);
+    return tokens;
+  }
+
+  /**
+   * Tells the owner about a sign-in from a device they have not used recently (the notifications
+   * library turns the event into a notification and a mail, which cannot be switched off).
+   */
+  private async reportNewDevice(user: User): Promise<void> {
+    const client = this.client();
+    const at = new Date();
+    const { isNew, device } = await this.devices.observe(user.id, client, at);
+    if (!isNew) return;
+    await this.events.emit('security.new_sign_in', {
+      userId: user.id,
+      ip: client.ip,
+      device,
+      at: at.toISOString(),
+    });
   }
 
   private async auditLockout(email: string, user: User | null, lockSeconds: number) {
