@@ -24,7 +24,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
 if failures + redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[1]) then return {2, 0} end
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[3])
-redis.call('PEXPIRE', KEYS[3], ARGV[2])
+-- the set lives as long as its longest lease
+if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
 return {0, 0}
 `;
 
