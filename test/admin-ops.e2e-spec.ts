@@ -6,7 +6,9 @@ import type request from 'supertest';
 import { AuditEvent } from '@docent/audit';
 import { AccountService } from '@docent/auth';
 import { uuidv7 } from '@docent/common';
+import { Keyring } from '@docent/crypto';
 import { Document, DocumentChunk } from '@docent/documents';
+import { openMailContext, type SendMailJob } from '@docent/mail';
 import { QUEUES } from '@docent/queue';
 import { waitFor } from './support/http';
 import { newIdentity, type Stack, startStack } from './support/stack';
@@ -576,17 +578,21 @@ describe('admin: audit log, queues and stats', () => {
         .expect(202);
       // no worker in this stack: the mail waits in its queue
       await waitFor(async () => (await mail.getJobCounts()).waiting > 0, 5000);
-      const [queued] = (await mail.getJobs(['waiting'], 0, 0)) as Job<{
-        template: string;
-        context: { resetUrl: string };
-      }>[];
-      const resetUrl = queued.data.context.resetUrl;
+      const [queued] = (await mail.getJobs(['waiting'], 0, 0)) as Job<SendMailJob>[];
+      // the context is sealed in Redis: open it as the worker does, to know what must not show
+      const { resetUrl } = openMailContext(
+        queued.data,
+        stack.api.get(Keyring, { strict: false }),
+      ) as {
+        resetUrl: string;
+      };
       expect(resetUrl).toContain('http://docent.test/');
 
       const res = await asAdmin(`${QUEUES_PATH}/mail/jobs`, { state: 'waiting' }).expect(200);
       const item = (res.body.items as JobItem[]).find((entry) => entry.id === String(queued.id))!;
       expect(item.data).toMatchObject({ template: 'password-reset' });
       expect(item.data).not.toHaveProperty('context');
+      expect(item.data).not.toHaveProperty('sealedContext');
       expect(res.text).not.toContain('docent.test/');
       const token = new URL(resetUrl).searchParams.get('token') ?? resetUrl.split('/').pop()!;
       expect(res.text).not.toContain(token);

@@ -216,6 +216,7 @@ describe('notification center (SPEC §8)', () => {
       'ingestion.failed': { inApp: true, email: true },
       'document.shared': { inApp: true, email: true },
       'security.password_changed': { inApp: true, email: true },
+      'security.new_sign_in': { inApp: true, email: true },
     });
 
     const put = (body: object) =>
@@ -231,6 +232,7 @@ describe('notification center (SPEC §8)', () => {
       'ingestion.failed': { inApp: true, email: true },
       'document.shared': { inApp: false, email: false },
       'security.password_changed': { inApp: true, email: true },
+      'security.new_sign_in': { inApp: true, email: true },
     });
     expect((await get(alice, '/preferences').expect(200)).body).toEqual(second.body);
 

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@docent/audit';
+import { AuthWorkerModule } from '@docent/auth';
 import { ChatWorkerModule } from '@docent/chat';
 import { CommonModule, LoggingModule } from '@docent/common';
 import { type DocentConfig, DocentConfigModule } from '@docent/config';
@@ -39,6 +40,7 @@ export class WorkerModule {
         MaintenanceModule,
         HealthModule.forRoot({ app: 'worker', checks: ['database', 'redis', 'queue', 'storage'] }),
         AuditModule,
+        AuthWorkerModule,
         MailWorkerModule,
         DocumentsWorkerModule,
         ChatWorkerModule,

@@ -237,14 +237,23 @@ export class AuthController {
   }
 
   @Post('change-password')
+  @AuthRateLimit()
   @HttpCode(204)
   @ApiBearerAuth('bearer')
-  @ApiOperation({ summary: 'Change the password; every other session ends' })
+  @ApiOperation({
+    summary: 'Change the password; every other session ends',
+    description:
+      'A wrong current password counts as a failed sign-in of the account: the login lockout ' +
+      'applies (429 `account_locked` with Retry-After), and so does the auth rate limit.',
+  })
   @ApiNoContentResponse()
   @ApiBadRequestResponse({
     description: 'Current password incorrect, or the new one is refused (code names the reason)',
   })
   @ApiUnauthorizedResponse(PROBLEM)
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts, or the account is locked (Retry-After)',
+  })
   async changePassword(
     @CurrentUser() caller: AuthUser,
     @Body() body: ChangePasswordDto,

@@ -13,6 +13,7 @@ import { AuthService } from './auth.service';
 import { PasswordHasher } from './passwords';
 import { RevocationStore } from './sessions/revocation.store';
 import { SessionService } from './sessions/session.service';
+import { SignInDevices } from './sessions/sign-in-devices';
 import { AccessTokenService } from './tokens/access-token.service';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
 
@@ -33,6 +34,7 @@ import { AccessTokenVerifier } from './tokens/access-token.verifier';
     AccessTokenVerifier,
     RevocationStore,
     SessionService,
+    SignInDevices,
     PasswordHasher,
     LoginLockout,
     AccountService,

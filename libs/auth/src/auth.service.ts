@@ -18,6 +18,7 @@ import { PasswordResetToken } from './entities/password-reset-token.entity';
 import type { User } from './entities/user.entity';
 import { assertPasswordAcceptable, PasswordHasher } from './passwords';
 import { type ClientInfo, SessionService } from './sessions/session.service';
+import { SignInDevices } from './sessions/sign-in-devices';
 import { AccessTokenService } from './tokens/access-token.service';
 import { OPAQUE_TOKEN_PATTERN, randomToken, sha256Hex } from './tokens/token-hash';
 
@@ -54,6 +55,7 @@ export class AuthService {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService,
     private readonly events: DomainEventBus,
+    private readonly devices: SignInDevices,
     @Optional()
     @Inject(PERMISSIONS_PROVIDER)
     private readonly permissions: PermissionsProvider | null = null,
@@ -92,23 +94,32 @@ export class AuthService {
 
   async login(input: LoginDto): Promise<AuthTokensDto> {
     const email = normalizeEmail(input.email);
-    const lockedFor = await this.lockout.lockedFor(email);
-    if (lockedFor > 0) {
+    const reservation = await this.lockout.begin(email);
+    if (!reservation.reserved) {
       await this.audit.record({
         action: 'auth.login',
         outcome: 'denied',
         actorId: null,
-        metadata: { email, reason: 'locked_out' },
+        metadata: { email, reason: reservation.reason === 'locked' ? 'locked_out' : 'busy' },
       });
-      throw this.lockedError(lockedFor);
+      throw this.lockedError(reservation);
     }
-    const user = await this.accounts.findByEmail(email);
-    // an unknown e-mail costs one argon2 verification too, so timing does not tell them apart
-    const valid = user
-      ? await this.hasher.verify(user.passwordHash, input.password)
-      : await this.hasher.verifyDummy(input.password);
+    const { attempt } = reservation;
+    let user: User | null;
+    let valid: boolean;
+    try {
+      user = await this.accounts.findByEmail(email);
+      // an unknown e-mail costs one argon2 verification too, so timing does not tell them apart
+      valid = user
+        ? await this.hasher.verify(user.passwordHash, input.password)
+        : await this.hasher.verifyDummy(input.password);
+    } catch (error) {
+      // the check did not run (PostgreSQL down): it is no failure, and it must not hold a place
+      await attempt.abandon().catch(() => undefined);
+      throw error;
+    }
     if (!user || !valid) {
-      const lockSeconds = await this.lockout.registerFailure(email);
+      const lockSeconds = await attempt.failed();
       await this.audit.record({
         action: 'auth.login',
         outcome: 'failure',
@@ -117,19 +128,11 @@ export class AuthService {
         targetId: user?.id ?? null,
         metadata: { email, reason: 'invalid_credentials' },
       });
-      if (lockSeconds > 0) {
-        await this.audit.record({
-          action: 'auth.lockout',
-          outcome: 'denied',
-          actorId: user?.id ?? null,
-          targetType: user ? 'user' : undefined,
-          targetId: user?.id ?? null,
-          metadata: { email, lockedForSeconds: lockSeconds },
-        });
-      }
+      await this.auditLockout(email, user, lockSeconds);
       throw INVALID_CREDENTIALS();
     }
     if (user.status !== 'active') {
+      await attempt.abandon();
       await this.audit.record({
         action: 'auth.login',
         outcome: 'denied',
@@ -140,7 +143,7 @@ export class AuthService {
       });
       throw new AppError('forbidden', 'account_disabled', 'This account is disabled.');
     }
-    await this.lockout.registerSuccess(email);
+    await attempt.succeeded();
     if (this.hasher.needsRehash(user.passwordHash)) {
       await this.accounts.setPassword(user, input.password);
     }
@@ -151,15 +154,54 @@ export class AuthService {
       targetType: 'user',
       targetId: user.id,
     });
-    return this.signIn(user);
+    const tokens = await this.signIn(user);
+    await this.reportNewDevice(user);
+    return tokens;
   }
 
-  private lockedError(seconds: number): AppError {
+  /**
+   * Tells the owner about a sign-in from a device they have not used recently (the notifications
+   * library turns the event into a notification and a mail, which cannot be switched off).
+   */
+  private async reportNewDevice(user: User): Promise<void> {
+    const client = this.client();
+    const at = new Date();
+    const { isNew, device } = await this.devices.observe(user.id, client, at);
+    if (!isNew) return;
+    await this.events.emit('security.new_sign_in', {
+      userId: user.id,
+      ip: client.ip,
+      device,
+      at: at.toISOString(),
+    });
+  }
+
+  private async auditLockout(email: string, user: User | null, lockSeconds: number) {
+    if (lockSeconds <= 0) return;
+    await this.audit.record({
+      action: 'auth.lockout',
+      outcome: 'denied',
+      actorId: user?.id ?? null,
+      targetType: user ? 'user' : undefined,
+      targetId: user?.id ?? null,
+      metadata: { email, lockedForSeconds: lockSeconds },
+    });
+  }
+
+  private lockedError(refusal: { reason: 'locked' | 'busy'; retryAfterSeconds: number }): AppError {
+    if (refusal.reason === 'busy') {
+      return new AppError(
+        'rate_limited',
+        'too_many_attempts',
+        'Too many password attempts for this account at once; try again in a moment.',
+        { retryAfterSeconds: refusal.retryAfterSeconds },
+      );
+    }
     return new AppError(
       'rate_limited',
       'account_locked',
       'Too many failed sign-in attempts for this account; try again later.',
-      { retryAfterSeconds: seconds },
+      { retryAfterSeconds: refusal.retryAfterSeconds },
     );
   }
 
@@ -270,13 +312,37 @@ export class AuthService {
     });
   }
 
+  /**
+   * The current password is checked under the login lockout of the account (and the route has
+   * the auth rate limit), so this is no oracle for guessing it with a stolen access token.
+   */
   async changePassword(
     caller: AuthUser,
     currentPassword: string,
     newPassword: string,
   ): Promise<void> {
     const user = await this.requireUser(caller);
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+    const reservation = await this.lockout.begin(user.email);
+    if (!reservation.reserved) {
+      await this.audit.record({
+        action: 'auth.password_changed',
+        outcome: 'denied',
+        targetType: 'user',
+        targetId: user.id,
+        metadata: { reason: reservation.reason === 'locked' ? 'locked_out' : 'busy' },
+      });
+      throw this.lockedError(reservation);
+    }
+    const { attempt } = reservation;
+    let valid: boolean;
+    try {
+      valid = await this.hasher.verify(user.passwordHash, currentPassword);
+    } catch (error) {
+      await attempt.abandon().catch(() => undefined);
+      throw error;
+    }
+    if (!valid) {
+      const lockSeconds = await attempt.failed();
       await this.audit.record({
         action: 'auth.password_changed',
         outcome: 'failure',
@@ -284,6 +350,7 @@ export class AuthService {
         targetId: user.id,
         metadata: { reason: 'current_password_incorrect' },
       });
+      await this.auditLockout(user.email, user, lockSeconds);
       throw new AppError(
         'bad_request',
         'current_password_incorrect',
@@ -293,6 +360,7 @@ export class AuthService {
         },
       );
     }
+    await attempt.succeeded();
     assertPasswordAcceptable(newPassword, {
       email: user.email,
       minLength: this.settings.passwordMinLength,

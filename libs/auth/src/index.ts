@@ -2,11 +2,20 @@ export * from './entities';
 export * from './auth.constants';
 export * from './auth.module';
 export * from './auth-http.module';
+export * from './auth-worker.module';
 export * from './auth.service';
 export { AccountService, normalizeEmail } from './accounts/account.service';
 export { AdminBootstrap } from './accounts/admin-bootstrap';
 export { LoginLockout } from './accounts/login-lockout';
 export { SessionService } from './sessions/session.service';
+export {
+  AUTH_PURGE_EVERY_MS,
+  AUTH_PURGE_JOB_ID,
+  AuthPurge,
+  AuthPurgeProducer,
+  type AuthPurgeResult,
+  ENDED_SESSION_RETENTION_MS,
+} from './maintenance/auth-purge';
 export { RevocationStore } from './sessions/revocation.store';
 export { AccessTokenService } from './tokens/access-token.service';
 export { AccessTokenVerifier, type VerifiedAccessToken } from './tokens/access-token.verifier';

@@ -8,6 +8,7 @@ const production = {
   NODE_ENV: 'production',
   JWT_ACCESS_SECRET: 'q8Zt3vN1yRk5pW0sLx7cB2mJ9dH4fG6aQ1eT8uV3',
   DATA_ENCRYPTION_KEYS: `k2026:${realKey}`,
+  CORS_ORIGINS: 'https://docent.example.org',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -95,6 +96,63 @@ describe('loadConfig', () => {
       'JWT_ACCESS_SECRET holds a placeholder value; set a real secret in production',
       'ADMIN_PASSWORD holds a placeholder value; set a real secret in production',
     ]);
+  });
+
+  it('refuses loopback CORS origins in production, the default included, one line for all', () => {
+    expect(problemsOf({ ...production, CORS_ORIGINS: '' })).toEqual([
+      expect.stringMatching(
+        /^CORS_ORIGINS allows http:\/\/localhost:3000, http:\/\/localhost:5173 \(loopback/,
+      ),
+    ]);
+    for (const origin of ['http://127.0.0.1:8080', 'http://[::1]:3000', 'https://app.localhost']) {
+      expect(
+        problemsOf({ ...production, CORS_ORIGINS: `https://docent.example.org,${origin}` }),
+      ).toEqual([
+        expect.stringContaining(`CORS_ORIGINS allows ${new URL(origin).origin} (loopback`),
+      ]);
+    }
+    // development keeps its local default
+    expect(loadConfig({ CORS_ORIGINS: 'http://localhost:5173' }).app.corsOrigins).toEqual([
+      'http://localhost:5173',
+    ]);
+  });
+
+  it('refuses an API key sent to an http:// LLM endpoint in production, except on localhost', () => {
+    const llm = { LLM_PROVIDER: 'openai', LLM_MODEL: 'm', LLM_API_KEY: 'sk-test-0123456789' };
+    expect(
+      problemsOf({ ...production, ...llm, LLM_BASE_URL: 'http://llm.internal:8000/v1' }),
+    ).toEqual([
+      'LLM_BASE_URL uses http:// while LLM_API_KEY is set, which would send the key in clear: use https:// (plain http is accepted only to localhost)',
+    ]);
+    for (const url of [
+      'https://api.example.com/v1',
+      'http://localhost:11434/v1',
+      'http://127.0.0.1:8000',
+    ]) {
+      expect(() => loadConfig({ ...production, ...llm, LLM_BASE_URL: url })).not.toThrow();
+    }
+    // no key, nothing to leak
+    const { LLM_API_KEY: _none, ...keyless } = llm;
+    expect(() =>
+      loadConfig({ ...production, ...keyless, LLM_BASE_URL: 'http://llm.internal:8000/v1' }),
+    ).not.toThrow();
+    // outside production an http endpoint with a key is a developer's choice
+    expect(() => loadConfig({ ...llm, LLM_BASE_URL: 'http://llm.internal:8000/v1' })).not.toThrow();
+  });
+
+  it('refuses a guessable JWT secret in production: known weak ones and low estimated entropy', () => {
+    const refused = (secret: string) => problemsOf({ ...production, JWT_ACCESS_SECRET: secret });
+    expect(refused('MyJwtSecretKeyForDocentDeployment2026')).toEqual([
+      'JWT_ACCESS_SECRET contains "secret", part of well-known weak secrets; generate one with: openssl rand -base64 48',
+    ]);
+    expect(refused('abcabcabcabcabcabcabcabcabcabcabcabc')).toEqual([
+      expect.stringMatching(/^JWT_ACCESS_SECRET is too predictable \(about \d+ bits/),
+    ]);
+    expect(refused('0f1e2d3c4b5a69780f1e2d3c4b5a69780f1e2d3c4b5a6978')).toHaveLength(1);
+    // the same secret is accepted outside production (the length rule still applies)
+    expect(() =>
+      loadConfig({ JWT_ACCESS_SECRET: 'abcabcabcabcabcabcabcabcabcabcabcabc' }),
+    ).not.toThrow();
   });
 
   it('accepts the development placeholders outside production', () => {

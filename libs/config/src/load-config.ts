@@ -13,6 +13,7 @@ import {
   parseRateLimit,
   parseUrl,
 } from './env-parsers';
+import { productionProblems } from './production-checks';
 
 export type Env = Record<string, string | undefined>;
 
@@ -426,6 +427,16 @@ export function loadConfig(env: Env): DocentConfig {
   }
   if (auth.jwtAccessTtlMs !== undefined && auth.jwtAccessTtlMs < 1000) {
     problems.push('JWT_ACCESS_TTL must be at least 1s');
+  }
+  if (production) {
+    problems.push(
+      ...productionProblems({
+        corsOrigins: config.app.corsOrigins,
+        llmBaseUrl: config.llm.baseUrl,
+        llmApiKey: config.llm.apiKey,
+        jwtAccessSecret: config.auth.jwtAccessSecret,
+      }),
+    );
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return config;

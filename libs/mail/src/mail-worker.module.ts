@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MailerModule, type MailerOptions } from '@nestjs-modules/mailer';
 import type { MailSettings } from '@docent/config';
+import { StorageModule } from '@docent/storage';
+import { MailPurge, MailPurgeProcessor, MailPurgeScheduler } from './mail-purge';
 import { MailProcessor } from './mail.processor';
 
 // nodemailer waits up to 10 minutes on a silent server by default, holding the mail queue (one
@@ -32,14 +34,19 @@ export function mailerOptions(settings: MailSettings): MailerOptions {
   };
 }
 
-/** Worker entry module: the mail processor and the SMTP transport it sends through. */
+/**
+ * Worker entry module: the mail processor, the SMTP transport it sends through, the keyring that
+ * opens mail contexts, and the repeatable purge of old failed mail jobs (maintenance queue).
+ */
 @Module({
   imports: [
+    StorageModule,
     MailerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => mailerOptions(config.getOrThrow<MailSettings>('mail')),
     }),
   ],
-  providers: [MailProcessor],
+  providers: [MailProcessor, MailPurge, MailPurgeScheduler, MailPurgeProcessor],
+  exports: [MailPurge, MailPurgeScheduler],
 })
 export class MailWorkerModule {}

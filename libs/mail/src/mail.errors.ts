@@ -4,7 +4,8 @@ export type InvalidMailCode =
   | 'mail_template_unknown'
   | 'mail_recipient_invalid'
   | 'mail_event_id_invalid'
-  | 'mail_render_failed';
+  | 'mail_render_failed'
+  | 'mail_context_unreadable';
 
 /**
  * A mail that can never be sent as asked. Callers pass validated data, so reaching this is a bug

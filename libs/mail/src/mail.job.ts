@@ -1,5 +1,6 @@
 import { isSingleEmailAddress, sanitizeDisplayName } from './mail.address';
 import { InvalidMailError } from './mail.errors';
+import type { Keyring } from '@docent/crypto';
 import { isMailTemplate, type MailTemplateName, type MailTemplates } from './mail.templates';
 
 export interface MailRecipient {
@@ -7,12 +8,8 @@ export interface MailRecipient {
   name?: string;
 }
 
-/**
- * The mail queue's payload (owned here, not in @docent/queue): the recipient keeps
- * its display name apart from the address, so the name can only ever reach a header through
- * nodemailer's address encoding. The context is rendered by the worker, not before.
- */
-export interface SendMailJob<T extends MailTemplateName = MailTemplateName> {
+/** What a caller hands the producer: template, recipient and the template's context in clear. */
+export interface SendMailInput<T extends MailTemplateName = MailTemplateName> {
   template: T;
   to: MailRecipient;
   context: MailTemplates[T];
@@ -21,8 +18,22 @@ export interface SendMailJob<T extends MailTemplateName = MailTemplateName> {
   requestId?: string;
 }
 
-/** What a caller hands the producer: a job before validation and clean-up. */
-export type SendMailInput<T extends MailTemplateName> = SendMailJob<T>;
+/**
+ * The mail queue's payload (owned here, not in @docent/queue): the recipient keeps its display
+ * name apart from the address, so the name can only ever reach a header through nodemailer's
+ * address encoding. The context (a reset link, file names) is sealed with the data keyring
+ * (`sealMailContext`): Redis, its dumps and the admin queue view never hold it in clear. The
+ * worker opens and renders it at send time.
+ */
+export interface SendMailJob<T extends MailTemplateName = MailTemplateName> extends Omit<
+  SendMailInput<T>,
+  'context'
+> {
+  /** The context as JSON, sealed (AES-256-GCM) and bound to template, event and recipient. */
+  sealedContext?: string;
+  /** A context in clear: only in jobs queued by an older release or around the producer. */
+  context?: MailTemplates[T];
+}
 
 /** Retry policy of mail jobs; the only job options a deployment (or a test) may change. */
 export interface MailJobOptions {
@@ -54,7 +65,7 @@ export function mailJobId(template: MailTemplateName, eventId: string): string {
 /** Validates a request and cleans the display name; throws `InvalidMailError`. */
 export function buildSendMailJob<T extends MailTemplateName>(
   input: SendMailInput<T>,
-): SendMailJob<T> {
+): SendMailInput<T> {
   if (!isMailTemplate(input.template)) {
     throw new InvalidMailError('mail_template_unknown', 'Unknown mail template.');
   }
@@ -76,4 +87,39 @@ export function buildSendMailJob<T extends MailTemplateName>(
     // a request id is only a log correlation aid: drop one we could not log safely
     ...(isSafeId(input.requestId) ? { requestId: input.requestId } : {}),
   };
+}
+
+/**
+ * Associated data of a sealed context: a context cannot be moved to another template, event or
+ * recipient (say, a reset link re-addressed by someone who can write to Redis).
+ */
+function contextAad(job: { template: string; eventId: string; to: MailRecipient }): string {
+  return `docent/mail/v1\n${JSON.stringify([job.template, job.eventId, job.to.email])}`;
+}
+
+/** The job the producer queues: the validated request with its context sealed. */
+export function sealMailJob<T extends MailTemplateName>(
+  input: SendMailInput<T>,
+  keyring: Keyring,
+): SendMailJob<T> {
+  const { context, ...rest } = input;
+  return { ...rest, sealedContext: keyring.seal(JSON.stringify(context), contextAad(input)) };
+}
+
+/**
+ * The context to render: opened from `sealedContext`, or the clear one of an older job. Throws
+ * `InvalidMailError` when it cannot be opened (tampered, bound to another recipient, or sealed
+ * with a key no longer configured): no retry would help.
+ */
+export function openMailContext(job: SendMailJob, keyring: Keyring): unknown {
+  if (job.sealedContext === undefined) return job.context;
+  try {
+    return JSON.parse(keyring.openText(job.sealedContext, contextAad(job))) as unknown;
+  } catch (cause) {
+    throw new InvalidMailError(
+      'mail_context_unreadable',
+      'The mail context could not be opened.',
+      cause,
+    );
+  }
 }

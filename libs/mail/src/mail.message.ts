@@ -1,7 +1,7 @@
 import { isSingleEmailAddress, sanitizeDisplayName } from './mail.address';
 import { InvalidMailError } from './mail.errors';
 import type { SendMailJob } from './mail.job';
-import { isMailTemplate, renderMail } from './mail.templates';
+import { isMailTemplate, type MailTemplates, renderMail } from './mail.templates';
 
 export interface MailMessage {
   /** An address object: nodemailer encodes the name, so it can never start a header of its own. */
@@ -12,10 +12,12 @@ export interface MailMessage {
 }
 
 /**
- * Turns a job into the message to send, or throws `InvalidMailError` when no retry could ever
- * succeed. Re-checks what the producer checked: a job may have been queued some other way.
+ * Turns a job and its (opened) context into the message to send, or throws `InvalidMailError`
+ * when no retry could ever succeed. Re-checks what the producer checked: a job may have been
+ * queued some other way. The context is checked by rendering: strict templates refuse a missing
+ * variable.
  */
-export function composeMail(job: SendMailJob): MailMessage {
+export function composeMail(job: SendMailJob, context: unknown = job.context): MailMessage {
   if (!isMailTemplate(job.template)) {
     throw new InvalidMailError('mail_template_unknown', 'Unknown mail template.');
   }
@@ -28,7 +30,7 @@ export function composeMail(job: SendMailJob): MailMessage {
   }
   let rendered;
   try {
-    rendered = renderMail(job.template, job.context);
+    rendered = renderMail(job.template, context as MailTemplates[typeof job.template]);
   } catch (error) {
     // strict mode names the missing variable, never its value
     throw new InvalidMailError('mail_render_failed', 'The mail template could not render.', error);

@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import type { ISendMailOptions, MailerService } from '@nestjs-modules/mailer';
 import type { Job } from 'bull';
-import type { SendMailJob } from './mail.job';
+import { randomBytes } from 'node:crypto';
+import { Keyring } from '@docent/crypto';
+import { sealMailJob, type SendMailJob } from './mail.job';
 import { isPermanentSmtpError, MailProcessor } from './mail.processor';
 
 const RESET_URL = 'https://docent.test/reset-password?token=secret-token-value';
@@ -36,6 +38,8 @@ function fakeJob(data: Partial<SendMailJob> = {}, attemptsMade = 0) {
   return job;
 }
 
+const keyring = new Keyring(new Map([['k1', randomBytes(32)]]), 'k1');
+
 function setup(result: () => Promise<unknown> = () => Promise.resolve({})) {
   const sent: ISendMailOptions[] = [];
   const mailer = {
@@ -47,7 +51,7 @@ function setup(result: () => Promise<unknown> = () => Promise.resolve({})) {
   const config = {
     getOrThrow: () => ({ smtpUrl: 'smtp://x', from: 'Docent <no-reply@docent.test>' }),
   } as unknown as ConfigService;
-  return { processor: new MailProcessor(mailer, config), sent };
+  return { processor: new MailProcessor(mailer, config, keyring), sent };
 }
 
 describe('MailProcessor', () => {
@@ -80,6 +84,32 @@ describe('MailProcessor', () => {
     expect(sent[0].html).toContain('Jane Doe');
     // a context given to the mailer would be interpolated into subject and html a second time
     expect(sent[0]).not.toHaveProperty('context');
+  });
+
+  /** A job as the producer queues it: the context sealed, not in clear. */
+  function sealedJob(to?: { email: string }) {
+    const job = fakeJob();
+    const { context, ...clear } = job.data;
+    const sealed = sealMailJob({ ...clear, context } as Parameters<typeof sealMailJob>[0], keyring);
+    job.data = { ...sealed, ...(to ? { to } : {}) } as typeof job.data;
+    return job;
+  }
+
+  it('opens a sealed context (what the producer queues) and sends the same mail', async () => {
+    const { processor, sent } = setup();
+    const job = sealedJob();
+    expect(job.data).not.toHaveProperty('context');
+    await run(processor, job);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].text).toContain(RESET_URL);
+  });
+
+  it('fails a sealed context it cannot open for good (tampered, moved, or an unknown key)', async () => {
+    const { processor, sent } = setup();
+    const moved = sealedJob({ email: 'mallory@example.com' });
+    await expect(run(processor, moved)).rejects.toThrow('The mail context could not be opened.');
+    expect(moved.discarded).toBe(true);
+    expect(sent).toEqual([]);
   });
 
   it('cleans a display name that did not come through the producer', async () => {

@@ -4,10 +4,11 @@ import { ConfigService } from '@nestjs/config';
 import { MailerService } from '@nestjs-modules/mailer';
 import type { Job } from 'bull';
 import type { MailSettings } from '@docent/config';
+import { Keyring } from '@docent/crypto';
 import { JOBS, QUEUES } from '@docent/queue';
 import { maskEmail } from './mail.address';
 import { InvalidMailError } from './mail.errors';
-import { isSafeId, type SendMailJob } from './mail.job';
+import { isSafeId, openMailContext, type SendMailJob } from './mail.job';
 import { composeMail } from './mail.message';
 
 interface SmtpErrorFields {
@@ -56,7 +57,7 @@ function describeJob(job: Job<SendMailJob>): string {
   return parts.join(' ');
 }
 
-/** Thin: render, send, and tell bull whether a failure deserves another attempt. */
+/** Thin: open the context, render, send, and tell bull whether a failure deserves another attempt. */
 @Processor(QUEUES.mail)
 export class MailProcessor {
   private readonly logger = new Logger('MailProcessor');
@@ -65,6 +66,7 @@ export class MailProcessor {
   constructor(
     private readonly mailer: MailerService,
     config: ConfigService,
+    private readonly keyring: Keyring,
   ) {
     this.from = config.getOrThrow<MailSettings>('mail').from;
   }
@@ -72,7 +74,7 @@ export class MailProcessor {
   @Process(JOBS.mail.send)
   async send(job: Job<SendMailJob>): Promise<void> {
     try {
-      const message = composeMail(job.data);
+      const message = composeMail(job.data, openMailContext(job.data, this.keyring));
       await this.mailer.sendMail({ ...message, from: this.from });
     } catch (error) {
       const permanent = error instanceof InvalidMailError || isPermanentSmtpError(error);

@@ -1,9 +1,12 @@
 import type { Queue } from 'bull';
+import { randomBytes } from 'node:crypto';
+import { Keyring } from '@docent/crypto';
 import { InvalidMailError } from './mail.errors';
 import {
   buildSendMailJob,
   DEFAULT_MAIL_JOB_OPTIONS,
   type MailJobOptions,
+  openMailContext,
   type SendMailInput,
   type SendMailJob,
 } from './mail.job';
@@ -82,6 +85,8 @@ describe('buildSendMailJob', () => {
   });
 });
 
+const keyring = new Keyring(new Map([['k1', randomBytes(32)]]), 'k1');
+
 describe('MailProducer', () => {
   function producerWith(options?: MailJobOptions) {
     const added: { name: string; data: SendMailJob; opts: unknown }[] = [];
@@ -91,28 +96,50 @@ describe('MailProducer', () => {
         return Promise.resolve({});
       },
     } as unknown as Queue<SendMailJob>;
-    return { producer: new MailProducer(queue, options), added };
+    return { producer: new MailProducer(queue, keyring, options), added };
   }
 
-  it('enqueues one send job keyed by template and event, not kept once done', async () => {
+  it('enqueues one send job keyed by template and event, not kept once done, failed for a day', async () => {
     const { producer, added } = producerWith();
     await producer.send(resetInput());
+    const { context, ...clear } = resetInput();
     expect(added).toEqual([
       {
         name: 'send',
-        data: resetInput(),
+        data: { ...clear, sealedContext: expect.stringMatching(/^v1\.k1\./) },
         opts: {
           jobId: 'password-reset:0196f0a2-7c1e-7d52-a1a4-7d1f6b1f0c11',
           attempts: 5,
           backoff: { type: 'exponential', delay: 5000 },
           removeOnComplete: true,
+          removeOnFail: { age: 24 * 3600 },
         },
       },
     ]);
+    // nothing of the context is readable in the payload, and the worker gets it back whole
+    expect(JSON.stringify(added[0].data)).not.toContain('docent.test/r?t=1');
+    expect(openMailContext(added[0].data, keyring)).toEqual(context);
     expect(DEFAULT_MAIL_JOB_OPTIONS).toEqual({
       attempts: 5,
       backoff: { type: 'exponential', delay: 5000 },
     });
+  });
+
+  it('binds the sealed context to its recipient, event and template', async () => {
+    const { producer, added } = producerWith();
+    await producer.send(resetInput());
+    const job = added[0].data;
+    for (const moved of [
+      { ...job, to: { email: 'mallory@example.com' } },
+      { ...job, eventId: 'another-event' },
+      { ...job, template: 'password-changed' as const },
+    ]) {
+      expect(() => openMailContext(moved, keyring)).toThrow(
+        expect.objectContaining({ code: 'mail_context_unreadable' }),
+      );
+    }
+    const otherKeys = new Keyring(new Map([['k1', randomBytes(32)]]), 'k1');
+    expect(() => openMailContext(job, otherKeys)).toThrow(InvalidMailError);
   });
 
   it('takes its retry policy from MAIL_JOB_OPTIONS when provided', async () => {

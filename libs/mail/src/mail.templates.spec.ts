@@ -5,6 +5,12 @@ const RESET_URL = 'https://docent.test/reset-password?token=abc123&lang=en';
 const CONTEXTS: MailTemplates = {
   'password-reset': { displayName: 'Jane Doe', resetUrl: RESET_URL, expiresInMinutes: 30 },
   'password-changed': { displayName: 'Jane Doe', changedAt: '2026-03-01 10:15 UTC' },
+  'new-sign-in': {
+    displayName: 'Jane Doe',
+    signedInAt: '2026-03-01 10:15 UTC',
+    device: 'Firefox on Windows',
+    ip: '203.0.113.7',
+  },
   'ingestion-batch-summary': {
     displayName: 'Jane Doe',
     total: 3,
@@ -63,6 +69,14 @@ describe('mail templates', () => {
     const mail = renderMail('password-changed', CONTEXTS['password-changed']);
     expect(mail.subject).toBe('Your Docent password was changed');
     expect(mail.text).toContain('changed on 2026-03-01 10:15 UTC.');
+  });
+
+  it('says when, from what and from where a new sign-in came', () => {
+    const mail = renderMail('new-sign-in', CONTEXTS['new-sign-in']);
+    expect(mail.subject).toBe('New sign-in to your Docent account');
+    expect(mail.text).toContain('When: 2026-03-01 10:15 UTC\nDevice: Firefox on Windows\n');
+    expect(mail.text).toContain('IP address: 203.0.113.7\n');
+    expect(mail.html).toContain('<li>Device: Firefox on Windows</li>');
   });
 
   it('lists completed and failed files in the batch summary, escaped in html', () => {

@@ -8,6 +8,11 @@ export interface MailTemplates {
   'password-reset': { displayName: string; resetUrl: string; expiresInMinutes: number };
   /** `changedAt` arrives already formatted for display: contexts travel as JSON. */
   'password-changed': { displayName: string; changedAt: string };
+  /**
+   * A sign-in from a device the user has not used recently. `signedInAt` is formatted for display,
+   * `device` is coarse ("Firefox on Windows"), `ip` is the client address or "an unknown address".
+   */
+  'new-sign-in': { displayName: string; signedInAt: string; device: string; ip: string };
   /** One mail per upload batch once its last document is final (notifications). */
   'ingestion-batch-summary': {
     displayName: string;
@@ -103,6 +108,26 @@ Docent
           <p>Hello {{displayName}},</p>
           <p>The password of your Docent account was changed on {{changedAt}}.</p>
           <p>If this was you, there is nothing to do. If it was not, reset your password right away and tell your administrator.</p>`),
+  },
+  'new-sign-in': {
+    subject: 'New sign-in to your Docent account',
+    text: `Hello {{displayName}},
+
+Your Docent account was signed in to from a device or network you have not used recently:
+
+When: {{signedInAt}}
+Device: {{device}}
+IP address: {{ip}}
+
+If this was you, there is nothing to do. If it was not, change your password right away (that ends every other session) and tell your administrator.
+
+Docent
+`,
+    html: layout(`
+          <p>Hello {{displayName}},</p>
+          <p>Your Docent account was signed in to from a device or network you have not used recently:</p>
+          <ul><li>When: {{signedInAt}}</li><li>Device: {{device}}</li><li>IP address: {{ip}}</li></ul>
+          <p>If this was you, there is nothing to do. If it was not, change your password right away (that ends every other session) and tell your administrator.</p>`),
   },
   'ingestion-batch-summary': {
     subject:

@@ -5,6 +5,7 @@ import { NotificationPreference } from './entities/notification-preference.entit
 import {
   type ChannelPreference,
   DEFAULT_PREFERENCES,
+  isAlwaysOn,
   isNotificationType,
   NOTIFICATION_TYPES,
   type NotificationPreferences,
@@ -27,25 +28,28 @@ export class NotificationPreferencesService {
     private readonly audit: AuditService,
   ) {}
 
-  /** The full preferences of a user (every type). */
+  /** The full preferences of a user (every type; security notices always on). */
   async get(userId: string): Promise<NotificationPreferences> {
     const rows = await this.em.fork().find(NotificationPreference, { user: userId });
     const result = defaults();
     for (const row of rows) {
-      if (isNotificationType(row.type)) result[row.type] = { inApp: row.inApp, email: row.email };
+      if (isNotificationType(row.type) && !isAlwaysOn(row.type)) {
+        result[row.type] = { inApp: row.inApp, email: row.email };
+      }
     }
     return result;
   }
 
-  /** One type's preference. */
+  /** One type's preference (a security notice's is always on, whatever is stored). */
   async forType(userId: string, type: NotificationType): Promise<ChannelPreference> {
+    if (isAlwaysOn(type)) return { ...DEFAULT_PREFERENCES[type] };
     const row = await this.em.fork().findOne(NotificationPreference, { user: userId, type });
     return row ? { inApp: row.inApp, email: row.email } : { ...DEFAULT_PREFERENCES[type] };
   }
 
   /**
-   * Merges a partial update (types and channels left out keep their value), audits what changed
-   * and returns the full preferences. Each type is one atomic upsert, so concurrent updates of
+   * Merges a partial update (types and channels left out keep their value; security notices stay
+   * on), audits what changed and returns the full preferences. Each type is one atomic upsert, so concurrent updates of
    * different channels do not overwrite each other.
    */
   async update(userId: string, patch: PreferencesPatch): Promise<NotificationPreferences> {
@@ -55,6 +59,8 @@ export class NotificationPreferencesService {
     for (const type of NOTIFICATION_TYPES) {
       const change = patch[type];
       if (!change || (change.inApp === undefined && change.email === undefined)) continue;
+      // nothing to store: the request validation refuses `false`, and `true` is what they are
+      if (isAlwaysOn(type)) continue;
       const inApp = change.inApp ?? null;
       const email = change.email ?? null;
       await em.execute(

@@ -20,6 +20,10 @@ export const JOBS = {
     chatPruneIndex: 'chat.prune-index',
     /** Notifications: delete notifications older than NOTIFICATION_RETENTION (repeatable). */
     notificationsPurge: 'notifications.purge',
+    /** Auth: delete ended sessions, old spent refresh tokens, used or expired reset tokens (repeatable). */
+    authPurge: 'auth.purge',
+    /** Mail: delete failed mail jobs past their retention (repeatable). */
+    mailPurge: 'mail.purge-failed',
   },
 } as const;
 

@@ -1,5 +1,12 @@
 import { AuditEvent } from '@docent/audit';
-import { PasswordResetToken, Role, Session, SpentRefreshToken, User } from '@docent/auth';
+import {
+  PasswordResetToken,
+  Role,
+  Session,
+  SignInDevice,
+  SpentRefreshToken,
+  User,
+} from '@docent/auth';
 import { RolePermission } from '@docent/authorization';
 import { UsageDaily } from '@docent/chat';
 import type { EntityList } from '@docent/database';
@@ -17,6 +24,7 @@ export const ENTITIES: EntityList = [
   Session,
   SpentRefreshToken,
   PasswordResetToken,
+  SignInDevice,
   RolePermission,
   Document,
   DocumentChunk,

@@ -12,7 +12,12 @@ const TYPE_LABEL: Record<string, string> = {
   'ingestion.failed': 'A document could not be processed',
   'document.shared': 'Someone shared a document with you',
   'security.password_changed': 'Your password was changed',
+  'security.new_sign_in': 'Someone signed in from a new device',
 };
+
+/** Security notices cannot be switched off (the api refuses it): shown checked and disabled. */
+const ALWAYS_ON = new Set(['security.password_changed', 'security.new_sign_in']);
+const ALWAYS_ON_HINT = 'Security notices are always on';
 
 function useNotifications(unreadOnly: boolean) {
   const [items, setItems] = useState<Notification[] | null>(null);
@@ -329,27 +334,39 @@ export function PreferencesPage() {
             </tr>
           </thead>
           <tbody>
-            {Object.entries(prefs).map(([type, pref]) => (
-              <tr key={type}>
-                <th scope="row">{TYPE_LABEL[type] ?? type}</th>
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`${TYPE_LABEL[type] ?? type}: in the app`}
-                    checked={pref.inApp}
-                    onChange={(e) => void toggle(type, 'inApp', e.target.checked)}
-                  />
-                </td>
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`${TYPE_LABEL[type] ?? type}: by e-mail`}
-                    checked={pref.email}
-                    onChange={(e) => void toggle(type, 'email', e.target.checked)}
-                  />
-                </td>
-              </tr>
-            ))}
+            {Object.entries(prefs).map(([type, pref]) => {
+              const fixed = ALWAYS_ON.has(type);
+              return (
+                <tr key={type}>
+                  <th scope="row">
+                    {TYPE_LABEL[type] ?? type}
+                    {fixed ? (
+                      <small className="muted"> ({ALWAYS_ON_HINT.toLowerCase()})</small>
+                    ) : null}
+                  </th>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`${TYPE_LABEL[type] ?? type}: in the app`}
+                      checked={fixed || pref.inApp}
+                      disabled={fixed}
+                      title={fixed ? ALWAYS_ON_HINT : undefined}
+                      onChange={(e) => void toggle(type, 'inApp', e.target.checked)}
+                    />
+                  </td>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`${TYPE_LABEL[type] ?? type}: by e-mail`}
+                      checked={fixed || pref.email}
+                      disabled={fixed}
+                      title={fixed ? ALWAYS_ON_HINT : undefined}
+                      onChange={(e) => void toggle(type, 'email', e.target.checked)}
+                    />
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       ) : null}

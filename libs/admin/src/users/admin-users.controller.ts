@@ -88,7 +88,8 @@ export class AdminUsersController {
     description: 'Invalid or unknown fields, or a password the policy refuses (code names why)',
   })
   @ApiForbiddenResponse({
-    description: 'The role may not create users, or may not grant the permissions of that role',
+    description:
+      'The role may not create users, or may not grant the permissions of that role; `administrator_required`: only an administrator creates an administrator',
   })
   @ApiConflictResponse({ description: '`email_taken`: the e-mail address is registered' })
   @ApiUnprocessableEntityResponse({ description: '`unknown_role`: there is no such role' })
@@ -109,7 +110,10 @@ export class AdminUsersController {
   @ApiBadRequestResponse({
     description: 'Invalid, unknown or no fields, or an id that is not a UUID',
   })
-  @ApiForbiddenResponse({ description: 'The role may not change this user' })
+  @ApiForbiddenResponse({
+    description:
+      'The role may not change this user; `administrator_required`: only an administrator changes an administrator or gives the admin role',
+  })
   @ApiNotFoundResponse(NOT_FOUND)
   @USER_ID_PARAM
   @ApiConflictResponse({
@@ -132,14 +136,18 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Lift the login lockout after failed sign-in attempts' })
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiForbiddenResponse({ description: 'The role may not change this user' })
+  @ApiForbiddenResponse({
+    description:
+      'The role may not change this user; `administrator_required`: only an administrator unlocks an administrator',
+  })
   @ApiNotFoundResponse(NOT_FOUND)
   @USER_ID_PARAM
   async unlock(
+    @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
     @Param('id', USER_ID) id: string,
   ): Promise<void> {
-    await this.users.unlock(ability, id);
+    await this.users.unlock(caller, ability, id);
   }
 
   @Delete(':id')
@@ -150,7 +158,10 @@ export class AdminUsersController {
   })
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiForbiddenResponse({ description: 'The role may not delete users' })
+  @ApiForbiddenResponse({
+    description:
+      'The role may not delete users; `administrator_required`: only an administrator deletes an administrator',
+  })
   @ApiNotFoundResponse(NOT_FOUND)
   @USER_ID_PARAM
   @ApiConflictResponse({

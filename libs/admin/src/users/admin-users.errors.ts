@@ -4,6 +4,7 @@ import { AppError } from '@docent/common';
 export const USER_NOT_FOUND = 'user_not_found';
 export const CANNOT_MODIFY_SELF = 'cannot_modify_self';
 export const LAST_ADMIN = 'last_admin';
+export const ADMINISTRATOR_REQUIRED = 'administrator_required';
 
 export const userNotFound = (): AppError =>
   new AppError('not_found', USER_NOT_FOUND, 'User not found.');
@@ -23,4 +24,15 @@ export const lastAdmin = (what: string): AppError =>
     'conflict',
     LAST_ADMIN,
     `This is the last active administrator: ${what} would leave nobody able to administer Docent.`,
+  );
+
+/**
+ * A custom role may hold user-management rights, but administrators are only changed, unlocked
+ * or deleted (and made) by an administrator: otherwise such a role could lock every admin out.
+ */
+export const administratorRequired = (): AppError =>
+  new AppError(
+    'forbidden',
+    ADMINISTRATOR_REQUIRED,
+    'Only an administrator may change, unlock or delete an administrator, or make someone one.',
   );

@@ -36,9 +36,9 @@ function user(id: string, role: string, status: 'active' | 'disabled' = 'active'
   } as User;
 }
 
-const caller = (id: string): AuthUser => ({
+const caller = (id: string, role = 'admin'): AuthUser => ({
   id,
-  role: 'admin',
+  role,
   sessionId: 's',
   email: `${id}@docent.test`,
   displayName: id,
@@ -221,7 +221,84 @@ describe('AdminUsersService: self-protection and input', () => {
     expect(
       await codeOf(visible.service.update(caller('c1'), readOnly, 'm2', { displayName: 'x' })),
     ).toBe('403 forbidden');
-    expect(await codeOf(visible.service.unlock(readOnly, 'm2'))).toBe('403 forbidden');
+    expect(await codeOf(visible.service.unlock(caller('c1'), readOnly, 'm2'))).toBe(
+      '403 forbidden',
+    );
+  });
+});
+
+describe('AdminUsersService: only an administrator touches an administrator', () => {
+  // a custom role with every user-management right, but not the admin role
+  const managerAbility = ability(
+    [rule('read', 'User'), rule('create', 'User'), rule('update', 'User'), rule('delete', 'User')],
+    'u1',
+  );
+  const manager = caller('u1', 'user-manager');
+
+  it.each([
+    ['disable', { status: 'disabled' as const }],
+    ['demote', { role: 'member' }],
+    ['rename', { displayName: 'Renamed' }],
+  ])(
+    'refuses a custom role that would %s an admin (403), audited, nothing changed',
+    async (_n, input) => {
+      const { service, accounts, audit } = setup(user('a2', 'admin'), 3);
+      expect(await codeOf(service.update(manager, managerAbility, 'a2', input))).toBe(
+        '403 administrator_required',
+      );
+      expect(accounts.setRole).not.toHaveBeenCalled();
+      expect(accounts.setStatus).not.toHaveBeenCalled();
+      expect(accounts.setDisplayName).not.toHaveBeenCalled();
+      expect(audit.record).toHaveBeenCalledWith(
+        expect.objectContaining({
+          action: 'admin.user_updated',
+          outcome: 'denied',
+          targetId: 'a2',
+          metadata: expect.objectContaining({ reason: 'administrator_required' }),
+        }),
+      );
+    },
+  );
+
+  it('refuses a disabled admin too: re-enabling one is an admin decision', async () => {
+    const { service, accounts } = setup(user('a2', 'admin', 'disabled'), 3);
+    expect(await codeOf(service.update(manager, managerAbility, 'a2', { status: 'active' }))).toBe(
+      '403 administrator_required',
+    );
+    expect(accounts.setStatus).not.toHaveBeenCalled();
+  });
+
+  it('refuses promoting anyone to admin, deleting or unlocking an admin', async () => {
+    const member = setup(user('m1', 'member'), 3);
+    expect(
+      await codeOf(member.service.update(manager, managerAbility, 'm1', { role: 'admin' })),
+    ).toBe('403 administrator_required');
+    expect(member.accounts.setRole).not.toHaveBeenCalled();
+
+    const admin = setup(user('a2', 'admin'), 3);
+    expect(await codeOf(admin.service.remove(manager, managerAbility, 'a2'))).toBe(
+      '403 administrator_required',
+    );
+    expect(admin.accounts.deleteUser).not.toHaveBeenCalled();
+    expect(await codeOf(admin.service.unlock(manager, managerAbility, 'a2'))).toBe(
+      '403 administrator_required',
+    );
+  });
+
+  it('still lets the custom role manage members, and an admin manage admins', async () => {
+    const member = setup(user('m1', 'member'), 0);
+    expect(
+      await codeOf(member.service.update(manager, managerAbility, 'm1', { status: 'disabled' })),
+    ).toBe('ok');
+    expect(await codeOf(member.service.unlock(manager, managerAbility, 'm1'))).toBe('ok');
+    const admin = setup(user('a2', 'admin'), 1);
+    expect(
+      await codeOf(
+        admin.service.update(caller('a1'), ability(ADMIN_RULES, 'a1'), 'a2', {
+          status: 'disabled',
+        }),
+      ),
+    ).toBe('ok');
   });
 });
 

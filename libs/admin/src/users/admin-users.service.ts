@@ -15,6 +15,8 @@ import { assertGrantable, permissionsOf } from '../roles/role-permissions';
 import { decodeCursor, toPage, UUID_PATTERN, ValidationFailedError } from '@docent/common';
 import { AdminUserRepository, likePattern } from './admin-user.repository';
 import {
+  ADMINISTRATOR_REQUIRED,
+  administratorRequired,
   CANNOT_MODIFY_SELF,
   cannotModifySelf,
   LAST_ADMIN,
@@ -69,8 +71,9 @@ const asSubject = (user: User) =>
     status: user.status,
   });
 
-const isActiveAdmin = (user: User): boolean =>
-  user.status === 'active' && user.role.name === ADMIN_ROLE;
+const isAdmin = (user: User): boolean => user.role.name === ADMIN_ROLE;
+
+const isActiveAdmin = (user: User): boolean => user.status === 'active' && isAdmin(user);
 
 /** Keyset position of the list: `createdAt` (ISO) and `id` of the last row returned. */
 interface Position extends Record<string, unknown> {
@@ -146,6 +149,16 @@ export class AdminUsersService {
     input: CreateAdminUserDto,
   ): Promise<AdminUserDetailDto> {
     await this.assertAssignable(caller, ability, input.role);
+    // a custom role holding every permission of admin still does not make administrators
+    if (input.role === ADMIN_ROLE && caller.role !== ADMIN_ROLE) {
+      await this.audit.record({
+        action: 'admin.user_created',
+        outcome: 'denied',
+        targetType: 'user',
+        metadata: { reason: ADMINISTRATOR_REQUIRED, requested: { role: input.role } },
+      });
+      throw administratorRequired();
+    }
     const user = await this.accounts.create(input);
     await this.audit.record({
       action: 'admin.user_created',
@@ -178,6 +191,8 @@ export class AdminUsersService {
         await this.users.lockAdminChanges();
       }
       const target = await this.changeableUser(ability, 'update', id);
+      if (isAdmin(target))
+        await this.assertCallerIsAdmin(caller, 'admin.user_updated', target, input);
       const changesRole = input.role !== undefined && input.role !== target.role.name;
       const disables = input.status === 'disabled' && target.status !== 'disabled';
       if (target.id === caller.id && (changesRole || disables)) {
@@ -192,7 +207,12 @@ export class AdminUsersService {
           disables ? 'disabling them' : 'changing their role',
         );
       }
-      if (changesRole) await this.assertAssignable(caller, ability, input.role!);
+      if (changesRole) {
+        await this.assertAssignable(caller, ability, input.role!);
+        if (input.role === ADMIN_ROLE) {
+          await this.assertCallerIsAdmin(caller, 'admin.user_updated', target, input);
+        }
+      }
       const before = snapshotOf(target);
       // the role first: it is the one change that can still be refused (unknown role, 422)
       if (input.role !== undefined) await this.accounts.setRole(target, input.role);
@@ -213,9 +233,13 @@ export class AdminUsersService {
     return this.detail(user);
   }
 
-  /** Lifts the login lockout of the user's e-mail address. */
-  async unlock(ability: AppAbility, id: string): Promise<void> {
+  /**
+   * Lifts the login lockout of the user's e-mail address. An administrator's only by an
+   * administrator: unlocking again and again would turn the lockout off for their password.
+   */
+  async unlock(caller: AuthUser, ability: AppAbility, id: string): Promise<void> {
     const user = await this.changeableUser(ability, 'update', id);
+    if (isAdmin(user)) await this.assertCallerIsAdmin(caller, 'admin.user_unlocked', user);
     const lockedUntil = await this.lockedUntil(user);
     await this.lockout.unlock(user.email);
     await this.audit.record({
@@ -234,6 +258,7 @@ export class AdminUsersService {
     await this.em.transactional(async () => {
       await this.users.lockAdminChanges();
       const target = await this.changeableUser(ability, 'delete', id);
+      if (isAdmin(target)) await this.assertCallerIsAdmin(caller, 'admin.user_deleted', target);
       if (target.id === caller.id) {
         await this.refused('admin.user_deleted', target, CANNOT_MODIFY_SELF);
         throw cannotModifySelf('delete');
@@ -269,6 +294,18 @@ export class AdminUsersService {
     const user = await this.visibleUser(ability, id);
     if (!ability.can(action, asSubject(user))) throw userNotModifiable();
     return user;
+  }
+
+  /** 403 `administrator_required` (audited as denied) unless the caller holds the admin role. */
+  private async assertCallerIsAdmin(
+    caller: AuthUser,
+    action: string,
+    target: User,
+    requested: Partial<UpdateAdminUserDto> = {},
+  ): Promise<void> {
+    if (caller.role === ADMIN_ROLE) return;
+    await this.refused(action, target, ADMINISTRATOR_REQUIRED, requested);
+    throw administratorRequired();
   }
 
   private async assertAnotherActiveAdmin(

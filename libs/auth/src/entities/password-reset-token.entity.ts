@@ -1,9 +1,18 @@
-import { Entity, OptionalProps, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import {
+  Entity,
+  Index,
+  OptionalProps,
+  ManyToOne,
+  PrimaryKey,
+  Property,
+  Unique,
+} from '@mikro-orm/core';
 import { uuidv7 } from '@docent/common';
 import { User } from './user.entity';
 
 /** A single-use password-reset token, stored as its SHA-256 only. */
 @Entity({ tableName: 'password_reset_tokens' })
+@Index({ name: 'password_reset_tokens_expires_at_idx', properties: ['expiresAt'] })
 export class PasswordResetToken {
   [OptionalProps]?: 'id' | 'createdAt' | 'usedAt';
 

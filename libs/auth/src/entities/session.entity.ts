@@ -27,6 +27,13 @@ export type SessionEndReason =
  */
 @Entity({ tableName: 'sessions' })
 @Index({ name: 'sessions_user_id_idx', properties: ['user', 'createdAt'] })
+// the purge finds ended sessions by these two (idle expiry is never after the absolute one)
+@Index({ name: 'sessions_idle_expires_at_idx', properties: ['idleExpiresAt'] })
+@Index({
+  name: 'sessions_revoked_at_idx',
+  expression:
+    'create index "sessions_revoked_at_idx" on "sessions" ("revoked_at") where "revoked_at" is not null',
+})
 export class Session {
   [OptionalProps]?:
     'id' | 'createdAt' | 'lastUsedAt' | 'ip' | 'userAgent' | 'revokedAt' | 'revokedReason';

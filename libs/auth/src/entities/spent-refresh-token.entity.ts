@@ -1,8 +1,9 @@
-import { Entity, OptionalProps, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, OptionalProps, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { Session } from './session.entity';
 
 /** A refresh token that was rotated away; seeing it again means it was stolen (RFC 9700 §4.14). */
 @Entity({ tableName: 'spent_refresh_tokens' })
+@Index({ name: 'spent_refresh_tokens_spent_at_idx', properties: ['spentAt'] })
 export class SpentRefreshToken {
   [OptionalProps]?: 'spentAt';
 

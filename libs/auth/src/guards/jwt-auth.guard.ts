@@ -50,6 +50,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     info: unknown,
   ): TUser {
     if (error instanceof AppError) throw error;
+    // passport hands over what `validate` threw as `error` (token problems arrive as `info`):
+    // Redis or PostgreSQL failing there is an outage (503 from the filter), not a bad token
+    if (error instanceof Error) throw error;
     if (error || !user) {
       const { code, message } = codeFor(info ?? error);
       throw unauthenticated(code, message);

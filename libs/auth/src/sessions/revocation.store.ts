@@ -18,12 +18,14 @@ export interface CallerState {
   sessionRevoked: boolean;
   /** null when Redis has no entry for the user (evicted or never written). */
   user: UserState | null;
+  /** The id of the user the session belongs to; null when Redis has no entry for it. */
+  sessionOwner: string | null;
 }
 
 /**
  * What the per-request authentication check needs, in Redis so it costs one round trip and never
  * a database query: which sessions have ended (kept as long as an access token of theirs can
- * live) and each user's current status and role.
+ * live), whose each session is, and each user's current status and role.
  */
 @Injectable()
 export class RevocationStore {
@@ -44,13 +46,32 @@ export class RevocationStore {
     return `auth:user:${userId}`;
   }
 
-  /** One MGET: is the session ended, and what are the user's status and role now. */
+  private ownerKey(sessionId: string): string {
+    return `auth:session-owner:${sessionId}`;
+  }
+
+  /** One MGET: is the session ended, whose is it, and what are the user's status and role now. */
   async callerState(sessionId: string, userId: string): Promise<CallerState> {
-    const [revoked, user] = await this.redis.mget(this.sessionKey(sessionId), this.userKey(userId));
+    const [revoked, user, owner] = await this.redis.mget(
+      this.sessionKey(sessionId),
+      this.userKey(userId),
+      this.ownerKey(sessionId),
+    );
     return {
       sessionRevoked: revoked !== null,
       user: user ? (JSON.parse(user) as UserState) : null,
+      sessionOwner: owner,
     };
+  }
+
+  /**
+   * Records whose session this is, for as long as an access token of it can be valid: the
+   * session's absolute end plus one access-token lifetime.
+   */
+  async setSessionOwner(sessionId: string, userId: string, absoluteExpiresAt: Date): Promise<void> {
+    const ttl = absoluteExpiresAt.getTime() - Date.now() + this.settings.jwtAccessTtlMs + 60_000;
+    if (ttl <= 0) return;
+    await this.redis.set(this.ownerKey(sessionId), userId, 'PX', ttl);
   }
 
   async markSessionsRevoked(sessionIds: string[]): Promise<void> {

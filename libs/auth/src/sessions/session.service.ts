@@ -61,7 +61,24 @@ export class SessionService {
       userAgent: client.userAgent,
     });
     await this.em.persistAndFlush(session);
+    await this.revocations.setSessionOwner(session.id, user.id, absolute);
     return { session, refreshToken };
+  }
+
+  /**
+   * Whose session this is, from PostgreSQL (for sessions whose owner is not in Redis: created by
+   * an older release, or the entry was lost); null when there is no such session.
+   */
+  async ownerOf(sessionId: string): Promise<{ userId: string; absoluteExpiresAt: Date } | null> {
+    const rows = await this.em
+      .getConnection()
+      .execute<{ user_id: string; absolute_expires_at: Date }[]>(
+        'select "user_id", "absolute_expires_at" from "sessions" where "id" = ?',
+        [sessionId],
+      );
+    return rows.length === 1
+      ? { userId: rows[0].user_id, absoluteExpiresAt: new Date(rows[0].absolute_expires_at) }
+      : null;
   }
 
   async rotate(refreshToken: string, client: ClientInfo): Promise<RotationResult> {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import type { KeyObject } from 'node:crypto';
-import { AppError } from '@docent/common';
+import { AppError, UUID_PATTERN } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
 import { AccountService } from '../accounts/account.service';
 import {
@@ -12,6 +12,7 @@ import {
   JWT_SIGNING_KEY,
 } from '../auth.constants';
 import { RevocationStore } from '../sessions/revocation.store';
+import { SessionService } from '../sessions/session.service';
 
 /** Seconds of clock skew accepted on `exp` and `nbf` (HTTP and sockets alike). */
 export const ACCESS_TOKEN_CLOCK_TOLERANCE_S = 5;
@@ -55,9 +56,9 @@ export function hasAccessTokenHeader(token: string): boolean {
 /**
  * The one definition of "a valid access token", shared by the HTTP guard (passport-jwt checks the
  * signature there, then calls `resolveCaller`) and the socket.io gateway (`verify`, the whole
- * check): signature (HS256 only, prepared key), `typ`, `iss`, `aud`, `exp`, `nbf`; then one Redis
- * round trip for session revocation and the user's current status and role. PostgreSQL is read
- * only if Redis has lost the user's entry.
+ * check): signature (HS256 only, prepared key), `typ`, `iss`, `aud`, `exp` (required), `nbf`;
+ * then one Redis round trip for session revocation, the session's owner (it must be `sub`) and
+ * the user's current status and role. PostgreSQL is read only if Redis has lost an entry.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -68,6 +69,7 @@ export class AccessTokenVerifier {
     private readonly jwt: JwtService,
     private readonly revocations: RevocationStore,
     private readonly accounts: AccountService,
+    private readonly sessions: SessionService,
     config: ConfigService,
   ) {
     this.settings = config.getOrThrow<AuthSettings>('auth');
@@ -99,17 +101,28 @@ export class AccessTokenVerifier {
       }
       throw invalidToken();
     }
-    if (typeof payload.exp !== 'number') throw invalidToken();
     const user = await this.resolveCaller(payload);
-    return { user, expiresAt: new Date(payload.exp * 1000) };
+    // resolveCaller refused a token without a numeric `exp`
+    return { user, expiresAt: new Date(Number(payload.exp) * 1000) };
   }
 
-  /** The checks after the signature: claims, session revocation, the user's status and role. */
+  /**
+   * The checks after the signature: claims (`exp` is required: jsonwebtoken only checks it when
+   * present, and a token without one would never expire), session revocation, the session's owner,
+   * the user's status and role.
+   */
   async resolveCaller(payload: AccessPayload): Promise<AuthUser> {
-    const { sub, sid, role } = payload;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof role !== 'string') {
+    const { sub, sid, role, exp } = payload;
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      typeof role !== 'string' ||
+      typeof exp !== 'number' ||
+      !Number.isFinite(exp)
+    ) {
       throw invalidToken();
     }
+    if (!UUID_PATTERN.test(sid)) throw invalidToken();
     const state = await this.revocations.callerState(sid, sub);
     if (state.sessionRevoked) throw unauthenticated('session_revoked', 'This session has ended.');
     let user = state.user;
@@ -122,6 +135,7 @@ export class AccessTokenVerifier {
     }
     if (user.status !== 'active')
       throw unauthenticated('account_disabled', 'This account is disabled.');
+    if ((state.sessionOwner ?? (await this.loadSessionOwner(sid))) !== sub) throw invalidToken();
     // the role comes from the current state, so a role change applies on the next request
     return {
       id: sub,
@@ -131,5 +145,13 @@ export class AccessTokenVerifier {
       displayName: user.displayName,
       createdAt: user.createdAt,
     };
+  }
+
+  /** The session's owner from PostgreSQL, written back to Redis; null for no such session. */
+  private async loadSessionOwner(sessionId: string): Promise<string | null> {
+    const session = await this.sessions.ownerOf(sessionId);
+    if (!session) return null;
+    await this.revocations.setSessionOwner(sessionId, session.userId, session.absoluteExpiresAt);
+    return session.userId;
   }
 }

@@ -35,6 +35,11 @@ export interface DomainEvents {
   };
   /** Api: a password was changed (by the user) or reset (by link). */
   'security.password_changed': { userId: string; via: 'change' | 'reset'; ip: string | null };
+  /**
+   * Api: a login from a device (network and coarse user agent, e.g. "Firefox on Windows") the
+   * user has not signed in from recently; never for an account's first login. `at` is ISO-8601.
+   */
+  'security.new_sign_in': { userId: string; ip: string | null; device: string; at: string };
   /** Api: a session ended (logout, revoke, token reuse, password change). */
   'session.ended': { userId: string; sessionId: string };
   /** Api: every session of a user ended (logout everywhere, disabled, deleted). */

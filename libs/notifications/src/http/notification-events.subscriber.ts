@@ -11,7 +11,8 @@ export function formatUtc(date: Date): string {
 
 /**
  * The api's side of delivery: the events the api emits (`document.shared` in the shares
- * service, `security.password_changed` in the auth service) become notifications and mail.
+ * service, `security.password_changed` and `security.new_sign_in` in the auth service) become
+ * notifications and mail.
  * Handlers run in the request that emitted them, awaited by the bus.
  */
 @Injectable()
@@ -35,6 +36,7 @@ export class NotificationEventsSubscriber implements OnModuleInit, OnModuleDestr
     this.unsubscribe.push(
       this.bus.on('document.shared', (event) => this.documentShared(event)),
       this.bus.on('security.password_changed', (event) => this.passwordChanged(event)),
+      this.bus.on('security.new_sign_in', (event) => this.newSignIn(event)),
     );
   }
 
@@ -92,6 +94,30 @@ export class NotificationEventsSubscriber implements OnModuleInit, OnModuleDestr
         email: {
           template: 'password-changed',
           context: { changedAt },
+          requestId: this.requestId(),
+        },
+      },
+    );
+  }
+
+  async newSignIn(event: DomainEvents['security.new_sign_in']): Promise<void> {
+    const signedInAt = formatUtc(new Date(event.at));
+    const ip = event.ip ?? 'an unknown address';
+    await this.notifications.notify(
+      event.userId,
+      'security.new_sign_in',
+      {
+        title: 'New sign-in to your account',
+        body:
+          `Your account was signed in to on ${signedInAt} from ${event.device} (IP address ${ip}), ` +
+          'a device or network you have not used recently. If this was not you, change your ' +
+          'password right away and tell your administrator.',
+        data: { at: event.at, ip: event.ip, device: event.device },
+      },
+      {
+        email: {
+          template: 'new-sign-in',
+          context: { signedInAt, device: event.device, ip },
           requestId: this.requestId(),
         },
       },

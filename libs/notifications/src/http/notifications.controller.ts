@@ -103,10 +103,15 @@ export class NotificationsController {
     summary: 'Change your channels; a partial body merges (what is left out keeps its value)',
     description:
       'Body `{<type>: {inApp?: boolean, email?: boolean}, …}`. Unknown types or channels answer ' +
-      '400 with a field error for each. Answers the full preferences. Changes are audited.',
+      '400 with a field error for each. Security notices (`security.password_changed`, ' +
+      '`security.new_sign_in`) are always on: `false` for them answers 400 with a field error ' +
+      '(`true` is accepted and changes nothing). Answers the full preferences. Changes are audited.',
   })
   @ApiOkResponse({ type: NotificationPreferencesDto })
-  @ApiBadRequestResponse({ description: 'Unknown type or channel, or a value that is not boolean' })
+  @ApiBadRequestResponse({
+    description:
+      'Unknown type or channel, a value that is not boolean, or a security notice turned off',
+  })
   putPreferences(
     @CurrentUser() caller: AuthUser,
     @Body() body: UpdateNotificationPreferencesDto,

@@ -1,6 +1,11 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { createValidationPipe, ValidationFailedError } from '@docent/common';
-import { DEFAULT_PREFERENCES, NOTIFICATION_TYPES } from '../../notification.types';
+import {
+  ALWAYS_ON_TYPES,
+  DEFAULT_PREFERENCES,
+  isAlwaysOn,
+  NOTIFICATION_TYPES,
+} from '../../notification.types';
 import { UpdateNotificationPreferencesDto } from './preferences.dto';
 
 const metadata: ArgumentMetadata = { type: 'body', metatype: UpdateNotificationPreferencesDto };
@@ -35,11 +40,29 @@ describe('notification preferences DTOs', () => {
   it.each(NOTIFICATION_TYPES)(
     'accepts every notification type (%s), which has a default',
     async (type) => {
-      expect(await fieldsOf({ [type]: { inApp: false, email: true } })).toEqual([]);
+      // a security notice takes only `true` (checked below)
+      const inApp = isAlwaysOn(type);
+      expect(await fieldsOf({ [type]: { inApp, email: true } })).toEqual([]);
       expect(DEFAULT_PREFERENCES[type]).toEqual({
         inApp: expect.any(Boolean),
         email: expect.any(Boolean),
       });
     },
   );
+});
+
+describe('security notices', () => {
+  it.each(ALWAYS_ON_TYPES)('refuses turning %s off, channel by channel', async (type) => {
+    expect(await fieldsOf({ [type]: { inApp: false } })).toEqual([`${type}.inApp`]);
+    expect(await fieldsOf({ [type]: { email: false } })).toEqual([`${type}.email`]);
+    expect(await fieldsOf({ [type]: { inApp: true, email: true } })).toEqual([]);
+    expect(DEFAULT_PREFERENCES[type]).toEqual({ inApp: true, email: true });
+  });
+
+  it('are the security types and nothing else', () => {
+    expect(NOTIFICATION_TYPES.filter(isAlwaysOn)).toEqual([
+      'security.password_changed',
+      'security.new_sign_in',
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { Equals, IsBoolean, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import type { ChannelPreference, NotificationPreferences } from '../../notification.types';
 
 export class ChannelPreferenceDto implements ChannelPreference {
@@ -24,6 +24,26 @@ export class ChannelPreferenceUpdateDto implements Partial<ChannelPreference> {
   email?: boolean;
 }
 
+const ALWAYS_ON = 'security notices cannot be turned off';
+
+/**
+ * A security notice's channels: they are always on, so only `true` (a no-op) is accepted and
+ * `false` is refused with a field error.
+ */
+export class AlwaysOnChannelUpdateDto implements Partial<ChannelPreference> {
+  @ApiPropertyOptional({ enum: [true], description: 'Always on: `false` is refused (400)' })
+  @IsOptional()
+  @IsBoolean()
+  @Equals(true, { message: ALWAYS_ON })
+  inApp?: boolean;
+
+  @ApiPropertyOptional({ enum: [true], description: 'Always on: `false` is refused (400)' })
+  @IsOptional()
+  @IsBoolean()
+  @Equals(true, { message: ALWAYS_ON })
+  email?: boolean;
+}
+
 /** Every notification type with its channels (`GET/PUT /notifications/preferences`). */
 export class NotificationPreferencesDto implements NotificationPreferences {
   @ApiProperty({
@@ -42,13 +62,24 @@ export class NotificationPreferencesDto implements NotificationPreferences {
   @ApiProperty({ type: ChannelPreferenceDto, description: 'Someone shared a document with you' })
   'document.shared'!: ChannelPreferenceDto;
 
-  @ApiProperty({ type: ChannelPreferenceDto, description: 'Your password was changed or reset' })
+  @ApiProperty({
+    type: ChannelPreferenceDto,
+    description: 'Your password was changed or reset (security notice: always on)',
+  })
   'security.password_changed'!: ChannelPreferenceDto;
+
+  @ApiProperty({
+    type: ChannelPreferenceDto,
+    description:
+      'A sign-in from a device or network you have not used recently, with its time, IP address ' +
+      'and browser (security notice: always on; never for the first sign-in of an account)',
+  })
+  'security.new_sign_in'!: ChannelPreferenceDto;
 }
 
 /**
  * A partial update: types and channels left out keep their value; an unknown type is refused
- * (400 with a field error naming it).
+ * (400 with a field error naming it), and so is turning a security notice off.
  */
 export class UpdateNotificationPreferencesDto {
   @ApiPropertyOptional({ type: ChannelPreferenceUpdateDto })
@@ -72,10 +103,17 @@ export class UpdateNotificationPreferencesDto {
   @Type(() => ChannelPreferenceUpdateDto)
   'document.shared'?: ChannelPreferenceUpdateDto;
 
-  @ApiPropertyOptional({ type: ChannelPreferenceUpdateDto })
+  @ApiPropertyOptional({ type: AlwaysOnChannelUpdateDto })
   @IsOptional()
   @IsObject()
   @ValidateNested()
-  @Type(() => ChannelPreferenceUpdateDto)
-  'security.password_changed'?: ChannelPreferenceUpdateDto;
+  @Type(() => AlwaysOnChannelUpdateDto)
+  'security.password_changed'?: AlwaysOnChannelUpdateDto;
+
+  @ApiPropertyOptional({ type: AlwaysOnChannelUpdateDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AlwaysOnChannelUpdateDto)
+  'security.new_sign_in'?: AlwaysOnChannelUpdateDto;
 }
