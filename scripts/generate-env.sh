@@ -3,7 +3,8 @@
 #
 #   sh scripts/generate-env.sh dev > .env    development: NODE_ENV=development, mail to Mailpit
 #                                            (start with `docker compose --profile dev up`)
-#   sh scripts/generate-env.sh > .env        production: then set SMTP_URL and PUBLIC_APP_URL
+#   sh scripts/generate-env.sh > .env        production: then set SMTP_URL, PUBLIC_APP_URL and
+#                                            CORS_ORIGINS
 #
 # Needs only a POSIX shell, /dev/urandom, od and base64. It writes to standard output only, so it
 # never overwrites anything by itself.
@@ -33,6 +34,8 @@ else
   echo "SMTP_URL="
   echo "# where people reach Docent (links in mails, the browser origin); https in production"
   echo "PUBLIC_APP_URL=https://docent.example.org"
+  echo "# browser origins allowed to call the api (production refuses loopback ones)"
+  echo "CORS_ORIGINS=https://docent.example.org"
   echo "MAIL_FROM=Docent <no-reply@docent.example.org>"
   echo "# only behind a reverse proxy that sets X-Forwarded-For: the number of proxy hops to trust"
   echo "# TRUST_PROXY=1"

@@ -99,11 +99,7 @@ describe('scripts/generate-env.sh', () => {
     expect(env.NODE_ENV).toBe('production');
     // what the operator must still fill in is left empty, so Compose names it
     expect(env.SMTP_URL).toBe('');
-    const config = loadConfig({
-      ...env,
-      SMTP_URL: 'smtp://relay.example.org:587',
-      CORS_ORIGINS: 'https://docent.example.org',
-    });
+    const config = loadConfig({ ...env, SMTP_URL: 'smtp://relay.example.org:587' });
     expect(config.auth.jwtAccessSecret).toBe(env.JWT_ACCESS_SECRET);
   });
 
