@@ -21,12 +21,12 @@ export class SearchQueryDto {
   @MaxLength(500)
   q!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 10 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(50)
+  @Max(100)
   limit: number = 10;
 
   @ApiPropertyOptional({
