@@ -25,20 +25,48 @@ const SHORTLIST_MIN = 200;
 const quoted = (column: string) =>
   `'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
 
+/** What `scoredChunks` ranks, and among which documents. */
+export interface RankedChunksRequest {
+  /** Natural-language question or keywords, bound (never interpolated). */
+  question: string;
+  /**
+   * `select id` of every completed document the caller can read right now. The candidates AND
+   * the corpus statistics come from these documents only.
+   */
+  readable: Knex.QueryBuilder;
+  /**
+   * When set, only chunks of these documents are candidates (ids outside `readable` find
+   * nothing); the statistics stay those of the whole readable set, so scores stay comparable.
+   */
+  documentIds?: readonly string[];
+  limit: number;
+  /** Selected columns: `c` (document_chunks), `d` (documents), `tq.query` (the tsquery). */
+  columns: (string | Knex.Raw)[];
+  ranking?: RankingOptions;
+}
+
 /**
  * The scored candidate search shared by chat retrieval and `GET /search`. Candidates: chunks
  * whose `tsv` matches the any-term (OR) tsquery of the question's lexemes — the GIN index does
- * this — restricted to `scope` (a subquery of readable document ids). Each candidate is scored
- * with Okapi BM25 over the same stemmed tokens:
+ * this — among the caller's readable documents. Each candidate is scored with Okapi BM25 over
+ * the same stemmed tokens:
  *
  *   score = Σ over question lexemes t in the chunk of
  *           idf(t) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · dl / avgdl))
  *
  * tf is the number of positions of t in the chunk's tsvector, dl the chunk's token count (sum of
- * all positions), and idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)) with N, df and avgdl global
- * (all chunks, whoever can read them) from `chunk_term_stats`, which triggers keep exact. Binding
- * the question (never interpolated); lexemes are quoted for the tsquery parser so nothing typed
- * is read as tsquery syntax. A question without lexemes yields no rows.
+ * all positions), and idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)).
+ *
+ * N, df and avgdl are those of the caller's READABLE SET: sums of `document_term_stats` (exact
+ * per document, kept by triggers) over the readable documents, never global. Global statistics
+ * would let a member learn, by comparing the scores of a guessed term and a control term,
+ * whether and how often a word occurs in documents they cannot read; with these, nothing in the
+ * result (hits, order, scores, snippets) depends on a document the caller cannot read. The sums
+ * are index probes on the primary key (document, lexeme): (lexemes + 1) per readable document.
+ * The statistics' query is also the exposed CTE `w` (lexeme, idf) of the question.
+ *
+ * Binding the question (never interpolated); lexemes are quoted for the tsquery parser so
+ * nothing typed is read as tsquery syntax. A question without lexemes yields no rows.
  *
  * Cost: reading a whole tsvector for dl is what makes BM25 slower than ts_rank_cd, so it runs in
  * two phases. Phase 1 scores every candidate with b = 0 (no length normalisation; the matched
@@ -52,25 +80,27 @@ const quoted = (column: string) =>
  * (a tsquery phrase match on the stored positions) gains `proximity` × their mean idf. Off by
  * default (see DEFAULT_RANKING); test/chat-retrieval.e2e-spec.ts measures it at weight 1.
  *
- * Selected columns: `c` (document_chunks), `d` (documents), `tq.query` (the tsquery) are in
- * scope for `columns`; the score is `score`.
+ * The score is the column `score`; ties go to the smaller chunk id.
  */
-export function scoredChunks(
-  knex: Knex,
-  question: string,
-  scope: Knex.QueryBuilder,
-  limit: number,
-  columns: (string | Knex.Raw)[],
-  options: RankingOptions = DEFAULT_RANKING,
-): Knex.QueryBuilder {
-  const { k1, b } = options;
-  const proximity = options.proximity ?? 0;
+export function scoredChunks(knex: Knex, request: RankedChunksRequest): Knex.QueryBuilder {
+  const { question, limit, columns } = request;
+  const { k1, b } = request.ranking ?? DEFAULT_RANKING;
+  const proximity = request.ranking?.proximity ?? 0;
   const shortlist = Math.max(limit * SHORTLIST_FACTOR, SHORTLIST_MIN);
   /** tf of the question's lexemes only: mark them with weight A, keep the A positions (C code). */
   const matched = (tsv: string) =>
     `select u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 as tf
        from unnest(ts_filter(setweight(${tsv}, 'A', tq.lexemes), '{a}')) u`;
+  // jsonb keeps the ids one bind parameter (knex would spread an array into a list)
+  const subset = request.documentIds
+    ? {
+        sql: 'and c.document_id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
+        bindings: [JSON.stringify(request.documentIds)],
+      }
+    : { sql: '', bindings: [] };
   const query = knex
+    // the caller's readable documents, evaluated once: statistics and candidates come from here
+    .withMaterialized('readable', request.readable)
     .with(
       'q',
       knex.raw(
@@ -81,18 +111,21 @@ export function scoredChunks(
     .with(
       'corpus',
       knex.raw(
-        `select coalesce(max(chunks), 0)::float8 as n,
-                coalesce(max(occurrences)::float8 / nullif(max(chunks), 0), 1) as avgdl
-           from chunk_term_stats where lexeme = ''`,
+        `select coalesce(sum(s.chunks), 0)::float8 as n,
+                coalesce(sum(s.occurrences)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
+           from readable r join document_term_stats s on s.document_id = r.id and s.lexeme = ''`,
       ),
     )
     .with(
       'w',
       knex.raw(
         `select q.lexeme,
-                ln(1 + (greatest(corpus.n, coalesce(s.chunks, 0)) - coalesce(s.chunks, 0) + 0.5)
-                       / (coalesce(s.chunks, 0) + 0.5)) as idf
-           from q cross join corpus left join chunk_term_stats s on s.lexeme = q.lexeme`,
+                ln(1 + (greatest(corpus.n, st.df) - st.df + 0.5) / (st.df + 0.5)) as idf
+           from q cross join corpus
+           cross join lateral (
+             select coalesce(sum(s.chunks), 0)::float8 as df
+               from readable r join document_term_stats s on s.document_id = r.id and s.lexeme = q.lexeme
+           ) st`,
       ),
     )
     .with(
@@ -115,10 +148,11 @@ export function scoredChunks(
              select coalesce(sum(w.idf * t.tf * (?::float8 + 1) / (t.tf + ?::float8)), 0) as score
                from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
            ) pre
-          where tq.query is not null and c.tsv @@ tq.query and c.document_id in ?
+          where tq.query is not null and c.tsv @@ tq.query
+            and c.document_id in (select id from readable) ${subset.sql}
           order by pre.score desc, c.id
           limit ?`,
-        [k1, k1, scope, shortlist],
+        [k1, k1, ...subset.bindings, shortlist],
       ),
     )
     .select(

@@ -66,7 +66,10 @@ export class SearchHitDto {
   @ApiProperty({ description: 'Matched words between « and »' })
   snippet!: string;
 
-  @ApiProperty({ description: 'Relevance; higher is better' })
+  @ApiProperty({
+    description:
+      'Relevance (BM25 over the documents you can read); higher is better, comparable within one answer',
+  })
   score!: number;
 }
 
