@@ -22,6 +22,12 @@ const FALCONS = [
     'weigh each chick, fit a numbered ring and write the weight in the ledger before noon.',
   'In storms the falcons shelter inside the lantern room. The lighthouse has not been lit since ' +
     'nineteen sixty, so the birds are left alone there through the whole of the winter.',
+  'The harbor pigeons are the falcons\' main prey. A survey of feathers under the ledge counted ' +
+    'pigeons, starlings and a single gull, which the keepers think was found already dead.',
+  'Visitors may watch the nest from the quay through a telescope the harbor society installed. ' +
+    'Flash photography is not allowed, and the stairs stay closed from March until the chicks fly.',
+  'Fledging happens in late June. For a week the young falcons practise short flights between ' +
+    'the lighthouse gallery and the harbor cranes before they leave for the marshes inland.',
 ].join('\n\n');
 
 const LEDGER = [
@@ -165,8 +171,10 @@ describe('search and chat observe nothing of documents the caller cannot read', 
     const firstHits = JSON.parse(before[`search: ${QUESTIONS[0]}`]) as {
       items: { documentId: string; score: number }[];
     };
-    expect(firstHits.items.length).toBeGreaterThan(1);
+    expect(firstHits.items.length).toBeGreaterThan(2);
     expect(firstHits.items[0].documentId).toBe(falcons);
+    // several chunks of one document, so the order within a document is observed too
+    expect(firstHits.items.filter((hit) => hit.documentId === falcons).length).toBeGreaterThan(1);
     expect(JSON.parse(before[`chat: ${QUESTIONS[0]}`]).citations.length).toBeGreaterThan(0);
     expect(JSON.parse(before['search: zeppelin']).items).toEqual([]);
 
