@@ -202,29 +202,20 @@ describe('chat retrieval quality (BM25 over the GIN candidates)', () => {
       expect(qOurs.recallAt1).toBeGreaterThanOrEqual(0.9);
     });
 
-    it('keeps the per-document BM25 statistics exact through inserts, replacements and cascaded deletes', async () => {
-      // truth recomputed from the chunks: per document and lexeme, plus the '' totals row
+    it('keeps the per-document chunk counts and lengths exact through inserts, replacements, partial and cascaded deletes', async () => {
+      // truth recomputed from the chunks
       const check = () =>
         sql<{ mismatched: string; rows: string }[]>(
-          `with per_lexeme as (
-             select c.document_id, u.lexeme, count(*) as chunks,
-                    sum(coalesce(array_length(u.positions, 1), 1)) as occurrences
-               from document_chunks c cross join lateral unnest(c.tsv) u
-              group by c.document_id, u.lexeme
-           ), truth as (
-             select document_id, lexeme, chunks, occurrences from per_lexeme
-             union all
-             select n.document_id, '', n.chunks, coalesce(t.occurrences, 0)
-               from (select document_id, count(*) as chunks from document_chunks group by document_id) n
-               left join (select document_id, sum(occurrences) as occurrences from per_lexeme group by document_id) t
-                 using (document_id)
+          `with truth as (
+             select c.document_id, count(*) as chunks,
+                    coalesce(sum((select sum(coalesce(array_length(u.positions, 1), 1)) from unnest(c.tsv) u)), 0) as tokens
+               from document_chunks c group by c.document_id
            )
            select (select count(*)
-                     from truth full join document_term_stats s
-                       on s.document_id = truth.document_id and s.lexeme = truth.lexeme
-                    where truth.lexeme is null or s.lexeme is null
-                       or s.chunks <> truth.chunks or s.occurrences <> truth.occurrences) as mismatched,
-                  (select count(*) from document_term_stats) as rows`,
+                     from truth full join document_chunk_stats s on s.document_id = truth.document_id
+                    where truth.document_id is null or s.document_id is null
+                       or s.chunks <> truth.chunks or s.tokens <> truth.tokens) as mismatched,
+                  (select count(*) from document_chunk_stats) as rows`,
         );
       const exact = async () => {
         const [result] = await check();
@@ -236,15 +227,14 @@ describe('chat retrieval quality (BM25 over the GIN candidates)', () => {
         'Zymurgical quibbles about zymurgy.',
         'Zymurgy zymurgy zymurgy!',
       ]);
-      const stats = async (lexeme: string) =>
+      const stats = async () =>
         (
-          await sql<{ chunks: number; occurrences: string }[]>(
-            `select chunks, occurrences from document_term_stats where document_id = ? and lexeme = ?`,
-            [documentId, lexeme],
+          await sql<{ chunks: number; tokens: string }[]>(
+            `select chunks, tokens from document_chunk_stats where document_id = ?`,
+            [documentId],
           )
         )[0];
-      expect(await stats('zymurgi')).toEqual({ chunks: 2, occurrences: '4' });
-      expect(await stats('')).toEqual({ chunks: 2, occurrences: '6' });
+      expect(await stats()).toEqual({ chunks: 2, tokens: '6' });
       await exact();
       // a replacement (delete + insert in one transaction, as re-ingestion does)
       await RequestContext.create(em, () =>
@@ -254,12 +244,17 @@ describe('chat retrieval quality (BM25 over the GIN candidates)', () => {
           { index: 2, page: 1, content: 'The and of.' },
         ]),
       );
-      expect(await stats('zymurgi')).toEqual({ chunks: 1, occurrences: '1' });
       // a chunk without lexemes still counts in N (it is a chunk), with length 0
-      expect(await stats('')).toEqual({ chunks: 3, occurrences: '2' });
+      expect(await stats()).toEqual({ chunks: 3, tokens: '2' });
+      await exact();
+      // a partial delete subtracts
+      await sql(`delete from document_chunks where document_id = ? and chunk_index = 0`, [
+        documentId,
+      ]);
+      expect(await stats()).toEqual({ chunks: 2, tokens: '1' });
       await exact();
       await em.fork().getConnection().execute(`delete from documents where id = ?`, [documentId]);
-      expect(await stats('')).toBeUndefined();
+      expect(await stats()).toBeUndefined();
       await exact();
     });
   });

@@ -3,7 +3,7 @@ import { PasswordResetToken, Role, Session, SpentRefreshToken, User } from '@doc
 import { RolePermission } from '@docent/authorization';
 import { UsageDaily } from '@docent/chat';
 import type { EntityList } from '@docent/database';
-import { Document, DocumentChunk, DocumentShare, DocumentTermStat } from '@docent/documents';
+import { Document, DocumentChunk, DocumentShare, DocumentChunkStat } from '@docent/documents';
 import { Notification, NotificationPreference } from '@docent/notifications';
 
 /**
@@ -21,7 +21,7 @@ export const ENTITIES: EntityList = [
   Document,
   DocumentChunk,
   DocumentShare,
-  DocumentTermStat,
+  DocumentChunkStat,
   Notification,
   NotificationPreference,
   UsageDaily,

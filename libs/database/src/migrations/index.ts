@@ -7,7 +7,7 @@ import { Migration20261126050000_documents } from './Migration20261126050000_doc
 import { Migration20261126060000_usage } from './Migration20261126060000_usage';
 import { Migration20261126070000_retrieval } from './Migration20261126070000_retrieval';
 import { Migration20261126080000_notifications } from './Migration20261126080000_notifications';
-import { Migration20261204100000_document_term_stats } from './Migration20261204100000_document_term_stats';
+import { Migration20261204100000_document_chunk_stats } from './Migration20261204100000_document_chunk_stats';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -27,7 +27,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126070000_retrieval', class: Migration20261126070000_retrieval },
   { name: 'Migration20261126080000_notifications', class: Migration20261126080000_notifications },
   {
-    name: 'Migration20261204100000_document_term_stats',
-    class: Migration20261204100000_document_term_stats,
+    name: 'Migration20261204100000_document_chunk_stats',
+    class: Migration20261204100000_document_chunk_stats,
   },
 ];

@@ -46,10 +46,10 @@ export interface RankedChunksRequest {
 }
 
 /**
- * The scored candidate search shared by chat retrieval and `GET /search`. Candidates: chunks
- * whose `tsv` matches the any-term (OR) tsquery of the question's lexemes — the GIN index does
- * this — among the caller's readable documents. Each candidate is scored with Okapi BM25 over
- * the same stemmed tokens:
+ * The scored candidate search shared by chat retrieval and `GET /search`. Candidates: the chunks
+ * of the caller's readable documents whose `tsv` matches the any-term (OR) tsquery of the
+ * question's lexemes — the GIN index finds them. Each is scored with Okapi BM25 over the same
+ * stemmed tokens:
  *
  *   score = Σ over question lexemes t in the chunk of
  *           idf(t) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · dl / avgdl))
@@ -57,13 +57,17 @@ export interface RankedChunksRequest {
  * tf is the number of positions of t in the chunk's tsvector, dl the chunk's token count (sum of
  * all positions), and idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)).
  *
- * N, df and avgdl are those of the caller's READABLE SET: sums of `document_term_stats` (exact
- * per document, kept by triggers) over the readable documents, never global. Global statistics
- * would let a member learn, by comparing the scores of a guessed term and a control term,
- * whether and how often a word occurs in documents they cannot read; with these, nothing in the
- * result (hits, order, scores, snippets) depends on a document the caller cannot read. The sums
- * are index probes on the primary key (document, lexeme): (lexemes + 1) per readable document.
- * The statistics' query is also the exposed CTE `w` (lexeme, idf) of the question.
+ * The statistics are those of the caller's READABLE SET, never global ones: global statistics
+ * let a member learn, by comparing the scores of a guessed term and a control term, whether and
+ * how often a word occurs in documents they cannot read. df(t) is counted on the candidates
+ * (every readable chunk holding t is one, so the count is exact and needs no extra scan); N and
+ * avgdl are sums of `document_chunk_stats` (exact per document, kept by triggers) over the
+ * readable documents. So nothing in the result (hits, order, scores, snippets) depends on a
+ * document the caller cannot read; with `documentIds`, candidates are limited to those
+ * documents but the statistics stay the whole readable set's, so scores stay comparable. The
+ * question's lexemes with their idf are the CTE `w` (lexeme, idf), for callers to select.
+ * Latency is not covered: the index scan also meets the matching chunks of other documents
+ * (measured in bench/RESULTS.md, section search).
  *
  * Binding the question (never interpolated); lexemes are quoted for the tsquery parser so
  * nothing typed is read as tsquery syntax. A question without lexemes yields no rows.
@@ -94,38 +98,18 @@ export function scoredChunks(knex: Knex, request: RankedChunksRequest): Knex.Que
   // jsonb keeps the ids one bind parameter (knex would spread an array into a list)
   const subset = request.documentIds
     ? {
-        sql: 'and c.document_id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
+        sql: 'where h.document_id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
         bindings: [JSON.stringify(request.documentIds)],
       }
     : { sql: '', bindings: [] };
   const query = knex
-    // the caller's readable documents, evaluated once: statistics and candidates come from here
+    // the caller's readable documents, evaluated once: candidates and statistics come from here
     .withMaterialized('readable', request.readable)
     .with(
       'q',
       knex.raw(
         `select lexeme from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme`,
         [question],
-      ),
-    )
-    .with(
-      'corpus',
-      knex.raw(
-        `select coalesce(sum(s.chunks), 0)::float8 as n,
-                coalesce(sum(s.occurrences)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
-           from readable r join document_term_stats s on s.document_id = r.id and s.lexeme = ''`,
-      ),
-    )
-    .with(
-      'w',
-      knex.raw(
-        `select q.lexeme,
-                ln(1 + (greatest(corpus.n, st.df) - st.df + 0.5) / (st.df + 0.5)) as idf
-           from q cross join corpus
-           cross join lateral (
-             select coalesce(sum(s.chunks), 0)::float8 as df
-               from readable r join document_term_stats s on s.document_id = r.id and s.lexeme = q.lexeme
-           ) st`,
       ),
     )
     .with(
@@ -136,23 +120,49 @@ export function scoredChunks(knex: Knex, request: RankedChunksRequest): Knex.Que
            from q`,
       ),
     )
-    // phase 1, every candidate the GIN index finds: BM25 without length normalisation (b = 0),
-    // which needs no pass over the whole tsvector; keeps the best `shortlist`
+    // every readable chunk holding a question lexeme (the GIN index finds them), one row per
+    // lexeme it holds with its tf: the candidates and, counted, the exact df of the readable set
+    .withMaterialized(
+      'hits',
+      knex.raw(
+        `select c.id, c.document_id, t.lexeme, t.tf
+           from document_chunks c
+           cross join tq
+           cross join lateral (${matched('c.tsv')}) t
+          where tq.query is not null and c.tsv @@ tq.query
+            and c.document_id in (select id from readable)`,
+      ),
+    )
+    .with(
+      'corpus',
+      knex.raw(
+        `select coalesce(sum(s.chunks), 0)::float8 as n,
+                coalesce(sum(s.tokens)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
+           from readable r join document_chunk_stats s on s.document_id = r.id`,
+      ),
+    )
+    .with('df', knex.raw(`select lexeme, count(*)::float8 as df from hits group by lexeme`))
+    .with(
+      'w',
+      knex.raw(
+        `select q.lexeme,
+                ln(1 + (greatest(corpus.n, coalesce(df.df, 0)) - coalesce(df.df, 0) + 0.5)
+                       / (coalesce(df.df, 0) + 0.5)) as idf
+           from q cross join corpus left join df on df.lexeme = q.lexeme`,
+      ),
+    )
+    // phase 1, every candidate (of the requested documents): BM25 without length normalisation
+    // (b = 0), which needs no pass over the whole tsvector; keeps the best `shortlist`
     .with(
       'shortlist',
       knex.raw(
-        `select c.id
-           from document_chunks c
-           cross join tq
-           cross join lateral (
-             select coalesce(sum(w.idf * t.tf * (?::float8 + 1) / (t.tf + ?::float8)), 0) as score
-               from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
-           ) pre
-          where tq.query is not null and c.tsv @@ tq.query
-            and c.document_id in (select id from readable) ${subset.sql}
-          order by pre.score desc, c.id
+        `select h.id
+           from hits h join w on w.lexeme = h.lexeme
+          ${subset.sql}
+          group by h.id
+          order by sum(w.idf * h.tf * (?::float8 + 1) / (h.tf + ?::float8)) desc, h.id
           limit ?`,
-        [k1, k1, ...subset.bindings, shortlist],
+        [...subset.bindings, k1, k1, shortlist],
       ),
     )
     .select(

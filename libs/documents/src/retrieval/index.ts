@@ -1,6 +1,6 @@
 export * from './bm25';
 export * from './chunk-retriever';
 export * from './text-analyzer';
-export * from './document-term-stat.entity';
+export * from './document-chunk-stat.entity';
 export * from './bm25-query';
 export * from './readable-documents';
