@@ -22,7 +22,7 @@ const FALCONS = [
     'weigh each chick, fit a numbered ring and write the weight in the ledger before noon.',
   'In storms the falcons shelter inside the lantern room. The lighthouse has not been lit since ' +
     'nineteen sixty, so the birds are left alone there through the whole of the winter.',
-  'The harbor pigeons are the falcons\' main prey. A survey of feathers under the ledge counted ' +
+  "The harbor pigeons are the falcons' main prey. A survey of feathers under the ledge counted " +
     'pigeons, starlings and a single gull, which the keepers think was found already dead.',
   'Visitors may watch the nest from the quay through a telescope the harbor society installed. ' +
     'Flash photography is not allowed, and the stairs stay closed from March until the chicks fly.',
