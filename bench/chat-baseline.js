@@ -11,9 +11,10 @@
 //   POST messages   the retrieval SQL (libs/documents/src/retrieval/bm25-query.ts, same shape and
 //                   binds; scope = the caller's completed documents or those shared with them)
 //                   in parallel with the page script for the last 6 turns (opened); the
-//                   extractive generator's two stemming queries (TextAnalyzer) and a sentence pick
-//                   by IDF coverage; sealing both messages; the append script; the index MULTI;
-//                   the usage upsert; 201 {userMessage, assistantMessage}
+//                   extractive generator's stemming query (TextAnalyzer) and a sentence pick by
+//                   IDF coverage (the question's idf comes with the retrieval rows); sealing
+//                   both messages; the append script; the index MULTI; the usage upsert;
+//                   201 {userMessage, assistantMessage}
 //
 // What it does not do, and Docent does: Nest's pipeline (guards, CASL ability, class-validator,
 // interceptors, the exception filter), the Redis throttlers, request logging, metrics, MikroORM.
@@ -133,41 +134,49 @@ const matched = (tsv) =>
      from unnest(ts_filter(setweight(${tsv}, 'A', tq.lexemes), '{a}')) u`;
 
 /**
- * The SQL ChunkRetriever runs (scoredChunks with DEFAULT_RANKING, proximity off), in `pg`
- * placeholders. Binds: $1 question, $2 k1, $3 b, $4 caller id, $5 shortlist, $6 limit.
+ * The SQL ChunkRetriever runs (scoredChunks with DEFAULT_RANKING, proximity off, and the terms
+ * column), in `pg` placeholders. Binds: $1 question, $2 k1, $3 b, $4 caller id, $5 shortlist,
+ * $6 limit.
  */
 const RETRIEVAL_SQL = `
-with q as (
+with readable as materialized (
+  select d.id from documents as d
+   where (d.owner_id = $4 or d.id in (select s.document_id from document_shares as s where s.user_id = $4))
+     and d.status = 'completed'
+), q as (
   select lexeme from unnest(tsvector_to_array(to_tsvector('english', $1::text))) as lexeme
-), corpus as (
-  select coalesce(max(chunks), 0)::float8 as n,
-         coalesce(max(occurrences)::float8 / nullif(max(chunks), 0), 1) as avgdl
-    from chunk_term_stats where lexeme = ''
-), w as (
-  select q.lexeme,
-         ln(1 + (greatest(corpus.n, coalesce(s.chunks, 0)) - coalesce(s.chunks, 0) + 0.5)
-                / (coalesce(s.chunks, 0) + 0.5)) as idf
-    from q cross join corpus left join chunk_term_stats s on s.lexeme = q.lexeme
 ), tq as (
   select string_agg(${quoted('lexeme')}, ' | ')::tsquery as query, array_agg(lexeme) as lexemes
     from q
-), shortlist as (
-  select c.id
+), hits as materialized (
+  select c.id, c.document_id, t.lexeme, t.tf
     from document_chunks c
     cross join tq
-    cross join lateral (
-      select coalesce(sum(w.idf * t.tf * ($2::float8 + 1) / (t.tf + $2::float8)), 0) as score
-        from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
-    ) pre
-   where tq.query is not null and c.tsv @@ tq.query and c.document_id in (
-     select d.id from documents as d
-      where (d.owner_id = $4 or d.id in (select s.document_id from document_shares as s where s.user_id = $4))
-        and d.status = 'completed'
-   )
-   order by pre.score desc, c.id
+    cross join lateral (${matched('c.tsv')}) t
+   where tq.query is not null and c.tsv @@ tq.query
+     and c.document_id in (select id from readable)
+), corpus as (
+  select coalesce(sum(s.chunks), 0)::float8 as n,
+         coalesce(sum(s.tokens)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
+    from readable r join document_chunk_stats s on s.document_id = r.id
+), df as (
+  select lexeme, count(*)::float8 as df from hits group by lexeme
+), w as (
+  select q.lexeme,
+         ln(1 + (greatest(corpus.n, coalesce(df.df, 0)) - coalesce(df.df, 0) + 0.5)
+                / (coalesce(df.df, 0) + 0.5)) as idf
+    from q cross join corpus left join df on df.lexeme = q.lexeme
+), shortlist as (
+  select h.id
+    from hits h join w on w.lexeme = h.lexeme
+   group by h.id
+   order by sum(w.idf * h.tf * ($2::float8 + 1) / (h.tf + $2::float8)) desc, h.id
    limit $5
 )
-select c.id as chunk_id, c.document_id, d.filename, c.page, c.content, bm25.score as score
+select c.id as chunk_id, c.document_id, d.filename, c.page, c.content,
+       (select json_agg(json_build_object('lexeme', w.lexeme, 'idf', w.idf) order by w.lexeme)
+          from w) as terms,
+       bm25.score as score
   from shortlist
   join document_chunks as c on c.id = shortlist.id
   join documents as d on d.id = c.document_id
@@ -186,12 +195,7 @@ select c.id as chunk_id, c.document_id, d.filename, c.page, c.content, bm25.scor
  order by score desc, c.id asc
  limit $6`;
 
-/** TextAnalyzer's two queries. */
-const TERMS_SQL = `select q.lexeme, s.chunks as df, corpus.chunks as n
-   from unnest(tsvector_to_array(to_tsvector('english', $1::text))) as q(lexeme)
-   left join chunk_term_stats s on s.lexeme = q.lexeme
-   left join chunk_term_stats corpus on corpus.lexeme = ''
-  order by q.lexeme`;
+/** TextAnalyzer's stemming query (the question's weights come with the retrieval). */
 const LEXEMES_SQL = `select tsvector_to_array(to_tsvector('english', t)) as lexemes
    from jsonb_array_elements_text($1::jsonb) with ordinality as x(t, ord)
   order by x.ord`;
@@ -205,10 +209,6 @@ const USAGE_SQL = `insert into usage_daily as u (user_id, day, uploads, bytes_in
     answer_tokens = u.answer_tokens + excluded.answer_tokens`;
 
 const NO_ANSWER = 'The documents do not contain the answer to this question.';
-const bm25Idf = (n, df) => {
-  const total = Math.max(n, df, 0);
-  return Math.log(1 + (total - df + 0.5) / (df + 0.5));
-};
 
 /** A time-ordered UUID (v7 layout) without a library. */
 function uuidv7() {
@@ -352,13 +352,9 @@ async function startBaseline({ redis, pool, config }) {
     );
     let picked = null;
     if (sentences.length > 0) {
-      const [terms, texts] = await Promise.all([
-        pool.query(TERMS_SQL, [question]),
-        pool.query(LEXEMES_SQL, [JSON.stringify(sentences.map((s) => s.text))]),
-      ]);
-      const weights = new Map(
-        terms.rows.map((t) => [t.lexeme, bm25Idf(Number(t.n ?? 0), Number(t.df ?? 0))]),
-      );
+      const texts = await pool.query(LEXEMES_SQL, [JSON.stringify(sentences.map((s) => s.text))]);
+      // the question's idf over the caller's readable documents, as retrieval ranked with it
+      const weights = new Map((chunks[0].terms ?? []).map((t) => [t.lexeme, t.idf]));
       const total = [...weights.values()].reduce((sum, w) => sum + w, 0);
       let best = -1;
       sentences.forEach((s, i) => {

@@ -3,7 +3,7 @@
 // session meta HGETALL and its sealed title, the page Lua script, 20 AES-256-GCM values opened,
 // DTOs, request logging) and (2) a question round trip, POST /api/v1/chat/sessions/:id/messages
 // answered by the extractive generator over a few ingested corpus files (retrieval SQL, the last
-// turns, the generator's stemming queries, both messages sealed and appended by the Lua script,
+// turns, the generator's stemming query, both messages sealed and appended by the Lua script,
 // the user index, the usage upsert). Each against a bare Fastify + ioredis + pg server
 // (bench/chat-baseline.js) doing the same Redis commands, SQL and decryption in the same run.
 //
@@ -550,7 +550,7 @@ async function report(measured, notes, context) {
       `MGET; HGETALL of the session meta and opening its sealed title; for the page, the same Lua page`,
       `script (LRANGE of ${PAGE_LIMIT}) and AES-256-GCM opening of the ${PAGE_LIMIT} values with node:crypto; for the`,
       `question, the same retrieval SQL (BM25, copied from bm25-query.ts, same binds) in parallel with`,
-      `the page script for the last 6 turns, the extractive generator's two stemming queries and an`,
+      `the page script for the last 6 turns, the extractive generator's stemming query and an`,
       `IDF-coverage sentence pick, both messages sealed, the same append script and index MULTI, and the`,
       `usage upsert. Not in the baseline: Nest's pipeline (CASL ability, class-validator, interceptors,`,
       `filter), the throttlers' Redis round trips, request logging, metrics, MikroORM.`,

@@ -14,6 +14,7 @@ const benchmarks = {
   sockets: require('./sockets.bench.js'),
   ingestion: require('./ingestion.bench.js'),
   chat: require('./chat.bench.js'),
+  search: require('./search.bench.js'),
 };
 
 async function main() {

@@ -147,6 +147,7 @@ describe('answer generators', () => {
     const request = (signal = new AbortController().signal): GenerationRequest => ({
       question: 'What counts?',
       chunks,
+      terms: [{ lexeme: 'count', idf: 1 }],
       history: [
         { role: 'user', content: 'earlier question' },
         { role: 'assistant', content: 'earlier answer [1]' },
@@ -316,7 +317,7 @@ describe('answer generators', () => {
       const generator = stack.api.get<AnswerGenerator>(ANSWER_GENERATOR, { strict: false });
       expect(generator).toBeInstanceOf(ExtractiveGenerator);
       ask = async (question) => {
-        const chunks = await stack.api.get(ChunkRetriever).retrieve({
+        const { chunks, terms } = await stack.api.get(ChunkRetriever).retrieveWithTerms({
           caller: user,
           ability,
           question,
@@ -326,6 +327,7 @@ describe('answer generators', () => {
         return run(generator, {
           question,
           chunks,
+          terms,
           history: [],
           signal: new AbortController().signal,
         });

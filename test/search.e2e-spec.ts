@@ -165,7 +165,7 @@ describe('GET /search (full-text over readable chunks)', () => {
       { q: '' },
       { q: 'x'.repeat(501) },
       { q: 'ok', limit: '0' },
-      { q: 'ok', limit: '51' },
+      { q: 'ok', limit: '101' },
       { q: 'ok', limit: 'ten' },
       { q: 'ok', documentIds: 'not-a-uuid' },
       { q: 'ok', documentIds: `${'01936f00-0000-7000-8000-000000000001'},nope` },
@@ -174,5 +174,17 @@ describe('GET /search (full-text over readable chunks)', () => {
       expect({ query, status: res.status }).toEqual({ query, status: 400 });
     }
     await http.get('/api/v1/search').query({ q: 'ok' }).expect(401);
+  });
+
+  it('accepts limit up to 100, like every list (SPEC §2)', async () => {
+    const owner = await register();
+    const word = `${tag}plover`;
+    await indexed(
+      owner,
+      Array.from({ length: 120 }, (_, i) => `The ${word} number ${i} runs along the beach.`),
+    );
+    expect(await hits(owner, { q: word, limit: '100' })).toHaveLength(100);
+    expect(await hits(owner, { q: word, limit: '50' })).toHaveLength(50);
+    expect(await hits(owner, { q: word })).toHaveLength(10);
   });
 });

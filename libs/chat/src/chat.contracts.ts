@@ -1,11 +1,14 @@
-import type { RetrievedChunk } from '@docent/documents';
+import type { QueryTerm, RetrievedChunk } from '@docent/documents';
 
 /*
  * The seams between the chat service (history, HTTP, SSE), retrieval and the answer generators.
  */
 
-/** Retrieval is `ChunkRetriever.retrieve({caller, ability, question, documentIds, limit})` from @docent/documents. */
-export type { RetrievedChunk };
+/**
+ * Retrieval is `ChunkRetriever.retrieveWithTerms({caller, ability, question, documentIds, limit})`
+ * from @docent/documents: the chunks, and the question's lexemes with the idf they were ranked by.
+ */
+export type { QueryTerm, RetrievedChunk };
 
 /** A cited source in an answer (SPEC §7). */
 export interface Citation {
@@ -26,6 +29,12 @@ export interface ChatTurn {
 export interface GenerationRequest {
   question: string;
   chunks: RetrievedChunk[];
+  /**
+   * The question's lexemes with their idf over the caller's readable documents, as retrieval
+   * ranked with them: a generator that weighs the question's words uses these, so the answer
+   * depends on nothing the caller cannot read.
+   */
+  terms: QueryTerm[];
   /** The last few turns before the question, oldest first (the question itself excluded). */
   history: ChatTurn[];
   /** Aborted when the client disconnects: stop generating and reject/return promptly. */

@@ -13,6 +13,7 @@ import {
   type AnswerGenerator,
   type ChatTurn,
   type GenerationEvent,
+  type QueryTerm,
   type RetrievedChunk,
 } from './chat.contracts';
 import { AnswerAbortedError, documentsNotReadable, sessionNotFound } from './chat.errors';
@@ -47,6 +48,8 @@ export interface PreparedQuestion {
   session: ChatSessionRecord;
   userMessage: ChatMessageRecord;
   chunks: RetrievedChunk[];
+  /** The question's lexemes weighted over the caller's readable documents (from retrieval). */
+  terms: QueryTerm[];
   history: ChatTurn[];
   /** Stops the answer-latency timer. */
   finish: (outcome: 'completed' | 'failed' | 'aborted') => void;
@@ -180,8 +183,8 @@ export class ChatService {
         citations: [],
         createdAt: new Date().toISOString(),
       };
-      const [chunks, recent] = await Promise.all([
-        this.retriever.retrieve({
+      const [{ chunks, terms }, recent] = await Promise.all([
+        this.retriever.retrieveWithTerms({
           caller,
           ability,
           question: content,
@@ -194,7 +197,7 @@ export class ChatService {
         role: message.role,
         content: message.content,
       }));
-      return { caller, session, userMessage, chunks, history, finish };
+      return { caller, session, userMessage, chunks, terms, history, finish };
     } catch (error) {
       finish('failed');
       throw error;
@@ -212,6 +215,7 @@ export class ChatService {
       for await (const event of this.generator.generate({
         question: prepared.userMessage.content,
         chunks: prepared.chunks,
+        terms: prepared.terms,
         history: prepared.history,
         signal,
       })) {

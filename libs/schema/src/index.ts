@@ -10,7 +10,7 @@ import {
 import { RolePermission } from '@docent/authorization';
 import { UsageDaily } from '@docent/chat';
 import type { EntityList } from '@docent/database';
-import { ChunkTermStat, Document, DocumentChunk, DocumentShare } from '@docent/documents';
+import { Document, DocumentChunk, DocumentShare, DocumentChunkStat } from '@docent/documents';
 import { Notification, NotificationPreference } from '@docent/notifications';
 
 /**
@@ -29,7 +29,7 @@ export const ENTITIES: EntityList = [
   Document,
   DocumentChunk,
   DocumentShare,
-  ChunkTermStat,
+  DocumentChunkStat,
   Notification,
   NotificationPreference,
   UsageDaily,

@@ -1,11 +1,11 @@
-import type { TextAnalysis } from '@docent/documents';
-import type { GenerationEvent, RetrievedChunk } from '../chat.contracts';
+import type { GenerationEvent, QueryTerm, RetrievedChunk } from '../chat.contracts';
 import { NO_ANSWER } from './answer-text';
 import { type Analyze, ExtractiveGenerator } from './extractive.generator';
 
 /**
  * A stand-in for PostgreSQL's `english` analysis (the e2e tests use the real one): lowercase
- * words, a few stop words dropped, a trailing "s" stripped; IDF from a fixed table.
+ * words, a few stop words dropped, a trailing "s" stripped; the question's IDF (which retrieval
+ * hands over in the app) from a fixed table.
  */
 const STOP = new Set([
   'what',
@@ -36,10 +36,11 @@ const lex = (text: string) => [
       .map((w) => (w === 'imported' ? 'import' : w)),
   ),
 ];
-const analyze: Analyze = async (question, texts): Promise<TextAnalysis> => ({
-  terms: lex(question).map((lexeme) => ({ lexeme, idf: IDF[lexeme] ?? 4 })),
-  lexemes: texts.map(lex),
-});
+const analyze: Analyze = async (texts) => texts.map(lex);
+const terms = (question: string): QueryTerm[] =>
+  lex(question)
+    .sort()
+    .map((lexeme) => ({ lexeme, idf: IDF[lexeme] ?? 4 }));
 
 const chunk = (id: string, content: string, score: number, page: number | null = 1) =>
   ({
@@ -67,6 +68,7 @@ async function run(
   for await (const event of new ExtractiveGenerator(analyze).generate({
     question,
     chunks,
+    terms: terms(question),
     history: [],
     signal,
   })) {

@@ -1,17 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { type TextAnalysis, TextAnalyzer } from '@docent/documents';
+import { TextAnalyzer } from '@docent/documents';
 import type {
   AnswerGenerator,
   Citation,
   GenerationEvent,
   GenerationRequest,
+  QueryTerm,
   RetrievedChunk,
 } from '../chat.contracts';
 import { abortedError, estimateTokens, NO_ANSWER, wordGroups } from './answer-text';
 import { splitSentences } from './sentences';
 
-/** The stemming the extractive generator needs: PostgreSQL's (TextAnalyzer) in the app. */
-export type Analyze = (question: string, texts: readonly string[]) => Promise<TextAnalysis>;
+/**
+ * The stemming the extractive generator needs (distinct lexemes of each text, in order):
+ * PostgreSQL's (TextAnalyzer) in the app.
+ */
+export type Analyze = (texts: readonly string[]) => Promise<string[][]>;
 
 export interface ExtractiveOptions {
   /** Least share of the question's IDF weight a sentence must cover to be an answer. */
@@ -84,15 +88,14 @@ export class ExtractiveGenerator implements AnswerGenerator {
   private readonly options: ExtractiveOptions;
 
   constructor(analyzer: TextAnalyzer | Analyze, options: Partial<ExtractiveOptions> = {}) {
-    this.analyze =
-      typeof analyzer === 'function' ? analyzer : (q, texts) => analyzer.analyze(q, texts);
+    this.analyze = typeof analyzer === 'function' ? analyzer : (texts) => analyzer.lexemes(texts);
     this.options = { ...EXTRACTIVE_DEFAULTS, ...options };
   }
 
   async *generate(request: GenerationRequest): AsyncGenerator<GenerationEvent> {
     const { signal } = request;
     if (signal.aborted) throw abortedError(signal);
-    const picked = await this.select(request.question, request.chunks);
+    const picked = await this.select(request.terms, request.chunks);
     if (signal.aborted) throw abortedError(signal);
 
     const citations: Citation[] = picked.map((s) => ({
@@ -115,25 +118,29 @@ export class ExtractiveGenerator implements AnswerGenerator {
     yield { type: 'done', content, citations, answerTokens: estimateTokens(content) };
   }
 
-  /** The best 1–3 sentences from distinct chunks, best first; empty when none answers. */
-  async select(question: string, chunks: readonly RetrievedChunk[]): Promise<ScoredSentence[]> {
+  /**
+   * The best 1–3 sentences from distinct chunks, best first; empty when none answers.
+   * `questionTerms` are the question's lexemes with the idf retrieval ranked by (the caller's
+   * readable documents only).
+   */
+  async select(
+    questionTerms: readonly QueryTerm[],
+    chunks: readonly RetrievedChunk[],
+  ): Promise<ScoredSentence[]> {
     const sentences = chunks.flatMap((chunk, chunkRank) =>
       splitSentences(chunk.content).map((text) => ({ chunk, chunkRank, text })),
     );
-    if (sentences.length === 0) return [];
-    const analysis = await this.analyze(
-      question,
-      sentences.map((s) => s.text),
-    );
-    const subject = analysis.terms.filter((t) => !META_LEXEMES.has(t.lexeme));
-    const terms = subject.length > 0 ? subject : analysis.terms;
+    if (sentences.length === 0 || questionTerms.length === 0) return [];
+    const sentenceLexemes = await this.analyze(sentences.map((s) => s.text));
+    const subject = questionTerms.filter((t) => !META_LEXEMES.has(t.lexeme));
+    const terms = subject.length > 0 ? subject : questionTerms;
     const totalWeight = terms.reduce((sum, t) => sum + t.idf, 0);
     if (totalWeight <= 0) return [];
     const weights = new Map(terms.map((t) => [t.lexeme, t.idf]));
     const maxRetrieval = Math.max(...chunks.map((c) => c.score), 0);
 
     const scored = sentences.map((s, i) => {
-      const lexemes = [...new Set(analysis.lexemes[i] ?? [])].filter((l) => weights.has(l));
+      const lexemes = [...new Set(sentenceLexemes[i] ?? [])].filter((l) => weights.has(l));
       const covered = lexemes.reduce((sum, l) => sum + (weights.get(l) ?? 0), 0);
       const coverage = covered / totalWeight;
       const retrieval = maxRetrieval > 0 ? Math.max(s.chunk.score, 0) / maxRetrieval : 0;

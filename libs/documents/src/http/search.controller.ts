@@ -29,8 +29,9 @@ export class SearchController {
   @ApiOperation({
     summary: 'Full-text search over the chunks of documents you can read, best first',
     description:
-      'Chunks holding any word of the query (English stemming) are ranked by ts_rank_cd; the ' +
-      'snippet marks matched words with « and ». Only completed documents are searched.',
+      'Chunks holding any word of the query (English stemming) are ranked by Okapi BM25 with ' +
+      'statistics over the documents you can read (never over anyone else’s); the snippet marks ' +
+      'matched words with « and ». Only completed documents are searched.',
   })
   @ApiOkResponse({ type: SearchResultDto })
   @ApiBadRequestResponse({ description: 'Invalid q, limit or documentIds' })

@@ -2,8 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
-import { Document } from '../entities/document.entity';
 import { scoredChunks } from '../retrieval/bm25-query';
+import { readableDocuments } from '../retrieval/readable-documents';
 import { DocumentsService } from './documents.service';
 import type { SearchHitDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 
@@ -20,8 +20,9 @@ const HEADLINE = 'StartSel=«,StopSel=»,MaxWords=30,MinWords=10,MaxFragments=2'
 
 /**
  * Full-text search over the chunks of completed documents the caller can read (SPEC §6), ranked
- * exactly like chat retrieval: any-term candidates from the GIN index, scored with BM25 over
- * global corpus statistics (see `scoredChunks`), with highlighted snippets.
+ * exactly like chat retrieval: any-term candidates from the GIN index, scored with BM25 over the
+ * statistics of the caller's readable documents (see `scoredChunks`), with highlighted snippets.
+ * Nothing in the answer depends on documents the caller cannot read.
  */
 @Injectable()
 export class SearchService {
@@ -35,29 +36,22 @@ export class SearchService {
     ability: AppAbility,
     query: SearchQueryDto,
   ): Promise<SearchResultDto> {
+    if (query.documentIds?.length === 0) return { items: [] };
     const em = this.em.fork();
-    const where: object[] = [
-      this.documents.readableWhere(em, caller, ability),
-      { status: 'completed' },
-    ];
-    if (query.documentIds) {
-      if (query.documentIds.length === 0) return { items: [] };
-      where.push({ id: { $in: query.documentIds } });
-    }
-    const scope = em
-      .createQueryBuilder(Document, 'd')
-      .select('d.id')
-      .where({ $and: where })
-      .getKnexQuery();
-
     const knex = em.getKnex();
-    const sql = scoredChunks(knex, query.q, scope, query.limit, [
-      'c.id as chunk_id',
-      'c.document_id',
-      'd.filename',
-      'c.page',
-      knex.raw(`ts_headline('english', c.content, tq.query, ?) as snippet`, [HEADLINE]),
-    ]);
+    const sql = scoredChunks(knex, {
+      question: query.q,
+      readable: readableDocuments(em, this.documents, caller, ability),
+      documentIds: query.documentIds,
+      limit: query.limit,
+      columns: [
+        'c.id as chunk_id',
+        'c.document_id',
+        'd.filename',
+        'c.page',
+        knex.raw(`ts_headline('english', c.content, tq.query, ?) as snippet`, [HEADLINE]),
+      ],
+    });
     const rows = await em.getConnection().execute<Row[]>(sql);
     return { items: rows.map((row) => this.toHit(row)) };
   }

@@ -25,20 +25,52 @@ const SHORTLIST_MIN = 200;
 const quoted = (column: string) =>
   `'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
 
+/** What `scoredChunks` ranks, and among which documents. */
+export interface RankedChunksRequest {
+  /** Natural-language question or keywords, bound (never interpolated). */
+  question: string;
+  /**
+   * `select id` of every completed document the caller can read right now. The candidates AND
+   * the corpus statistics come from these documents only.
+   */
+  readable: Knex.QueryBuilder;
+  /**
+   * When set, only chunks of these documents are candidates (ids outside `readable` find
+   * nothing); the statistics stay those of the whole readable set, so scores stay comparable.
+   */
+  documentIds?: readonly string[];
+  limit: number;
+  /** Selected columns: `c` (document_chunks), `d` (documents), `tq.query` (the tsquery). */
+  columns: (string | Knex.Raw)[];
+  ranking?: RankingOptions;
+}
+
 /**
- * The scored candidate search shared by chat retrieval and `GET /search`. Candidates: chunks
- * whose `tsv` matches the any-term (OR) tsquery of the question's lexemes — the GIN index does
- * this — restricted to `scope` (a subquery of readable document ids). Each candidate is scored
- * with Okapi BM25 over the same stemmed tokens:
+ * The scored candidate search shared by chat retrieval and `GET /search`. Candidates: the chunks
+ * of the caller's readable documents whose `tsv` matches the any-term (OR) tsquery of the
+ * question's lexemes — the GIN index finds them. Each is scored with Okapi BM25 over the same
+ * stemmed tokens:
  *
  *   score = Σ over question lexemes t in the chunk of
  *           idf(t) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · dl / avgdl))
  *
  * tf is the number of positions of t in the chunk's tsvector, dl the chunk's token count (sum of
- * all positions), and idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)) with N, df and avgdl global
- * (all chunks, whoever can read them) from `chunk_term_stats`, which triggers keep exact. Binding
- * the question (never interpolated); lexemes are quoted for the tsquery parser so nothing typed
- * is read as tsquery syntax. A question without lexemes yields no rows.
+ * all positions), and idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)).
+ *
+ * The statistics are those of the caller's READABLE SET, never global ones: global statistics
+ * let a member learn, by comparing the scores of a guessed term and a control term, whether and
+ * how often a word occurs in documents they cannot read. df(t) is counted on the candidates
+ * (every readable chunk holding t is one, so the count is exact and needs no extra scan); N and
+ * avgdl are sums of `document_chunk_stats` (exact per document, kept by triggers) over the
+ * readable documents. So nothing in the result (hits, order, scores, snippets) depends on a
+ * document the caller cannot read; with `documentIds`, candidates are limited to those
+ * documents but the statistics stay the whole readable set's, so scores stay comparable. The
+ * question's lexemes with their idf are the CTE `w` (lexeme, idf), for callers to select.
+ * Latency is not covered: the index scan also meets the matching chunks of other documents
+ * (measured in bench/RESULTS.md, section search).
+ *
+ * Binding the question (never interpolated); lexemes are quoted for the tsquery parser so
+ * nothing typed is read as tsquery syntax. A question without lexemes yields no rows.
  *
  * Cost: reading a whole tsvector for dl is what makes BM25 slower than ts_rank_cd, so it runs in
  * two phases. Phase 1 scores every candidate with b = 0 (no length normalisation; the matched
@@ -52,47 +84,32 @@ const quoted = (column: string) =>
  * (a tsquery phrase match on the stored positions) gains `proximity` × their mean idf. Off by
  * default (see DEFAULT_RANKING); test/chat-retrieval.e2e-spec.ts measures it at weight 1.
  *
- * Selected columns: `c` (document_chunks), `d` (documents), `tq.query` (the tsquery) are in
- * scope for `columns`; the score is `score`.
+ * The score is the column `score`; ties go to the smaller chunk id.
  */
-export function scoredChunks(
-  knex: Knex,
-  question: string,
-  scope: Knex.QueryBuilder,
-  limit: number,
-  columns: (string | Knex.Raw)[],
-  options: RankingOptions = DEFAULT_RANKING,
-): Knex.QueryBuilder {
-  const { k1, b } = options;
-  const proximity = options.proximity ?? 0;
+export function scoredChunks(knex: Knex, request: RankedChunksRequest): Knex.QueryBuilder {
+  const { question, limit, columns } = request;
+  const { k1, b } = request.ranking ?? DEFAULT_RANKING;
+  const proximity = request.ranking?.proximity ?? 0;
   const shortlist = Math.max(limit * SHORTLIST_FACTOR, SHORTLIST_MIN);
   /** tf of the question's lexemes only: mark them with weight A, keep the A positions (C code). */
   const matched = (tsv: string) =>
     `select u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 as tf
        from unnest(ts_filter(setweight(${tsv}, 'A', tq.lexemes), '{a}')) u`;
+  // jsonb keeps the ids one bind parameter (knex would spread an array into a list)
+  const subset = request.documentIds
+    ? {
+        sql: 'where h.document_id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
+        bindings: [JSON.stringify(request.documentIds)],
+      }
+    : { sql: '', bindings: [] };
   const query = knex
+    // the caller's readable documents, evaluated once: candidates and statistics come from here
+    .withMaterialized('readable', request.readable)
     .with(
       'q',
       knex.raw(
         `select lexeme from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme`,
         [question],
-      ),
-    )
-    .with(
-      'corpus',
-      knex.raw(
-        `select coalesce(max(chunks), 0)::float8 as n,
-                coalesce(max(occurrences)::float8 / nullif(max(chunks), 0), 1) as avgdl
-           from chunk_term_stats where lexeme = ''`,
-      ),
-    )
-    .with(
-      'w',
-      knex.raw(
-        `select q.lexeme,
-                ln(1 + (greatest(corpus.n, coalesce(s.chunks, 0)) - coalesce(s.chunks, 0) + 0.5)
-                       / (coalesce(s.chunks, 0) + 0.5)) as idf
-           from q cross join corpus left join chunk_term_stats s on s.lexeme = q.lexeme`,
       ),
     )
     .with(
@@ -103,22 +120,49 @@ export function scoredChunks(
            from q`,
       ),
     )
-    // phase 1, every candidate the GIN index finds: BM25 without length normalisation (b = 0),
-    // which needs no pass over the whole tsvector; keeps the best `shortlist`
+    // every readable chunk holding a question lexeme (the GIN index finds them), one row per
+    // lexeme it holds with its tf: the candidates and, counted, the exact df of the readable set
+    .withMaterialized(
+      'hits',
+      knex.raw(
+        `select c.id, c.document_id, t.lexeme, t.tf
+           from document_chunks c
+           cross join tq
+           cross join lateral (${matched('c.tsv')}) t
+          where tq.query is not null and c.tsv @@ tq.query
+            and c.document_id in (select id from readable)`,
+      ),
+    )
+    .with(
+      'corpus',
+      knex.raw(
+        `select coalesce(sum(s.chunks), 0)::float8 as n,
+                coalesce(sum(s.tokens)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
+           from readable r join document_chunk_stats s on s.document_id = r.id`,
+      ),
+    )
+    .with('df', knex.raw(`select lexeme, count(*)::float8 as df from hits group by lexeme`))
+    .with(
+      'w',
+      knex.raw(
+        `select q.lexeme,
+                ln(1 + (greatest(corpus.n, coalesce(df.df, 0)) - coalesce(df.df, 0) + 0.5)
+                       / (coalesce(df.df, 0) + 0.5)) as idf
+           from q cross join corpus left join df on df.lexeme = q.lexeme`,
+      ),
+    )
+    // phase 1, every candidate (of the requested documents): BM25 without length normalisation
+    // (b = 0), which needs no pass over the whole tsvector; keeps the best `shortlist`
     .with(
       'shortlist',
       knex.raw(
-        `select c.id
-           from document_chunks c
-           cross join tq
-           cross join lateral (
-             select coalesce(sum(w.idf * t.tf * (?::float8 + 1) / (t.tf + ?::float8)), 0) as score
-               from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
-           ) pre
-          where tq.query is not null and c.tsv @@ tq.query and c.document_id in ?
-          order by pre.score desc, c.id
+        `select h.id
+           from hits h join w on w.lexeme = h.lexeme
+          ${subset.sql}
+          group by h.id
+          order by sum(w.idf * h.tf * (?::float8 + 1) / (h.tf + ?::float8)) desc, h.id
           limit ?`,
-        [k1, k1, scope, shortlist],
+        [...subset.bindings, k1, k1, shortlist],
       ),
     )
     .select(

@@ -2,9 +2,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
-import { Document } from '../entities/document.entity';
 import { DocumentsService } from '../http/documents.service';
 import { DEFAULT_RANKING, type RankingOptions, scoredChunks } from './bm25-query';
+import { readableDocuments } from './readable-documents';
 
 /** One chunk found for a question, best first. */
 export interface RetrievedChunk {
@@ -17,6 +17,23 @@ export interface RetrievedChunk {
   content: string;
   /** Relevance (BM25), higher is better; comparable within one retrieval only. */
   score: number;
+}
+
+/** A lexeme of the question with its BM25 idf over the caller's readable documents. */
+export interface QueryTerm {
+  lexeme: string;
+  idf: number;
+}
+
+/** The chunks found for a question, and the weights they were ranked with. */
+export interface Retrieval {
+  chunks: RetrievedChunk[];
+  /**
+   * The question's distinct lexemes (PostgreSQL's `english` stemming) with the idf retrieval
+   * used, in lexeme order; empty when nothing was found. Whoever weighs the question's words
+   * again (the extractive generator) uses these, never statistics of other documents.
+   */
+  terms: QueryTerm[];
 }
 
 export interface RetrievalRequest {
@@ -38,13 +55,15 @@ interface Row {
   page: number | null;
   content: string;
   score: number | string;
+  terms: QueryTerm[] | null;
 }
 
 /**
  * Finds the chunks that best answer a question among the completed documents the caller can read
  * right now (access decided in SQL at query time, so a revoked share stops matching at once).
- * The GIN index finds the candidates (any of the question's lexemes); BM25 with global corpus
- * statistics ranks them (see `scoredChunks`).
+ * The GIN index finds the candidates (any of the question's lexemes); BM25 with the statistics
+ * of the caller's readable documents ranks them (see `scoredChunks`), so nothing found depends
+ * on documents the caller cannot read.
  */
 @Injectable()
 export class ChunkRetriever {
@@ -54,37 +73,43 @@ export class ChunkRetriever {
   ) {}
 
   async retrieve(request: RetrievalRequest): Promise<RetrievedChunk[]> {
+    return (await this.retrieveWithTerms(request)).chunks;
+  }
+
+  async retrieveWithTerms(request: RetrievalRequest): Promise<Retrieval> {
+    if (request.documentIds?.length === 0 || request.limit <= 0) return { chunks: [], terms: [] };
     const em = this.em.fork();
-    const where: object[] = [
-      this.documents.readableWhere(em, request.caller, request.ability),
-      { status: 'completed' },
-    ];
-    if (request.documentIds) {
-      if (request.documentIds.length === 0) return [];
-      where.push({ id: { $in: request.documentIds } });
-    }
-    if (request.limit <= 0) return [];
-    const scope = em
-      .createQueryBuilder(Document, 'd')
-      .select('d.id')
-      .where({ $and: where })
-      .getKnexQuery();
-    const sql = scoredChunks(
-      em.getKnex(),
-      request.question,
-      scope,
-      request.limit,
-      ['c.id as chunk_id', 'c.document_id', 'd.filename', 'c.page', 'c.content'],
-      request.ranking ?? DEFAULT_RANKING,
-    );
+    const knex = em.getKnex();
+    const sql = scoredChunks(knex, {
+      question: request.question,
+      readable: readableDocuments(em, this.documents, request.caller, request.ability),
+      documentIds: request.documentIds,
+      limit: request.limit,
+      columns: [
+        'c.id as chunk_id',
+        'c.document_id',
+        'd.filename',
+        'c.page',
+        'c.content',
+        // one value for the whole query (an init plan), repeated on each row
+        knex.raw(
+          `(select json_agg(json_build_object('lexeme', w.lexeme, 'idf', w.idf) order by w.lexeme)
+              from w) as terms`,
+        ),
+      ],
+      ranking: request.ranking ?? DEFAULT_RANKING,
+    });
     const rows = await em.getConnection().execute<Row[]>(sql);
-    return rows.map((row) => ({
-      chunkId: row.chunk_id,
-      documentId: row.document_id,
-      filename: row.filename,
-      page: row.page,
-      content: row.content,
-      score: Number(row.score),
-    }));
+    return {
+      chunks: rows.map((row) => ({
+        chunkId: row.chunk_id,
+        documentId: row.document_id,
+        filename: row.filename,
+        page: row.page,
+        content: row.content,
+        score: Number(row.score),
+      })),
+      terms: rows[0]?.terms ?? [],
+    };
   }
 }

@@ -1,5 +1,6 @@
 export * from './bm25';
 export * from './chunk-retriever';
 export * from './text-analyzer';
-export * from './chunk-term-stat.entity';
+export * from './document-chunk-stat.entity';
 export * from './bm25-query';
+export * from './readable-documents';

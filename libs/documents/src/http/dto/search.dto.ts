@@ -21,12 +21,12 @@ export class SearchQueryDto {
   @MaxLength(500)
   q!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 10 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(50)
+  @Max(100)
   limit: number = 10;
 
   @ApiPropertyOptional({
@@ -66,7 +66,10 @@ export class SearchHitDto {
   @ApiProperty({ description: 'Matched words between « and »' })
   snippet!: string;
 
-  @ApiProperty({ description: 'Relevance; higher is better' })
+  @ApiProperty({
+    description:
+      'Relevance (BM25 over the documents you can read); higher is better, comparable within one answer',
+  })
   score!: number;
 }
 
