@@ -13,6 +13,7 @@ import {
   DocumentsHttpModule,
   IngestionProducer,
   ingestionJobId,
+  StorageDeletion,
 } from '@docent/documents';
 import { FILE_STORAGE, type FileStorage, StorageModule } from '@docent/storage';
 import { newIdentity, type Stack, startStack } from './support/stack';
@@ -420,7 +421,7 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
       expect(await em().count(AuditEvent, { action: 'document.reingested', targetId: id })).toBe(1);
     });
 
-    it('delete removes the row, the stored file and the pending job (204)', async () => {
+    it('delete removes the row and the pending job, and queues the file for the worker (204)', async () => {
       const owner = await register();
       const { id } = await uploadOne(owner);
       const key = (await em().findOneOrFail(Document, id)).storageKey;
@@ -430,7 +431,14 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
 
       await http.delete(`/api/v1/documents/${id}`).set(bearer(owner.token)).expect(204);
       expect(await em().findOne(Document, id)).toBeNull();
-      expect(await storage.exists(key)).toBe(false);
+      // the worker removes the file (test/document-file-removal.e2e-spec.ts); this stack has none
+      expect(await em().findOne(StorageDeletion, { storageKey: key })).toMatchObject({
+        documentId: id,
+        ownerId: owner.id,
+      });
+      const maintenance = stack.api.get<Queue>(getQueueToken('maintenance'), { strict: false });
+      const hints = await maintenance.getJobs(['waiting', 'delayed']);
+      expect(hints.map((job) => job.name)).toContain('documents.remove-files');
       expect(await queue.getJob(ingestionJobId(id, 1))).toBeNull();
       expect(await em().count(AuditEvent, { action: 'document.deleted', targetId: id })).toBe(1);
       await http.get(`/api/v1/documents/${id}`).set(bearer(owner.token)).expect(404);

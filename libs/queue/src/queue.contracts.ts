@@ -20,6 +20,8 @@ export const JOBS = {
     chatPruneIndex: 'chat.prune-index',
     /** Notifications: delete notifications older than NOTIFICATION_RETENTION (repeatable). */
     notificationsPurge: 'notifications.purge',
+    /** Documents: remove the stored files of deleted documents (hint on delete, repeatable sweep). */
+    documentsRemoveFiles: 'documents.remove-files',
   },
 } as const;
 

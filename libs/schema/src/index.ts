@@ -3,7 +3,13 @@ import { PasswordResetToken, Role, Session, SpentRefreshToken, User } from '@doc
 import { RolePermission } from '@docent/authorization';
 import { UsageDaily } from '@docent/chat';
 import type { EntityList } from '@docent/database';
-import { ChunkTermStat, Document, DocumentChunk, DocumentShare } from '@docent/documents';
+import {
+  ChunkTermStat,
+  Document,
+  DocumentChunk,
+  DocumentShare,
+  StorageDeletion,
+} from '@docent/documents';
 import { Notification, NotificationPreference } from '@docent/notifications';
 
 /**
@@ -22,6 +28,7 @@ export const ENTITIES: EntityList = [
   DocumentChunk,
   DocumentShare,
   ChunkTermStat,
+  StorageDeletion,
   Notification,
   NotificationPreference,
   UsageDaily,

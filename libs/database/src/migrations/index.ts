@@ -7,6 +7,7 @@ import { Migration20261126050000_documents } from './Migration20261126050000_doc
 import { Migration20261126060000_usage } from './Migration20261126060000_usage';
 import { Migration20261126070000_retrieval } from './Migration20261126070000_retrieval';
 import { Migration20261126080000_notifications } from './Migration20261126080000_notifications';
+import { Migration20261204110000_storage_deletions } from './Migration20261204110000_storage_deletions';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -25,4 +26,8 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126060000_usage', class: Migration20261126060000_usage },
   { name: 'Migration20261126070000_retrieval', class: Migration20261126070000_retrieval },
   { name: 'Migration20261126080000_notifications', class: Migration20261126080000_notifications },
+  {
+    name: 'Migration20261204110000_storage_deletions',
+    class: Migration20261204110000_storage_deletions,
+  },
 ];

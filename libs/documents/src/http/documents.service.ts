@@ -22,6 +22,7 @@ import { Document } from '../entities/document.entity';
 import { DocumentShare } from '../entities/document-share.entity';
 import { detectType, isRejection, sanitizeFilename } from '../ingestion/detect-type';
 import { IngestionProducer } from '../ingestion.producer';
+import { StorageCleanupProducer } from '../storage-cleanup.producer';
 import {
   DocumentDto,
   type DocumentPageDto,
@@ -138,6 +139,7 @@ export class DocumentsService {
     private readonly em: EntityManager,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly producer: IngestionProducer,
+    private readonly cleanup: StorageCleanupProducer,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
     private readonly bus: DomainEventBus,
@@ -486,8 +488,10 @@ export class DocumentsService {
   // ---------------------------------------------------------------- changes
 
   /**
-   * Removes the document, its file, chunks and shares (cascade) and any waiting job. A document
-   * being processed is marked `cancelled` first so the worker stops.
+   * Removes the document, its chunks and shares (cascade) and any waiting job. A document being
+   * processed is marked `cancelled` first so the worker stops. The file is not removed here: the
+   * delete's trigger puts its key in the `storage_deletions` outbox in the same statement, and the
+   * worker removes it (retried until done, audited); the hint only makes that happen at once.
    */
   async remove(caller: AuthUser, ability: AppAbility, id: string): Promise<void> {
     const em = this.em.fork();
@@ -500,12 +504,7 @@ export class DocumentsService {
     }
     await this.bestEffortCancel(document);
     await em.nativeDelete(Document, { id });
-    await this.storage.delete(document.storageKey).catch((error: unknown) => {
-      this.logger.error(
-        { err: error, documentId: id, key: document.storageKey },
-        'could not remove the file of a deleted document',
-      );
-    });
+    await this.cleanup.hintQuietly(this.context.snapshot().requestId ?? undefined);
     await this.audit.record({
       action: 'document.deleted',
       targetType: 'Document',
