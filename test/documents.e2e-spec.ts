@@ -169,6 +169,13 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
       ]);
       expect(res.status).toBe(422);
       expect(res.body).toEqual({
+        type: 'https://docent.dev/problems/no_file_accepted',
+        title: 'Unprocessable Entity',
+        status: 422,
+        detail: expect.any(String),
+        instance: '/api/v1/documents',
+        requestId: res.headers['x-request-id'],
+        code: 'no_file_accepted',
         batchId: expect.any(String),
         accepted: [],
         rejected: [
@@ -195,14 +202,16 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
       ]);
     });
 
-    it('answers 422 with the same body when no file is accepted', async () => {
+    it('answers 422 problem details carrying the upload result when no file is accepted', async () => {
       const owner = await register();
       const res = await upload(owner, [
         { name: 'tool.exe', content: Buffer.from('MZ\x90\x00binary', 'latin1') },
         { name: 'notes.pdf', content: Buffer.from('just text') },
       ]);
       expect(res.status).toBe(422);
-      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 422, code: 'no_file_accepted' });
+      expect(res.body.batchId).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.body.accepted).toEqual([]);
       expect(res.body.rejected.map((r: { code: string }) => r.code)).toEqual([
         'unsupported_type',
