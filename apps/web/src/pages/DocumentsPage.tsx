@@ -1,5 +1,5 @@
 import { type DragEvent, type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { api, download, messageOf, openInNewTab, uploadFiles } from '../api/client';
+import { api, download, messageOf, uploadFiles } from '../api/client';
 import type {
   DocumentItem,
   Page,
@@ -597,11 +597,12 @@ function ContentSearch() {
                   type="button"
                   className="chip"
                   onClick={() =>
-                    void openInNewTab(
-                      `/documents/${hit.documentId}/content`,
-                      hit.page ? `#page=${hit.page}` : '',
-                    ).catch((e) =>
-                      toasts.show({ tone: 'error', title: 'Could not open', body: messageOf(e) }),
+                    void download(`/documents/${hit.documentId}/content`, hit.filename).catch((e) =>
+                      toasts.show({
+                        tone: 'error',
+                        title: 'Could not download',
+                        body: messageOf(e),
+                      }),
                     )
                   }
                 >

@@ -36,7 +36,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
 import { AppError } from '@docent/common';
-import { attachmentDisposition } from './content-disposition';
+import { attachmentDisposition, DOWNLOAD_SECURITY_HEADERS } from './content-disposition';
 import { DocumentsService } from './documents.service';
 import {
   DocumentDto,
@@ -151,7 +151,12 @@ export class DocumentsController {
 
   @Get(':id/content')
   @CheckPolicies(ANY_CALLER)
-  @ApiOperation({ summary: 'Download the original file (streamed, as an attachment)' })
+  @ApiOperation({
+    summary: 'Download the original file (streamed, as an attachment)',
+    description:
+      'Always `Content-Disposition: attachment`, with `Content-Security-Policy: sandbox` and ' +
+      '`X-Content-Type-Options: nosniff`: an uploaded file is never rendered in the app’s origin.',
+  })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({
     description: 'The file, with its content type',
@@ -167,7 +172,7 @@ export class DocumentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
     const file = await this.documents.content(caller, ability, id);
-    void reply.header('Cache-Control', 'private, no-store');
+    void reply.headers(DOWNLOAD_SECURITY_HEADERS).header('Cache-Control', 'private, no-store');
     return new StreamableFile(file.stream, {
       type: file.mimeType,
       disposition: attachmentDisposition(file.filename),
