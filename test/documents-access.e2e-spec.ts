@@ -278,7 +278,7 @@ describe('document access matrix (owner, sharees, stranger, admin)', () => {
           .post(shares)
           .set(bearer(owner.token))
           .send({ email: target.email, permission: 'read' })
-          .expect(201);
+          .expect(202);
         expect(seen).toEqual([
           {
             documentId,

@@ -85,7 +85,9 @@ describe('hostile uploads over HTTP (real api, worker, PostgreSQL, Redis, storag
     const before = await storedFiles();
     const res = await upload(owner, [{ name, content }]);
     expect(res.status).toBe(422);
-    expect(res.body).toEqual({
+    const { code: problem, batchId, accepted, rejected } = res.body;
+    expect({ problem, batchId, accepted, rejected }).toEqual({
+      problem: 'no_file_accepted',
       batchId: expect.any(String),
       accepted: [],
       rejected: [{ filename: name, code, message: expect.any(String) }],

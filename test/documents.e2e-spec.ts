@@ -13,6 +13,7 @@ import {
   DocumentsHttpModule,
   IngestionProducer,
   ingestionJobId,
+  StorageDeletion,
 } from '@docent/documents';
 import { FILE_STORAGE, type FileStorage, StorageModule } from '@docent/storage';
 import { newIdentity, type Stack, startStack } from './support/stack';
@@ -168,6 +169,13 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
       ]);
       expect(res.status).toBe(422);
       expect(res.body).toEqual({
+        type: 'https://docent.dev/problems/no_file_accepted',
+        title: 'Unprocessable Entity',
+        status: 422,
+        detail: expect.any(String),
+        instance: '/api/v1/documents',
+        requestId: res.headers['x-request-id'],
+        code: 'no_file_accepted',
         batchId: expect.any(String),
         accepted: [],
         rejected: [
@@ -194,14 +202,16 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
       ]);
     });
 
-    it('answers 422 with the same body when no file is accepted', async () => {
+    it('answers 422 problem details carrying the upload result when no file is accepted', async () => {
       const owner = await register();
       const res = await upload(owner, [
         { name: 'tool.exe', content: Buffer.from('MZ\x90\x00binary', 'latin1') },
         { name: 'notes.pdf', content: Buffer.from('just text') },
       ]);
       expect(res.status).toBe(422);
-      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 422, code: 'no_file_accepted' });
+      expect(res.body.batchId).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.body.accepted).toEqual([]);
       expect(res.body.rejected.map((r: { code: string }) => r.code)).toEqual([
         'unsupported_type',
@@ -420,7 +430,7 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
       expect(await em().count(AuditEvent, { action: 'document.reingested', targetId: id })).toBe(1);
     });
 
-    it('delete removes the row, the stored file and the pending job (204)', async () => {
+    it('delete removes the row and the pending job, and queues the file for the worker (204)', async () => {
       const owner = await register();
       const { id } = await uploadOne(owner);
       const key = (await em().findOneOrFail(Document, id)).storageKey;
@@ -430,7 +440,14 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
 
       await http.delete(`/api/v1/documents/${id}`).set(bearer(owner.token)).expect(204);
       expect(await em().findOne(Document, id)).toBeNull();
-      expect(await storage.exists(key)).toBe(false);
+      // the worker removes the file (test/document-file-removal.e2e-spec.ts); this stack has none
+      expect(await em().findOne(StorageDeletion, { storageKey: key })).toMatchObject({
+        documentId: id,
+        ownerId: owner.id,
+      });
+      const maintenance = stack.api.get<Queue>(getQueueToken('maintenance'), { strict: false });
+      const hints = await maintenance.getJobs(['waiting', 'delayed']);
+      expect(hints.map((job) => job.name)).toContain('documents.remove-files');
       expect(await queue.getJob(ingestionJobId(id, 1))).toBeNull();
       expect(await em().count(AuditEvent, { action: 'document.deleted', targetId: id })).toBe(1);
       await http.get(`/api/v1/documents/${id}`).set(bearer(owner.token)).expect(404);

@@ -186,6 +186,39 @@ describe('web client in a real browser', () => {
     expect((await hit.locator('mark').allTextContents()).join(' ')).toMatch(/readability/i);
   }, 60_000);
 
+  it('opens a search hit only as a download, never as a page of the app (an uploaded HTML page)', async () => {
+    const marker = `zebracorn${Date.now().toString(36)}`;
+    const html =
+      '<!doctype html><html><head><meta http-equiv="refresh" content="0;url=/sign-in?owned=1">' +
+      `</head><body><p>The ${marker} page.</p>` +
+      "<script>localStorage.setItem('owned', '1')</script></body></html>";
+    await page.locator('#file-picker').setInputFiles({
+      name: 'hostile.html',
+      mimeType: 'text/html',
+      buffer: Buffer.from(html),
+    });
+    await documentRow('hostile.html', 'completed').waitFor({ timeout: SLOW });
+    await page.getByLabel('Search inside documents').fill(marker);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const hit = page.locator('.hits li').filter({ hasText: 'hostile.html' }).first();
+    await hit.waitFor({ timeout: SLOW });
+
+    const popups: Page[] = [];
+    page.on('popup', (popup) => popups.push(popup));
+    const at = page.url();
+    const downloaded = page.waitForEvent('download');
+    await hit.getByRole('button', { name: 'hostile.html' }).click();
+    const download = await downloaded;
+    // saved as a file with the original bytes, from a blob the page could not render
+    expect(download.suggestedFilename()).toBe('hostile.html');
+    expect((await readFile(await download.path())).toString()).toBe(html);
+    // nothing was opened or navigated: no new tab, same page, the script never ran here
+    expect(popups).toEqual([]);
+    expect(page.context().pages()).toEqual([page]);
+    expect(page.url()).toBe(at);
+    expect(await page.evaluate("localStorage.getItem('owned')")).toBeNull();
+  }, 120_000);
+
   it('streams an answer over SSE with a citation chip to the right file', async () => {
     await page
       .getByRole('navigation', { name: 'Main' })
@@ -214,6 +247,12 @@ describe('web client in a real browser', () => {
     await chip.first().waitFor();
     expect(await chip.first().textContent()).toMatch(/google-doc-document\.pdf, p\. \d+/);
     await screenshot(page, 'chat');
+
+    // a citation downloads its file; it never opens it in a tab of the app's origin
+    const downloaded = page.waitForEvent('download');
+    await chip.first().click();
+    expect((await downloaded).suggestedFilename()).toBe(GOOD);
+    expect(page.context().pages()).toEqual([page]);
   }, 180_000);
 
   it('shows the preferences and session pages', async () => {

@@ -101,6 +101,8 @@ export interface StorageSettings {
 export interface DocumentSettings {
   uploadMaxBytes: number;
   uploadMaxFiles: number;
+  /** Most bytes one user's documents may hold in all (sum of their sizes); 0 means no limit. */
+  storageQuotaBytes: number;
   ingestionConcurrency: number;
   /**
    * Bull lock of an ingestion job (renewed every half of it) and the stalled-job check interval:

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
     expect(config.documents).toEqual({
       uploadMaxBytes: 50 * 1024 * 1024,
       uploadMaxFiles: 20,
+      storageQuotaBytes: 1024 * 1024 * 1024,
       ingestionConcurrency: 2,
       ingestionLockDurationMs: 30_000,
       maxPages: 2000,

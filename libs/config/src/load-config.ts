@@ -68,6 +68,7 @@ export const DEFAULTS = {
   STORAGE_DIR: './var/storage',
   UPLOAD_MAX_BYTES: String(50 * 1024 * 1024),
   UPLOAD_MAX_FILES: '20',
+  STORAGE_QUOTA_BYTES: String(1024 * 1024 * 1024),
   INGESTION_CONCURRENCY: '2',
   INGESTION_LOCK_DURATION: '30s',
   INGESTION_MAX_PAGES: '2000',
@@ -355,6 +356,11 @@ export function loadConfig(env: Env): DocentConfig {
         'UPLOAD_MAX_FILES',
         (v) => parseInteger(v, 1, 1000),
         def('UPLOAD_MAX_FILES'),
+      ),
+      storageQuotaBytes: read(
+        'STORAGE_QUOTA_BYTES',
+        (v) => parseInteger(v, 0, Number.MAX_SAFE_INTEGER),
+        def('STORAGE_QUOTA_BYTES'),
       ),
       ingestionConcurrency: read(
         'INGESTION_CONCURRENCY',

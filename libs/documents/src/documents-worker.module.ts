@@ -3,16 +3,20 @@ import { StorageModule } from '@docent/storage';
 import { ChunkIndexer } from './chunk-indexer';
 import { IngestionEventPublisher } from './events/ingestion-event.publisher';
 import { IngestionProducer } from './ingestion.producer';
+import { StorageCleanupProducer } from './storage-cleanup.producer';
 import { IngestionMetrics } from './worker/ingestion.metrics';
 import { IngestionPipeline } from './worker/ingestion.pipeline';
 import { IngestionProcessor } from './worker/ingestion.processor';
 import { PendingIngestionScheduler } from './worker/pending-ingestion.scheduler';
+import { StorageCleanupProcessor, StorageCleanupScheduler } from './worker/storage-cleanup';
 
 /**
  * Worker entry module of documents (imported by apps/worker): the ingestion processor, its
- * pipeline, and the loop that queues documents whose job could not be queued. Needs from the app:
- * config, the database (MikroORM), the queues (QueueModule), the `DomainEventBus` (CommonModule,
- * for the ingestion events) and `METRICS_REGISTRY` (HealthModule, for the ingestion metrics).
+ * pipeline, the loop that queues documents whose job could not be queued, and the removal of the
+ * files of deleted documents (`documents.remove-files`). Needs from the app: config, the database
+ * (MikroORM), the queues (QueueModule, MaintenanceModule), the audit log (AuditModule), the
+ * `DomainEventBus` (CommonModule, for the ingestion events) and `METRICS_REGISTRY` (HealthModule,
+ * for the ingestion metrics).
  * It imports StorageModule (global)
  * itself for `FILE_STORAGE`; an app importing it too gets the same single instance.
  */
@@ -26,6 +30,9 @@ import { PendingIngestionScheduler } from './worker/pending-ingestion.scheduler'
     IngestionPipeline,
     IngestionProcessor,
     PendingIngestionScheduler,
+    StorageCleanupProducer,
+    StorageCleanupProcessor,
+    StorageCleanupScheduler,
   ],
   exports: [
     IngestionPipeline,

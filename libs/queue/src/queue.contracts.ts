@@ -24,6 +24,8 @@ export const JOBS = {
     authPurge: 'auth.purge',
     /** Mail: delete failed mail jobs past their retention (repeatable). */
     mailPurge: 'mail.purge-failed',
+    /** Documents: remove the stored files of deleted documents (hint on delete, repeatable sweep). */
+    documentsRemoveFiles: 'documents.remove-files',
   },
 } as const;
 

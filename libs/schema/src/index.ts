@@ -10,7 +10,13 @@ import {
 import { RolePermission } from '@docent/authorization';
 import { UsageDaily } from '@docent/chat';
 import type { EntityList } from '@docent/database';
-import { Document, DocumentChunk, DocumentShare, DocumentChunkStat } from '@docent/documents';
+import {
+  Document,
+  DocumentChunk,
+  DocumentChunkStat,
+  DocumentShare,
+  StorageDeletion,
+} from '@docent/documents';
 import { Notification, NotificationPreference } from '@docent/notifications';
 
 /**
@@ -30,6 +36,7 @@ export const ENTITIES: EntityList = [
   DocumentChunk,
   DocumentShare,
   DocumentChunkStat,
+  StorageDeletion,
   Notification,
   NotificationPreference,
   UsageDaily,

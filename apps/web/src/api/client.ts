@@ -318,29 +318,27 @@ export function uploadFiles<T>(
   });
 }
 
-/** Downloads an API resource (bearer-authenticated) and hands it to the browser as a file. */
+/**
+ * Downloads an API resource (bearer-authenticated) and hands it to the browser as a file, never
+ * as a page: uploaded files are untrusted (HTML, SVG, …), and anything opened from a `blob:` URL
+ * made here would run in the app's origin. So the bytes are re-typed `application/octet-stream`
+ * (a browser can only save such a blob, even when the object URL is opened), the link carries
+ * `download` and is never navigated to, and the object URL is revoked soon after.
+ */
 export async function download(path: string, fallbackName: string): Promise<void> {
   const response = await rawRequest('GET', path, { headers: { Accept: '*/*' } });
   const disposition = response.headers.get('Content-Disposition') ?? '';
   const match = /filename\*=UTF-8''([^;]+)|filename="([^"]+)"/i.exec(disposition);
   const name = match ? decodeURIComponent(match[1] ?? match[2] ?? '') : fallbackName;
-  const blob = await response.blob();
-  const url = URL.createObjectURL(blob);
+  const bytes = await response.arrayBuffer();
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
   const link = document.createElement('a');
   link.href = url;
   link.download = name || fallbackName;
+  link.rel = 'noopener';
+  link.hidden = true;
   document.body.append(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** Opens an API resource (e.g. a PDF) in a new tab through a blob URL. */
-export async function openInNewTab(path: string, hash = ''): Promise<void> {
-  const win = window.open('', '_blank');
-  const response = await rawRequest('GET', path, { headers: { Accept: '*/*' } });
-  const blob = await response.blob();
-  const url = URL.createObjectURL(blob) + hash;
-  if (win) win.location.href = url;
-  else window.location.href = url;
 }

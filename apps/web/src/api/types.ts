@@ -103,6 +103,12 @@ export interface Share {
   createdAt: string;
 }
 
+/** A share by e-mail: the same answer whether or not the address has an account. */
+export interface ShareRequested {
+  email: string;
+  permission: 'read' | 'write';
+}
+
 export interface SearchHit {
   chunkId: string;
   documentId: string;

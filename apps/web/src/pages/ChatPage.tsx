@@ -6,7 +6,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { api, download, messageOf, openInNewTab } from '../api/client';
+import { api, download, messageOf } from '../api/client';
 import { askStreaming } from '../api/sse';
 import type { ChatMessage, ChatSession, Citation, DocumentItem, Page } from '../api/types';
 import {
@@ -142,6 +142,7 @@ export function ChatPage() {
   );
 }
 
+/** A source of an answer: shows the cited passage on hover, downloads the file on click. */
 function CitationChip({ citation }: { citation: Citation }) {
   const toasts = useToasts();
   const label = citation.page ? `${citation.filename}, p. ${citation.page}` : citation.filename;
@@ -152,10 +153,9 @@ function CitationChip({ citation }: { citation: Citation }) {
       title={citation.snippet}
       data-document-id={citation.documentId}
       onClick={() =>
-        void openInNewTab(
-          `/documents/${citation.documentId}/content`,
-          citation.page ? `#page=${citation.page}` : '',
-        ).catch((e) => toasts.show({ tone: 'error', title: 'Could not open', body: messageOf(e) }))
+        void download(`/documents/${citation.documentId}/content`, citation.filename).catch((e) =>
+          toasts.show({ tone: 'error', title: 'Could not download', body: messageOf(e) }),
+        )
       }
     >
       {label}

@@ -1,6 +1,13 @@
 import { type DragEvent, type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { api, download, messageOf, openInNewTab, uploadFiles } from '../api/client';
-import type { DocumentItem, Page, SearchHit, Share, UploadResult } from '../api/types';
+import { api, download, messageOf, uploadFiles } from '../api/client';
+import type {
+  DocumentItem,
+  Page,
+  SearchHit,
+  Share,
+  ShareRequested,
+  UploadResult,
+} from '../api/types';
 import {
   Dialog,
   Empty,
@@ -413,12 +420,14 @@ function ShareDialog({ doc, onClose }: { doc: DocumentItem | null; onClose: () =
   const [email, setEmail] = useState('');
   const [permission, setPermission] = useState<'read' | 'write'>('read');
   const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     if (!doc) return;
     setShares(null);
     setError(null);
+    setNotice(null);
     setEmail('');
     api
       .get<Page<Share>>(`/documents/${doc.id}/shares`)
@@ -434,9 +443,16 @@ function ShareDialog({ doc, onClose }: { doc: DocumentItem | null; onClose: () =
     if (!doc) return;
     setBusy(true);
     setError(null);
+    setNotice(null);
     try {
-      const share = await api.post<Share>(`/documents/${doc.id}/shares`, { email, permission });
-      setShares((current) => [...(current ?? []).filter((s) => s.userId !== share.userId), share]);
+      // the answer is the same whether or not the address has an account: the list says who
+      // actually has access
+      const sent = await api.post<ShareRequested>(`/documents/${doc.id}/shares`, {
+        email,
+        permission,
+      });
+      setShares((await api.get<Page<Share>>(`/documents/${doc.id}/shares`)).items);
+      setNotice(`If ${sent.email} has a Docent account, it now has access.`);
       setEmail('');
     } catch (e) {
       setError(e);
@@ -460,6 +476,11 @@ function ShareDialog({ doc, onClose }: { doc: DocumentItem | null; onClose: () =
     <Dialog title={doc ? `Share ${doc.filename}` : 'Share'} open={doc !== null} onClose={onClose}>
       <form onSubmit={(e) => void add(e)} noValidate>
         <ProblemAlert error={error} />
+        {notice ? (
+          <div role="status" className="alert alert-success">
+            {notice}
+          </div>
+        ) : null}
         <Field
           label="E-mail of the person"
           type="email"
@@ -576,11 +597,12 @@ function ContentSearch() {
                   type="button"
                   className="chip"
                   onClick={() =>
-                    void openInNewTab(
-                      `/documents/${hit.documentId}/content`,
-                      hit.page ? `#page=${hit.page}` : '',
-                    ).catch((e) =>
-                      toasts.show({ tone: 'error', title: 'Could not open', body: messageOf(e) }),
+                    void download(`/documents/${hit.documentId}/content`, hit.filename).catch((e) =>
+                      toasts.show({
+                        tone: 'error',
+                        title: 'Could not download',
+                        body: messageOf(e),
+                      }),
                     )
                   }
                 >

@@ -5,6 +5,7 @@ import type { AbilityFactory } from '@docent/authorization';
 import type { AccountService, AuthUser, LoginLockout, User } from '@docent/auth';
 import { type AppAbility, rulesForUser, type StoredRule } from '@docent/authorization';
 import { AppError } from '@docent/common';
+import type { StorageCleanupProducer } from '@docent/documents';
 import { type AdminUserRepository, likePattern } from './admin-user.repository';
 import { AdminUsersService } from './admin-users.service';
 import { onAnyUser } from './user-policies';
@@ -75,7 +76,20 @@ function setup(target: User, otherActiveAdmins: number) {
   };
   const lockout = { lockedFor: jest.fn(async () => 0), unlock: jest.fn() };
   const audit = { record: jest.fn(async () => undefined) };
-  const em = { transactional: jest.fn(async (cb: () => Promise<unknown>) => cb()) };
+  /** When the transaction ends relative to the removal hint. */
+  const order: string[] = [];
+  const em = {
+    transactional: jest.fn(async (cb: () => Promise<unknown>) => {
+      const result = await cb();
+      order.push('commit');
+      return result;
+    }),
+  };
+  const storageCleanup = {
+    hintQuietly: jest.fn(async () => {
+      order.push('hint');
+    }),
+  };
   const service = new AdminUsersService(
     em as unknown as EntityManager,
     users as unknown as AdminUserRepository,
@@ -84,8 +98,9 @@ function setup(target: User, otherActiveAdmins: number) {
     audit as unknown as AuditService,
     // assignable-role checks are exercised end to end (test/admin-users.e2e-spec.ts)
     { storedRules: async () => [] } as unknown as AbilityFactory,
+    storageCleanup as unknown as StorageCleanupProducer,
   );
-  return { service, users, accounts, audit, calls };
+  return { service, users, accounts, audit, calls, order, storageCleanup };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -193,10 +208,17 @@ describe('AdminUsersService: self-protection and input', () => {
   });
 
   it('an admin cannot delete themselves', async () => {
-    const { service } = setup(user('a1', 'admin'), 5);
+    const { service, storageCleanup } = setup(user('a1', 'admin'), 5);
     expect(await codeOf(service.remove(caller('a1'), adminAbility, 'a1'))).toBe(
       '409 cannot_modify_self',
     );
+    expect(storageCleanup.hintQuietly).not.toHaveBeenCalled();
+  });
+
+  it('asks for the file removal only once the deletion committed', async () => {
+    const { service, order } = setup(user('m1', 'member'), 0);
+    await service.remove(caller('a1'), adminAbility, 'm1');
+    expect(order).toEqual(['commit', 'hint']);
   });
 
   it('refuses a body without any field (400)', async () => {

@@ -11,6 +11,7 @@ import {
   type User,
 } from '@docent/auth';
 import { AbilityFactory, accessibleWhere, type AppAbility } from '@docent/authorization';
+import { StorageCleanupProducer } from '@docent/documents';
 import { assertGrantable, permissionsOf } from '../roles/role-permissions';
 import { decodeCursor, toPage, UUID_PATTERN, ValidationFailedError } from '@docent/common';
 import { AdminUserRepository, likePattern } from './admin-user.repository';
@@ -102,6 +103,7 @@ export class AdminUsersService {
     private readonly lockout: LoginLockout,
     private readonly audit: AuditService,
     private readonly abilities: AbilityFactory,
+    private readonly storageCleanup: StorageCleanupProducer,
   ) {}
 
   /**
@@ -252,7 +254,9 @@ export class AdminUsersService {
 
   /**
    * Deletes the user with their sessions and reset tokens; their access tokens fail at once.
-   * Audit entries about them stay. Not oneself, not the last active admin (409).
+   * Audit entries about them stay. Not oneself, not the last active admin (409). Their documents
+   * go by cascade, and the cascade's trigger queues their files for removal in the same
+   * transaction; once it committed, the worker is asked to remove them now.
    */
   async remove(caller: AuthUser, ability: AppAbility, id: string): Promise<void> {
     await this.em.transactional(async () => {
@@ -276,6 +280,7 @@ export class AdminUsersService {
         metadata: { before, sessionsEnded },
       });
     });
+    await this.storageCleanup.hintQuietly();
   }
 
   /** 404 for a user the caller may not see, whether or not it exists. */

@@ -8,6 +8,7 @@ import { Migration20261126060000_usage } from './Migration20261126060000_usage';
 import { Migration20261126070000_retrieval } from './Migration20261126070000_retrieval';
 import { Migration20261126080000_notifications } from './Migration20261126080000_notifications';
 import { Migration20261204100000_document_chunk_stats } from './Migration20261204100000_document_chunk_stats';
+import { Migration20261204110000_storage_deletions } from './Migration20261204110000_storage_deletions';
 import { Migration20261204120000_auth_hardening } from './Migration20261204120000_auth_hardening';
 
 export const MIGRATIONS: MigrationObject[] = [
@@ -30,6 +31,10 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261204100000_document_chunk_stats',
     class: Migration20261204100000_document_chunk_stats,
+  },
+  {
+    name: 'Migration20261204110000_storage_deletions',
+    class: Migration20261204110000_storage_deletions,
   },
   { name: 'Migration20261204120000_auth_hardening', class: Migration20261204120000_auth_hardening },
 ];

@@ -1,3 +1,4 @@
 export * from './document.entity';
 export * from './document-chunk.entity';
 export * from './document-share.entity';
+export * from './storage-deletion.entity';

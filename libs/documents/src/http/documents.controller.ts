@@ -36,9 +36,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
 import { AppError } from '@docent/common';
-import { attachmentDisposition } from './content-disposition';
+import { attachmentDisposition, DOWNLOAD_SECURITY_HEADERS } from './content-disposition';
 import { DocumentsService } from './documents.service';
-import { DocumentDto, DocumentPageDto, UploadResultDto } from './dto/document-response.dto';
+import {
+  DocumentDto,
+  DocumentPageDto,
+  StorageUsageDto,
+  UploadProblemDto,
+  UploadResultDto,
+} from './dto/document-response.dto';
 import { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
 
 const PROBLEM = { description: 'RFC 9457 problem details' };
@@ -63,8 +69,9 @@ export class DocumentsController {
     summary: 'Upload one or more files (multipart field `files`); ingestion runs in the background',
     description:
       'Each file is validated (type by content agreeing with the extension, not empty, not a ' +
-      'duplicate of a document you own) and either accepted (queued for ingestion) or rejected ' +
-      'with a code. When no file is accepted the answer is 422 with the same body.',
+      'duplicate of a document you own, within your storage quota) and either accepted (queued ' +
+      'for ingestion) or rejected with a code. When no file is accepted the answer is 422 ' +
+      'problem details (`no_file_accepted`) carrying `batchId`, `accepted` and `rejected` too.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -76,8 +83,9 @@ export class DocumentsController {
   })
   @ApiAcceptedResponse({ type: UploadResultDto, description: 'At least one file was accepted' })
   @ApiUnprocessableEntityResponse({
-    type: UploadResultDto,
-    description: 'No file was accepted (same body, every file in `rejected`)',
+    type: UploadProblemDto,
+    description:
+      'No file was accepted: problem details with the upload result (every file in `rejected`)',
   })
   @ApiBadRequestResponse({
     description: '`no_files`, `too_many_files` (more than UPLOAD_MAX_FILES), `unexpected_field`',
@@ -100,7 +108,15 @@ export class DocumentsController {
       );
     }
     const result = await this.documents.upload(caller, request.parts());
-    await reply.status(result.accepted.length > 0 ? 202 : 422).send(result);
+    await reply.status(202).send(result);
+  }
+
+  @Get('usage')
+  @CheckPolicies(ANY_CALLER)
+  @ApiOperation({ summary: 'How much of your storage quota your documents use' })
+  @ApiOkResponse({ type: StorageUsageDto })
+  usage(@CurrentUser() caller: AuthUser): Promise<StorageUsageDto> {
+    return this.documents.usage(caller);
   }
 
   @Get()
@@ -135,7 +151,12 @@ export class DocumentsController {
 
   @Get(':id/content')
   @CheckPolicies(ANY_CALLER)
-  @ApiOperation({ summary: 'Download the original file (streamed, as an attachment)' })
+  @ApiOperation({
+    summary: 'Download the original file (streamed, as an attachment)',
+    description:
+      'Always `Content-Disposition: attachment`, with `Content-Security-Policy: sandbox` and ' +
+      '`X-Content-Type-Options: nosniff`: an uploaded file is never rendered in the app’s origin.',
+  })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({
     description: 'The file, with its content type',
@@ -151,7 +172,7 @@ export class DocumentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
     const file = await this.documents.content(caller, ability, id);
-    void reply.header('Cache-Control', 'private, no-store');
+    void reply.headers(DOWNLOAD_SECURITY_HEADERS).header('Cache-Control', 'private, no-store');
     return new StreamableFile(file.stream, {
       type: file.mimeType,
       disposition: attachmentDisposition(file.filename),

@@ -22,9 +22,11 @@ import { Document } from '../entities/document.entity';
 import { DocumentShare } from '../entities/document-share.entity';
 import { detectType, isRejection, sanitizeFilename } from '../ingestion/detect-type';
 import { IngestionProducer } from '../ingestion.producer';
+import { StorageCleanupProducer } from '../storage-cleanup.producer';
 import {
   DocumentDto,
   type DocumentPageDto,
+  type StorageUsageDto,
   type UploadRejectionDto,
   type UploadResultDto,
 } from './dto/document-response.dto';
@@ -88,6 +90,29 @@ const tooManyFiles = (maxFiles: number) =>
 
 const notFound = () => new NotFoundError('Document');
 
+/**
+ * Nothing of the upload was kept: 422 problem details that still carry the upload result
+ * (`batchId`, `accepted`, `rejected`) as extension members, so clients read it either way.
+ */
+function noFileAccepted(batchId: string, rejected: UploadRejectionDto[]): AppError {
+  return new AppError(
+    'unprocessable',
+    'no_file_accepted',
+    'No file of the upload was accepted; `rejected` gives the reason for each.',
+    { extensions: { batchId, accepted: [], rejected } },
+  );
+}
+
+function quotaRejection(filename: string, quota: number, room: number): UploadRejectionDto {
+  return {
+    filename,
+    code: 'quota_exceeded',
+    message:
+      `Storing this file would exceed your storage quota of ${quota} bytes ` +
+      `(${Math.max(0, room)} bytes left); delete documents to make room.`,
+  };
+}
+
 /** CASL conditions name the owner `ownerId`; the entity's property is `owner`. */
 function toEntityWhere(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toEntityWhere);
@@ -138,6 +163,7 @@ export class DocumentsService {
     private readonly em: EntityManager,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly producer: IngestionProducer,
+    private readonly cleanup: StorageCleanupProducer,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
     private readonly bus: DomainEventBus,
@@ -159,6 +185,8 @@ export class DocumentsService {
     const staged: StagedFile[] = [];
     const rejected: UploadRejectionDto[] = [];
     let files = 0;
+    // what the quota leaves: a first cut while streaming; persist() decides under a lock
+    let room = await this.roomLeft(caller);
     try {
       for await (const part of parts) {
         if (part.type !== 'file') continue;
@@ -173,9 +201,13 @@ export class DocumentsService {
             { errors: [{ field: 'files', message: 'files must be sent in the "files" field' }] },
           );
         }
-        const outcome = await this.receive(caller, part.filename, part.file, staged);
-        if ('code' in outcome) rejected.push(outcome);
-        else staged.push(outcome);
+        const outcome = await this.receive(caller, part.filename, part.file, staged, room);
+        if ('code' in outcome) {
+          rejected.push(outcome);
+        } else {
+          staged.push(outcome);
+          room -= outcome.sizeBytes;
+        }
       }
     } catch (error) {
       await this.discard(staged);
@@ -186,9 +218,11 @@ export class DocumentsService {
         errors: [{ field: 'files', message: 'at least one file is required' }],
       });
     }
-    if (staged.length === 0) return { batchId, accepted: [], rejected };
+    if (staged.length === 0) throw noFileAccepted(batchId, rejected);
 
-    const documents = await this.persist(caller, batchId, staged);
+    const { documents, overQuota } = await this.persist(caller, batchId, staged);
+    rejected.push(...overQuota);
+    if (documents.length === 0) throw noFileAccepted(batchId, rejected);
     const requestId = this.context.snapshot().requestId ?? undefined;
     for (const document of documents) {
       await this.tryEnqueue(document, requestId);
@@ -221,6 +255,7 @@ export class DocumentsService {
     rawFilename: string,
     file: Readable & { truncated?: boolean },
     staged: readonly StagedFile[],
+    room: number,
   ): Promise<StagedFile | UploadRejectionDto> {
     const filename = sanitizeFilename(rawFilename ?? '') || 'unnamed';
     const iterator = file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -255,16 +290,21 @@ export class DocumentsService {
         yield next.value;
       }
     }
+    // the stream is cut at whichever comes first, so no more than the quota is ever stored
+    const quotaBinds = room < this.settings.uploadMaxBytes;
     let result;
     try {
       result = await this.storage.put(key, Readable.from(content(), { objectMode: false }), {
-        maxBytes: this.settings.uploadMaxBytes,
+        maxBytes: quotaBinds ? Math.max(0, room) : this.settings.uploadMaxBytes,
       });
     } catch (error) {
-      if (error instanceof AppError && error.code === 'storage_too_large') {
-        throw tooLarge(this.settings.uploadMaxBytes);
-      }
-      throw error;
+      if (!(error instanceof AppError && error.code === 'storage_too_large')) throw error;
+      if (!quotaBinds) throw tooLarge(this.settings.uploadMaxBytes);
+      // the rest of this file is read and dropped (at most UPLOAD_MAX_BYTES), so the next files
+      // of the request are still received
+      await this.drainIterator(iterator);
+      if (file.truncated) throw tooLarge(this.settings.uploadMaxBytes);
+      return quotaRejection(filename, this.settings.storageQuotaBytes, room);
     }
     // busboy cuts a file at the limit and flags it, rather than failing the stream
     if (file.truncated) {
@@ -296,17 +336,28 @@ export class DocumentsService {
     };
   }
 
-  /** Commits every accepted file in one transaction; on failure nothing is kept. */
+  /**
+   * Commits the accepted files in one transaction; on failure nothing is kept. With a quota, the
+   * user's row is locked first, so concurrent uploads of one user are checked one after the
+   * other against what is committed: files that no longer fit are rejected (`quota_exceeded`)
+   * and their stored copies removed.
+   */
   private async persist(
     caller: AuthUser,
     batchId: string,
     staged: readonly StagedFile[],
-  ): Promise<Document[]> {
+  ): Promise<{ documents: Document[]; overQuota: UploadRejectionDto[] }> {
     const em = this.em.fork();
+    const quota = this.settings.storageQuotaBytes;
+    let refused: StagedFile[] = [];
+    let room = Number.POSITIVE_INFINITY;
+    let documents: Document[];
     try {
-      return await em.transactional((tx) => {
+      documents = await em.transactional(async (tx) => {
+        let fitting = staged;
+        if (quota > 0) ({ fitting, refused, room } = await this.splitByQuota(tx, caller, staged));
         const now = new Date();
-        const documents = staged.map((file) =>
+        return fitting.map((file) =>
           tx.create(Document, {
             id: file.id,
             owner: caller.id,
@@ -324,7 +375,6 @@ export class DocumentsService {
             updatedAt: now,
           }),
         );
-        return Promise.resolve(documents);
       });
     } catch (error) {
       await this.discard(staged);
@@ -338,6 +388,69 @@ export class DocumentsService {
       }
       throw error;
     }
+    await this.discard(refused);
+    return {
+      documents,
+      overQuota: refused.map((file) => quotaRejection(file.filename, quota, room)),
+    };
+  }
+
+  /**
+   * Under a lock on the caller's user row (held until the transaction ends, so uploads of one
+   * user are checked one at a time against committed documents), keeps the files that still fit
+   * the quota, in order. Returns the room left after them.
+   */
+  private async splitByQuota(
+    tx: EntityManager,
+    caller: AuthUser,
+    staged: readonly StagedFile[],
+  ): Promise<{ fitting: StagedFile[]; refused: StagedFile[]; room: number }> {
+    await tx.execute(`select 1 from users where id = ? for no key update`, [caller.id]);
+    let room = this.settings.storageQuotaBytes - (await this.usedBytes(tx, caller.id));
+    const fitting: StagedFile[] = [];
+    const refused: StagedFile[] = [];
+    for (const file of staged) {
+      if (file.sizeBytes <= room) {
+        fitting.push(file);
+        room -= file.sizeBytes;
+      } else {
+        refused.push(file);
+      }
+    }
+    return { fitting, refused, room };
+  }
+
+  /** Bytes the caller may still store: +∞ without a quota, possibly ≤ 0 when it is used up. */
+  private async roomLeft(caller: AuthUser): Promise<number> {
+    const quota = this.settings.storageQuotaBytes;
+    if (quota === 0) return Number.POSITIVE_INFINITY;
+    return quota - (await this.usedBytes(this.em.fork(), caller.id));
+  }
+
+  private async usedBytes(em: EntityManager, ownerId: string): Promise<number> {
+    const [row] = await em.execute<{ used: string }[]>(
+      `select coalesce(sum(size_bytes), 0)::text as used from documents where owner_id = ?`,
+      [ownerId],
+    );
+    return Number(row?.used ?? 0);
+  }
+
+  /** What the caller's documents take and what the quota allows (`GET /documents/usage`). */
+  async usage(caller: AuthUser): Promise<StorageUsageDto> {
+    const em = this.em.fork();
+    const [row] = await em.execute<{ used: string; documents: string }[]>(
+      `select coalesce(sum(size_bytes), 0)::text as used, count(*)::text as documents
+         from documents where owner_id = ?`,
+      [caller.id],
+    );
+    const usedBytes = Number(row?.used ?? 0);
+    const quota = this.settings.storageQuotaBytes;
+    return {
+      usedBytes,
+      documents: Number(row?.documents ?? 0),
+      quotaBytes: quota === 0 ? null : quota,
+      remainingBytes: quota === 0 ? null : Math.max(0, quota - usedBytes),
+    };
   }
 
   private async discard(staged: readonly StagedFile[]): Promise<void> {
@@ -486,8 +599,10 @@ export class DocumentsService {
   // ---------------------------------------------------------------- changes
 
   /**
-   * Removes the document, its file, chunks and shares (cascade) and any waiting job. A document
-   * being processed is marked `cancelled` first so the worker stops.
+   * Removes the document, its chunks and shares (cascade) and any waiting job. A document being
+   * processed is marked `cancelled` first so the worker stops. The file is not removed here: the
+   * delete's trigger puts its key in the `storage_deletions` outbox in the same statement, and the
+   * worker removes it (retried until done, audited); the hint only makes that happen at once.
    */
   async remove(caller: AuthUser, ability: AppAbility, id: string): Promise<void> {
     const em = this.em.fork();
@@ -500,12 +615,7 @@ export class DocumentsService {
     }
     await this.bestEffortCancel(document);
     await em.nativeDelete(Document, { id });
-    await this.storage.delete(document.storageKey).catch((error: unknown) => {
-      this.logger.error(
-        { err: error, documentId: id, key: document.storageKey },
-        'could not remove the file of a deleted document',
-      );
-    });
+    await this.cleanup.hintQuietly(this.context.snapshot().requestId ?? undefined);
     await this.audit.record({
       action: 'document.deleted',
       targetType: 'Document',

@@ -10,6 +10,7 @@ import {
   Res,
 } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -27,7 +28,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
-import { CreateShareDto, ShareDto, ShareListDto } from './dto/share.dto';
+import { CreateShareDto, ShareDto, ShareListDto, ShareRequestedDto } from './dto/share.dto';
 import { SharesService } from './shares.service';
 
 const PROBLEM = { description: 'RFC 9457 problem details' };
@@ -67,17 +68,25 @@ export class SharesController {
   @ApiOperation({
     summary: 'Share the document with a user (by id or e-mail), or change their permission',
     description:
-      'Exactly one of `userId` and `email`. 201 when the share is new, 200 when an existing ' +
-      'share got the given permission.',
+      'Exactly one of `userId` and `email`. By id: 201 when the share is new, 200 when an ' +
+      'existing share got the given permission. By e-mail: always 202 with the same body, ' +
+      'whether or not the address has an account (an address without one gets no share and no ' +
+      'mail; the share list shows who has access). Each request counts against the caller’s ' +
+      'budget of 50 per hour (429 `share_rate_limited` beyond).',
   })
-  @ApiCreatedResponse({ type: ShareDto, description: 'Shared' })
-  @ApiOkResponse({ type: ShareDto, description: 'The existing share was updated' })
+  @ApiCreatedResponse({ type: ShareDto, description: 'Shared (by id)' })
+  @ApiOkResponse({ type: ShareDto, description: 'The existing share was updated (by id)' })
+  @ApiAcceptedResponse({
+    type: ShareRequestedDto,
+    description: 'By e-mail: shared if the address has an account that may take the share',
+  })
   @ApiBadRequestResponse({ description: 'Invalid body (or both/neither of userId and email)' })
   @ApiForbiddenResponse(FORBIDDEN)
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiUnprocessableEntityResponse({
     description:
-      '`share_target_not_found`, `cannot_share_with_owner`, `permission_not_allowed_for_role`',
+      '`cannot_share_with_owner` (yourself, or by id the owner); by id only: ' +
+      '`share_target_not_found`, `permission_not_allowed_for_role`',
   })
   @DOCUMENT_ID_PARAM
   async share(
@@ -88,7 +97,8 @@ export class SharesController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const outcome = await this.shares.share(caller, ability, id, body);
-    await reply.status(outcome.created ? 201 : 200).send(outcome.share);
+    if (outcome.kind === 'requested') await reply.status(202).send(outcome.request);
+    else await reply.status(outcome.created ? 201 : 200).send(outcome.share);
   }
 
   @Delete(':userId')

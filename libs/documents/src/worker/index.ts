@@ -2,3 +2,4 @@ export * from './extract-in-thread';
 export * from './ingestion.pipeline';
 export * from './ingestion.processor';
 export * from './pending-ingestion.scheduler';
+export * from './storage-cleanup';

@@ -102,6 +102,7 @@ export const UPLOAD_REJECTION_CODES = [
   'type_mismatch',
   'empty_file',
   'duplicate',
+  'quota_exceeded',
 ] as const;
 export type UploadRejectionCode = (typeof UPLOAD_REJECTION_CODES)[number];
 
@@ -132,4 +133,55 @@ export class UploadResultDto {
 
   @ApiProperty({ type: [UploadRejectionDto] })
   rejected!: UploadRejectionDto[];
+}
+
+/**
+ * 422 when no file was accepted: RFC 9457 problem details (`code` `no_file_accepted`) with the
+ * upload result as extension members, the same fields as the 202 body.
+ */
+export class UploadProblemDto {
+  @ApiProperty({ example: 'https://docent.dev/problems/no_file_accepted' })
+  type!: string;
+
+  @ApiProperty({ example: 'Unprocessable Entity' })
+  title!: string;
+
+  @ApiProperty({ example: 422 })
+  status!: number;
+
+  @ApiProperty()
+  detail!: string;
+
+  @ApiProperty({ example: '/api/v1/documents' })
+  instance!: string;
+
+  @ApiProperty()
+  requestId!: string;
+
+  @ApiProperty({ example: 'no_file_accepted' })
+  code!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  batchId!: string;
+
+  @ApiProperty({ type: [DocumentDto], description: 'Always empty here' })
+  accepted!: DocumentDto[];
+
+  @ApiProperty({ type: [UploadRejectionDto] })
+  rejected!: UploadRejectionDto[];
+}
+
+/** `GET /documents/usage`: the caller's own documents against STORAGE_QUOTA_BYTES. */
+export class StorageUsageDto {
+  @ApiProperty({ description: 'Sum of the sizes of the documents you own, in bytes' })
+  usedBytes!: number;
+
+  @ApiProperty({ description: 'How many documents you own' })
+  documents!: number;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'null: no quota' })
+  quotaBytes!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'null: no quota' })
+  remainingBytes!: number | null;
 }

@@ -59,3 +59,15 @@ export class ShareListDto {
   @ApiProperty({ type: [ShareDto] })
   items!: ShareDto[];
 }
+
+/**
+ * The answer to a share by e-mail (202), the same whether or not the address has an account:
+ * the address as understood (trimmed, lower case) and the permission asked for.
+ */
+export class ShareRequestedDto {
+  @ApiProperty({ format: 'email' })
+  email!: string;
+
+  @ApiProperty({ enum: SHARE_PERMISSIONS })
+  permission!: SharePermission;
+}
