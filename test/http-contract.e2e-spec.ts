@@ -150,13 +150,20 @@ describe('HTTP contract: body parsing, router errors, request ids, logs', () => 
 
   it('answers the router’s own errors with problem details and a request id', async () => {
     const long = await raw.send({
+      method: 'POST',
+      path: `/api/v1/documents/${'a'.repeat(1500)}/reingest`,
+      headers: auth(),
+    });
+    expectProblem(long, 414, 'uri_too_long');
+    // a GET may instead reach the web client's catch-all route (when dist/web is built): 404
+    const longGet = await raw.send({
       method: 'GET',
       path: `/api/v1/documents/${'a'.repeat(1500)}`,
       headers: auth(),
     });
-    expectProblem(long, 414, 'uri_too_long');
+    expectProblem(longGet, longGet.status === 404 ? 404 : 414);
     const sent = await raw.send({
-      method: 'GET',
+      method: 'PATCH',
       path: `/api/v1/chat/sessions/${'b'.repeat(1500)}`,
       headers: { 'x-request-id': 'caller-chosen-1' },
     });
@@ -201,10 +208,12 @@ describe('HTTP contract: body parsing, router errors, request ids, logs', () => 
       `/api/v1/documents/%E0%A4%A?token=${secret}`,
       `/api/v1/documents/${'a'.repeat(400)}?token=${secret}`,
     ];
-    for (const path of paths) {
-      const res = await raw.send({ method: 'GET', path, headers: auth() });
-      expect(res.text).not.toContain(secret);
-      if (res.body?.instance !== undefined) expect(String(res.body.instance)).not.toMatch(/[?#]/);
+    for (const method of ['GET', 'POST', 'PROPFIND', 'SEARCH', 'LOCK']) {
+      for (const path of paths) {
+        const res = await raw.send({ method, path, headers: auth() });
+        expect(res.text).not.toContain(secret);
+        if (res.body?.instance !== undefined) expect(String(res.body.instance)).not.toMatch(/[?#]/);
+      }
     }
     const logged = stack.logs.join('');
     expect(logged).toContain('/api/v1/auth/me?access_token=[redacted]&limit=7');

@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { ClsModule } from 'nestjs-cls';
 import { DomainEventBus } from './events/domain-events';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { createValidationPipe } from './errors/validation.pipe';
-import { BodyMediaTypeGuard } from './http/body-media-type.guard';
+import { BodyMediaTypeInterceptor } from './http/body-media-type.interceptor';
 import { requestIdFor } from './http/request-id';
 import { CLS_IP, CLS_USER_AGENT, RequestContext } from './request-context';
 
@@ -38,7 +38,7 @@ import { CLS_IP, CLS_USER_AGENT, RequestContext } from './request-context';
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
-    { provide: APP_GUARD, useClass: BodyMediaTypeGuard },
+    { provide: APP_INTERCEPTOR, useClass: BodyMediaTypeInterceptor },
     RequestContext,
     DomainEventBus,
   ],

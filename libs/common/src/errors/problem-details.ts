@@ -118,7 +118,8 @@ export function toProblem(
     code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'http_error');
     detail =
       status >= 500 ? GENERIC_DETAIL[500] : (messageOf(exception) ?? STATUS_CODES[status] ?? '');
-    if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail)) {
+    // Nest's "Cannot <METHOD> <url>" would echo the query (any method Fastify knows: PROPFIND…)
+    if (status === 404 && /^Cannot [A-Z-]+ /.test(detail)) {
       detail = GENERIC_DETAIL[404];
     }
     unexpected = status >= 500 && status !== 503;

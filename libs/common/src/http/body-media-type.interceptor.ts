@@ -1,7 +1,13 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DECORATORS } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import type { Observable } from 'rxjs';
 import { AppError } from '../errors/app-error';
 
 export const JSON_MEDIA_TYPE = 'application/json';
@@ -29,22 +35,27 @@ function hasBody(request: FastifyRequest): boolean {
  * A body is accepted only in a media type the route documents: `@ApiConsumes(...)` (what
  * docs/openapi.json shows), `application/json` when it says nothing. The parsers already refuse
  * types nobody accepts; this refuses the ones some other route accepts (a multipart body sent to
- * a JSON endpoint, JSON sent to the upload).
+ * a JSON endpoint, JSON sent to the upload). An interceptor, so it runs after every guard: an
+ * anonymous caller learns nothing about a route's contract before authentication (401 first).
  */
 @Injectable()
-export class BodyMediaTypeGuard implements CanActivate {
+export class BodyMediaTypeInterceptor implements NestInterceptor {
   constructor(private readonly reflector: Reflector) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http') return true;
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() === 'http') this.check(context);
+    return next.handle();
+  }
+
+  private check(context: ExecutionContext): void {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!hasBody(request)) return true;
+    if (!hasBody(request)) return;
     const sent = mediaTypeOf(request.headers['content-type']);
     const accepted = this.reflector.getAllAndOverride<string[] | undefined>(
       DECORATORS.API_CONSUMES,
       [context.getHandler(), context.getClass()],
     ) ?? [JSON_MEDIA_TYPE];
-    if (sent !== undefined && accepted.includes(sent)) return true;
+    if (sent !== undefined && accepted.includes(sent)) return;
     const multipartOnly = accepted.length === 1 && accepted[0] === 'multipart/form-data';
     throw new AppError(
       'unsupported_media_type',
