@@ -93,16 +93,12 @@ describe('api HTTP pipeline (real PostgreSQL and Redis)', () => {
     expect(res.body.status).toBe('ok');
   });
 
-  it('reports database, redis, queue and storage as ready', async () => {
+  it('reports database, redis, queue and storage as ready, up/down only', async () => {
     const res = await http.get('/health/ready').expect(200);
     expect(res.body.status).toBe('ok');
-    expect(Object.keys(res.body.details).sort()).toEqual(['database', 'queue', 'redis', 'storage']);
-    expect(res.body.details.queue).toMatchObject({
-      status: 'up',
-      ingestion: { status: 'up' },
-      mail: { status: 'up' },
-      maintenance: { status: 'up' },
-    });
+    // details (latencies, queue depths, error messages) are for administrators only
+    const up = { status: 'up' };
+    expect(res.body.details).toEqual({ database: up, queue: up, redis: up, storage: up });
   });
 
   it('answers an unknown route with 404 problem details carrying the request id', async () => {

@@ -40,11 +40,8 @@ import {
             { name: CHAT_THROTTLER, limit: chatRateLimit.limit, ttl: chatRateLimit.ttlMs },
           ],
           storage: new ThrottlerStorageRedisService(redis),
-          // health, metrics and docs are for probes and scrapers, not people
-          skipIf: (context) =>
-            !String(context.switchToHttp().getRequest<{ url?: string }>().url ?? '').startsWith(
-              '/api/',
-            ),
+          // no skipIf: which routes are limited follows from the matched route (see
+          // DocentThrottlerGuard); health and metrics opt out with @SkipThrottle()
         };
       },
     }),

@@ -1,16 +1,18 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { ClsModule } from 'nestjs-cls';
 import { DomainEventBus } from './events/domain-events';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { createValidationPipe } from './errors/validation.pipe';
+import { BodyMediaTypeInterceptor } from './http/body-media-type.interceptor';
 import { requestIdFor } from './http/request-id';
 import { CLS_IP, CLS_USER_AGENT, RequestContext } from './request-context';
 
 /**
  * Global HTTP plumbing registered as APP_* providers, so a testing module built from an app's
- * root module behaves exactly like production: problem details, validation, request context.
+ * root module behaves exactly like production: problem details, validation, body media types,
+ * request context.
  */
 @Global()
 @Module({
@@ -36,6 +38,7 @@ import { CLS_IP, CLS_USER_AGENT, RequestContext } from './request-context';
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_INTERCEPTOR, useClass: BodyMediaTypeInterceptor },
     RequestContext,
     DomainEventBus,
   ],

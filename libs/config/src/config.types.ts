@@ -2,6 +2,8 @@ export type NodeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type SslMode = 'disable' | 'require' | 'verify-full';
 export type LlmProvider = 'extractive' | 'openai';
+/** Which proxy hops to trust: none, the last N, or hops from these addresses/CIDRs. */
+export type TrustProxy = false | number | string[];
 
 export interface TlsOptions {
   /** PEM contents of a CA bundle to trust, when configured. */
@@ -19,7 +21,11 @@ export interface AppSettings {
   corsOrigins: string[];
   publicAppUrl: string;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /**
+   * Which `X-Forwarded-For` hops decide the client address: none (`false`), the last N (the
+   * proxies in front of the app), or hops from these addresses/CIDRs.
+   */
+  trustProxy: TrustProxy;
   /** How long a stopping process keeps answering (ready = 503) before it closes its listener. */
   shutdownGraceMs: number;
   /** Upper bound on waiting for in-flight work (requests, jobs) during shutdown. */

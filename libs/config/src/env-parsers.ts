@@ -3,6 +3,9 @@
  * throws an `EnvError` whose message says what was expected, so the caller can collect every
  * problem and report them together.
  */
+import { isIP } from 'node:net';
+import type { TrustProxy } from './config.types';
+
 export class EnvError extends Error {}
 
 const DURATION = /^(\d+)\s*(ms|s|m|h|d)?$/;
@@ -36,6 +39,50 @@ export function parseBoolean(raw: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(value)) return true;
   if (['0', 'false', 'no', 'off', ''].includes(value)) return false;
   throw new EnvError(`must be true or false (got "${raw}")`);
+}
+
+/** proxy-addr's names for address ranges (Fastify's `trustProxy` understands them). */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const MAX_PROXY_HOPS = 10;
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const slash = entry.indexOf('/');
+  const address = slash === -1 ? entry : entry.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (slash === -1) return true;
+  const prefix = entry.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefix)) return family === 4 && isIP(prefix) === 4; // 10.0.0.0/255.0.0.0
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * `TRUST_PROXY`: `false` (default: the socket's address is the client), a hop count (`1` behind
+ * one reverse proxy), or a comma-separated list of proxy addresses/CIDRs. `true` is refused: it
+ * would believe every `X-Forwarded-For` entry, so a client could pick its own address for rate
+ * limits, audit entries and sessions.
+ */
+export function parseTrustProxy(raw: string): TrustProxy {
+  const value = raw.trim().toLowerCase();
+  if (['', 'false', '0', 'no', 'off'].includes(value)) return false;
+  if (['true', 'yes', 'on'].includes(value)) {
+    throw new EnvError(
+      `"${raw.trim()}" would trust every X-Forwarded-For hop, so any client could choose its own ` +
+        'address (rate limits, audit, sessions); set the number of proxies in front of the app ' +
+        '(e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8,fd00::/8)',
+    );
+  }
+  if (/^\d+$/.test(value)) return parseInteger(value, 1, MAX_PROXY_HOPS);
+  const entries = parseList(raw);
+  const bad = entries.filter((entry) => !isProxyAddress(entry.toLowerCase()));
+  if (entries.length === 0 || bad.length > 0) {
+    throw new EnvError(
+      `must be false, a number of proxy hops (1-${MAX_PROXY_HOPS}) or a comma-separated list of ` +
+        `proxy addresses/CIDRs (got "${bad.join(', ') || raw}")`,
+    );
+  }
+  return entries.map((entry) => entry.toLowerCase());
 }
 
 export function parseEnum<T extends string>(raw: string, allowed: readonly T[]): T {

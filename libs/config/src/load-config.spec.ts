@@ -200,6 +200,45 @@ describe('loadConfig', () => {
       'postgresql://u:p@db.internal:5432/docent',
     );
   });
+
+  describe('TRUST_PROXY', () => {
+    const trustProxy = (value: string) => loadConfig({ TRUST_PROXY: value }).app.trustProxy;
+
+    it('defaults to trusting no proxy', () => {
+      expect(loadConfig({}).app.trustProxy).toBe(false);
+      for (const value of ['false', '0', 'no', 'off', '']) expect(trustProxy(value)).toBe(false);
+    });
+
+    it('takes a hop count or proxy addresses and CIDRs', () => {
+      expect(trustProxy('1')).toBe(1);
+      expect(trustProxy(' 2 ')).toBe(2);
+      expect(trustProxy('10.0.0.0/8, 192.168.1.10,FD00::/8')).toEqual([
+        '10.0.0.0/8',
+        '192.168.1.10',
+        'fd00::/8',
+      ]);
+      expect(trustProxy('loopback,172.16.0.0/255.240.0.0')).toEqual([
+        'loopback',
+        '172.16.0.0/255.240.0.0',
+      ]);
+    });
+
+    it('refuses "true" (every hop trusted), naming the safe alternatives', () => {
+      for (const value of ['true', 'TRUE', 'yes', 'on']) {
+        const problems = problemsOf({ TRUST_PROXY: value });
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toMatch(/^TRUST_PROXY .*every X-Forwarded-For hop/);
+        expect(problems[0]).toContain('e.g. 1');
+        expect(problems[0]).toContain('10.0.0.0/8');
+      }
+    });
+
+    it('refuses what is neither a count nor an address', () => {
+      for (const value of ['11', '-1', 'proxy.internal', '10.0.0.0/33', '::1/129', '1.2.3', ',']) {
+        expect(problemsOf({ TRUST_PROXY: value })[0]).toMatch(/^TRUST_PROXY /);
+      }
+    });
+  });
 });
 
 describe('parseDuration', () => {

@@ -11,6 +11,7 @@ import {
   parseList,
   parseOrigin,
   parseRateLimit,
+  parseTrustProxy,
   parseUrl,
 } from './env-parsers';
 import { productionProblems } from './production-checks';
@@ -250,7 +251,7 @@ export function loadConfig(env: Env): DocentConfig {
         (v) => parseInteger(v, 1024, 100 * 1024 * 1024),
         def('BODY_LIMIT_BYTES'),
       ),
-      trustProxy: read('TRUST_PROXY', parseBoolean, def('TRUST_PROXY')),
+      trustProxy: read('TRUST_PROXY', parseTrustProxy, def('TRUST_PROXY')),
       shutdownGraceMs: read('SHUTDOWN_GRACE_PERIOD', parseDuration, def('SHUTDOWN_GRACE_PERIOD')),
       shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', parseDuration, def('SHUTDOWN_TIMEOUT')),
       rateLimit: read('RATE_LIMIT', parseRateLimit, def('RATE_LIMIT')),

@@ -1,31 +1,31 @@
-import { Controller, Get, Inject, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import { AppError, Public } from '@docent/common';
-import { HEALTH_CHECKS, type HealthCheckName } from './health.constants';
-import { DatabaseIndicator, QueueIndicator, RedisIndicator, StorageIndicator } from './indicators';
 import { Lifecycle } from './lifecycle';
+import { type PublicChecks, publicChecks, Readiness } from './readiness';
 
 const started = Date.now();
 
-/** Liveness and readiness, outside `/api`, without auth or rate limits. */
+/**
+ * Liveness and readiness, outside `/api`, without auth or rate limits (load balancers and
+ * orchestrators probe them every few seconds). Readiness shows only up/down per dependency:
+ * error messages name hosts, ports and versions, so they go to the logs and to
+ * `GET /api/v1/admin/health`.
+ */
 @Public()
+@SkipThrottle()
 @ApiTags('health')
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(
-    private readonly health: HealthCheckService,
     private readonly lifecycle: Lifecycle,
-    private readonly database: DatabaseIndicator,
-    private readonly redis: RedisIndicator,
-    private readonly queue: QueueIndicator,
-    private readonly storage: StorageIndicator,
-    @Inject(HEALTH_CHECKS) private readonly checks: HealthCheckName[],
+    private readonly readiness: Readiness,
   ) {}
 
   @Get('live')
@@ -37,42 +37,45 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({
-    summary: 'Every dependency answers; 503 with details when one does not or while shutting down',
+    summary:
+      'Every dependency answers; 503 when one does not or while shutting down. Only up/down ' +
+      'per dependency (details: GET /api/v1/admin/health)',
   })
   @ApiOkResponse({
     schema: {
-      example: { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: {} },
+      example: {
+        status: 'ok',
+        info: { database: { status: 'up' } },
+        error: {},
+        details: { database: { status: 'up' } },
+      },
     },
   })
-  @ApiServiceUnavailableResponse({ description: 'Problem details with `checks` per dependency' })
-  async ready(): Promise<unknown> {
+  @ApiServiceUnavailableResponse({
+    description: 'Problem details with `checks`: `{<dependency>: {status: "up" | "down"}}`',
+  })
+  async ready(): Promise<{
+    status: 'ok';
+    info: PublicChecks;
+    error: PublicChecks;
+    details: PublicChecks;
+  }> {
     if (this.lifecycle.isShuttingDown) {
       throw new AppError('unavailable', 'shutting_down', 'This instance is shutting down.', {
         retryAfterSeconds: 1,
       });
     }
-    const indicators: Record<HealthCheckName, () => Promise<HealthIndicatorResult>> = {
-      database: () => this.database.check(),
-      redis: () => this.redis.check(),
-      queue: () => this.queue.check(),
-      storage: () => this.storage.check(),
-    };
-    try {
-      return await this.health.check(this.checks.map((name) => indicators[name]));
-    } catch (error) {
-      const response = (error as { getResponse?: () => unknown }).getResponse?.() as
-        { error?: Record<string, unknown>; details?: Record<string, unknown> } | undefined;
-      if (!response?.details) throw error;
-      const down = Object.keys(response.error ?? {});
+    const report = await this.readiness.check();
+    const checks = publicChecks(report);
+    if (report.status !== 'ok') {
+      const down = Object.keys(checks).filter((name) => checks[name].status === 'down');
       throw new AppError(
         'unavailable',
         'dependency_unavailable',
         `Not ready: ${down.join(', ')} unavailable.`,
-        {
-          retryAfterSeconds: 2,
-          extensions: { checks: response.details },
-        },
+        { retryAfterSeconds: 2, extensions: { checks } },
       );
     }
+    return { status: 'ok', info: checks, error: {}, details: checks };
   }
 }

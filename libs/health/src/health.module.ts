@@ -4,6 +4,7 @@ import { HealthController } from './health.controller';
 import { HEALTH_CHECKS, type HealthCheckName } from './health.constants';
 import { DatabaseIndicator, QueueIndicator, RedisIndicator, StorageIndicator } from './indicators';
 import { Lifecycle } from './lifecycle';
+import { Readiness } from './readiness';
 import {
   createRegistry,
   HttpMetrics,
@@ -30,6 +31,7 @@ export class HealthModule {
       controllers: [HealthController, MetricsController],
       providers: [
         Lifecycle,
+        Readiness,
         DatabaseIndicator,
         RedisIndicator,
         QueueIndicator,
@@ -39,7 +41,7 @@ export class HealthModule {
         { provide: HEALTH_CHECKS, useValue: options.checks },
         { provide: METRICS_REGISTRY, useFactory: () => createRegistry(options.app) },
       ],
-      exports: [Lifecycle, METRICS_REGISTRY],
+      exports: [Lifecycle, Readiness, METRICS_REGISTRY],
     };
   }
 }

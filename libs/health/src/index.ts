@@ -1,6 +1,7 @@
 export * from './health.constants';
 export * from './health.module';
 export * from './lifecycle';
+export { Readiness, type ReadinessReport, type CheckStatus } from './readiness';
 export * from './shutdown';
 export * from './timeout';
 export { METRICS_REGISTRY } from './metrics';

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Queue } from 'bull';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -109,7 +110,9 @@ export class QueueMetrics implements OnModuleInit {
   }
 }
 
+/** Scraped by Prometheus: no auth, no rate limit. */
 @Public()
+@SkipThrottle()
 @ApiTags('health')
 @Controller({ path: 'metrics', version: VERSION_NEUTRAL })
 export class MetricsController {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditEventRepository } from './audit-event.repository';
 import { AuditEventsController } from './audit-events.controller';
 import { AuditEventsService } from './audit-events.service';
+import { AdminHealthController } from './health.controller';
 import { QueueAdminService } from './queue-admin.service';
 import { QueuesController } from './queues.controller';
 import { StatsController } from './stats.controller';
@@ -9,12 +10,12 @@ import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
 
 /**
- * `/admin/audit-events`, `/admin/queues`, `/admin/stats`: operating Docent. Reads are not
+ * `/admin/audit-events`, `/admin/queues`, `/admin/stats`, `/admin/health`: operating Docent. Reads are not
  * audited (that would flood the log); every write is. Queues come from the global QueueModule,
  * the audit service from the global AuditModule.
  */
 @Module({
-  controllers: [AuditEventsController, QueuesController, StatsController],
+  controllers: [AuditEventsController, QueuesController, StatsController, AdminHealthController],
   providers: [
     AuditEventRepository,
     AuditEventsService,

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/throttler';
 import { AppError } from '@docent/common';
 import type { AuthUser } from '../auth.constants';
+import { rateLimitAddress } from './client-address';
 
 export const DEFAULT_THROTTLER = 'default';
 export const AUTH_THROTTLER = 'auth';
@@ -30,11 +31,23 @@ export const AuthRateLimit = (): MethodDecorator & ClassDecorator =>
 
 /**
  * The global rate limit, counted in Redis so it holds across api instances: per user when
- * authenticated, per IP otherwise; routes marked `@AuthRateLimit()` also get the stricter per-IP
- * limits (`StrictRateLimit`). Answers 429 problem details with Retry-After.
+ * authenticated, per IP otherwise (IPv6 per /64); routes marked `@AuthRateLimit()` also get the
+ * stricter per-IP limits (`StrictRateLimit`). Answers 429 problem details with Retry-After.
+ *
+ * Whether a request is limited is decided by the route it matched, never by its URL: the router
+ * decodes the path first, so `/%61pi/...` reaches the same handler as `/api/...`. Every Nest
+ * route is limited unless it opts out with `@SkipThrottle()` (health and metrics); the bucket key
+ * is the throttler's (controller class + handler + tracker), so every spelling of a path that
+ * reaches a handler counts against that handler's bucket.
  */
 @Injectable()
 export class DocentThrottlerGuard extends ThrottlerGuard {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    // socket.io handshakes are authenticated and sized by the gateway; no HTTP request here
+    if (context.getType() !== 'http') return true;
+    return super.canActivate(context);
+  }
+
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
     const name = request.throttler.name ?? DEFAULT_THROTTLER;
     if (name !== DEFAULT_THROTTLER) {
@@ -49,7 +62,7 @@ export class DocentThrottlerGuard extends ThrottlerGuard {
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const user = req.user as AuthUser | undefined;
-    return user ? `user:${user.id}` : `ip:${String(req.ip)}`;
+    return user ? `user:${user.id}` : `ip:${rateLimitAddress(String(req.ip))}`;
   }
 
   protected override async throwThrottlingException(

@@ -34,7 +34,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
-import { PageQueryDto, toProblem } from '@docent/common';
+import { PageQueryDto, requestPath, toProblem } from '@docent/common';
 import { ChatService } from '../chat.service';
 import {
   AskDto,
@@ -252,7 +252,7 @@ export class ChatController {
       stream.send('message', result);
     } catch (error) {
       const { problem, unexpected } = toProblem(error, {
-        instance: request.url.split('?')[0],
+        instance: requestPath(request.url),
         requestId: String(request.id),
       });
       if (unexpected) {

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestPath } from '../http/request-path';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem-details';
 
 /**
@@ -16,7 +17,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { problem, headers, unexpected } = toProblem(exception, {
-      instance: request.url.split('?')[0],
+      instance: requestPath(request.url),
       requestId: String(request.id),
     });
     if (unexpected) {

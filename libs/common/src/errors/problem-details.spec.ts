@@ -67,6 +67,9 @@ describe('toProblem', () => {
       detail: 'The requested resource does not exist.',
       type: 'about:blank',
     });
+    expect(
+      toProblem(new NotFoundException('Cannot PROPFIND /x?token=secret'), ctx).problem.detail,
+    ).toBe('The requested resource does not exist.');
     expect(toProblem(new PayloadTooLargeException(), ctx).problem).toMatchObject({
       status: 413,
       code: 'payload_too_large',

@@ -26,11 +26,14 @@ const CODE_BY_STATUS: Record<number, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable',
   429: 'rate_limited',
+  431: 'headers_too_large',
   503: 'service_unavailable',
 };
 
@@ -115,7 +118,8 @@ export function toProblem(
     code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'http_error');
     detail =
       status >= 500 ? GENERIC_DETAIL[500] : (messageOf(exception) ?? STATUS_CODES[status] ?? '');
-    if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(detail)) {
+    // Nest's "Cannot <METHOD> <url>" would echo the query (any method Fastify knows: PROPFIND…)
+    if (status === 404 && /^Cannot [A-Z-]+ /.test(detail)) {
       detail = GENERIC_DETAIL[404];
     }
     unexpected = status >= 500 && status !== 503;

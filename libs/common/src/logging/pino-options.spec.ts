@@ -59,4 +59,17 @@ describe('pino options', () => {
     expect(ignore({ url: '/', originalUrl: '/health/live' })).toBe(true);
     expect(ignore({ url: '/', originalUrl: '/api/v1/documents' })).toBe(false);
   });
+
+  it('logs request URLs without query values that are not allow-listed', () => {
+    const options = buildPinoHttpOptions({ level: 'info', pretty: false, app: 'api' });
+    const serialize = (options.serializers as { req: (req: object) => { url: string } }).req;
+    const serialized = serialize({
+      id: 'r1',
+      method: 'GET',
+      url: '/api/v1/auth/me?access_token=eyJhbGciOi.secret&limit=5#frag=also-secret',
+      remoteAddress: '127.0.0.1',
+    });
+    expect(serialized.url).toBe('/api/v1/auth/me?access_token=[redacted]&limit=5&frag=[redacted]');
+    expect(JSON.stringify(serialized)).not.toMatch(/eyJhbGciOi|also-secret/);
+  });
 });

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from 'pino-http';
+import { requestPath } from '../http/request-path';
+import { redactUrl } from './redact-url';
 
 /**
  * Paths pino replaces with "[redacted]" wherever they appear in a log line. Secrets arrive as
@@ -45,7 +47,7 @@ export function buildPinoHttpOptions(settings: LogSettings): Options {
     autoLogging: {
       // middie strips the mount path from req.url; originalUrl keeps the full path
       ignore: (req: IncomingMessage & { originalUrl?: string }) =>
-        QUIET_PATHS.has((req.originalUrl ?? req.url ?? '').split('?')[0]),
+        QUIET_PATHS.has(requestPath(req.originalUrl ?? req.url)),
     },
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
       error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
@@ -53,7 +55,8 @@ export function buildPinoHttpOptions(settings: LogSettings): Options {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        // the path, and the query with only allow-listed values (tokens travel in queries too)
+        url: redactUrl(req.url),
         remoteAddress: req.remoteAddress,
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -492,7 +492,29 @@ export class DocumentsService {
           'multipart_required',
           'Upload files as multipart/form-data.',
         );
+      case 'FST_PROTO_VIOLATION':
+        return new AppError('bad_request', 'unexpected_field', 'Send files in the "files" field.', {
+          cause: error,
+        });
+      case 'ERR_STREAM_PREMATURE_CLOSE':
+        return new AppError('bad_request', 'malformed_multipart', 'The upload was cut short.', {
+          cause: error,
+        });
       default:
+        // busboy's parse errors are plain Errors: a missing boundary, a broken part header
+        if (
+          error instanceof Error &&
+          /Boundary not found|Malformed part header/i.test(error.message)
+        ) {
+          return new AppError(
+            'bad_request',
+            'malformed_multipart',
+            'The multipart body is malformed.',
+            {
+              cause: error,
+            },
+          );
+        }
         if (error instanceof Error && /terminated early|Unexpected end/i.test(error.message)) {
           return new AppError('bad_request', 'malformed_multipart', 'The upload was cut short.', {
             cause: error,
