@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigValidationError, loadConfig, type Env } from '@docent/config';
-import { QUEUES } from '@docent/queue';
+import { ConfigValidationError, loadConfig, type Env, type RedisSettings } from '@docent/config';
+import * as queueLibrary from '@docent/queue';
 import {
   KUSTOMIZE_DIR,
   ROOT,
@@ -120,6 +120,36 @@ function configProblems(env: Env): string[] {
 const clusterUrlsAccepted = !configProblems({
   REDIS_URL: 'redis+cluster://redis-a:6379,redis-b:6379',
 }).some((p) => p.startsWith('REDIS_URL'));
+
+const { QUEUES } = queueLibrary;
+
+/**
+ * bull's key prefix of the ingestion queue for an environment: libs/queue's own `bullPrefix`
+ * once it exists (the Redis Cluster work adds it), else the single-node layout read from
+ * queue.module.ts, failing loudly if that changed without this file and the manifests.
+ */
+function ingestionPrefix(env: Env): string {
+  const bullPrefix = (
+    queueLibrary as unknown as {
+      bullPrefix?: (settings: RedisSettings, queue: string) => string;
+    }
+  ).bullPrefix;
+  const cluster = /^rediss?\+cluster:/.test(env.REDIS_URL ?? '');
+  if (bullPrefix && (!cluster || clusterUrlsAccepted)) {
+    return bullPrefix(loadConfig(env).redis, QUEUES.ingestion);
+  }
+  const queueModule = readFileSync(join(ROOT, 'libs/queue/src/queue.module.ts'), 'utf8');
+  if (!/prefix: `\$\{settings\.keyPrefix\}bull`/.test(queueModule)) {
+    throw new Error(
+      "bull's prefix changed in libs/queue/src/queue.module.ts: update listName in " +
+        'deploy/kubernetes/*/worker-scaledobject.yaml and this expectation',
+    );
+  }
+  // on a cluster, a hash tag per queue (the layout of the Redis Cluster work)
+  return cluster
+    ? `${env.REDIS_KEY_PREFIX}bull:{${QUEUES.ingestion}}`
+    : `${env.REDIS_KEY_PREFIX}bull`;
+}
 
 interface Trigger {
   type: string;
@@ -255,16 +285,10 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
   });
 
   it("scales the workers with KEDA on bull's ingestion lists, on the Redis the apps use", () => {
-    // bull's keys are <prefix>:<queue>:<list>, prefix REDIS_KEY_PREFIX + "bull"
-    const queueModule = readFileSync(join(ROOT, 'libs/queue/src/queue.module.ts'), 'utf8');
-    if (!/prefix: `\$\{settings\.keyPrefix\}bull`/.test(queueModule)) {
-      throw new Error(
-        "bull's prefix changed in libs/queue/src/queue.module.ts: update listName in " +
-          'deploy/kubernetes/*/worker-scaledobject.yaml and this expectation',
-      );
-    }
-    const env = containerEnv(base, container(base, 'worker').container).env;
-    const prefix = `${env.REDIS_KEY_PREFIX}bull:${QUEUES.ingestion}`;
+    // bull keeps a queue's waiting and running job ids in the lists <prefix>:<queue>:wait|active
+    const env = deployedEnv(base, 'worker', scratch);
+    const prefix = `${ingestionPrefix(env)}:${QUEUES.ingestion}`;
+    expect(prefix).toBe('docent:bull:ingestion');
     expect(triggers(base)).toEqual([
       {
         type: 'redis',
@@ -276,20 +300,23 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       },
     ]);
     for (const trigger of triggers(base)) {
-      expect([trigger.metadata.address]).toEqual(redisAddresses(env.REDIS_URL));
+      expect([trigger.metadata.address]).toEqual(redisAddresses(env.REDIS_URL ?? ''));
     }
 
     // on a Redis Cluster: KEDA's cluster trigger on the seed nodes of REDIS_URL, and bull's
-    // prefix in a hash tag so that every key of a queue is in one slot
-    const clusterEnv = containerEnv(cluster, container(cluster, 'worker').container).env;
+    // prefix with a hash tag, so that every key of a queue is in one slot
+    const clusterEnv = deployedEnv(cluster, 'worker', scratch);
     expect(clusterEnv.REDIS_URL).toMatch(/^rediss?\+cluster:\/\//);
-    const tagged = `{${clusterEnv.REDIS_KEY_PREFIX}bull}:${QUEUES.ingestion}`;
+    const tagged = `${ingestionPrefix(clusterEnv)}:${QUEUES.ingestion}`;
+    expect(tagged).toMatch(/\{.+\}/);
     expect(triggers(cluster).map((t) => [t.type, t.metadata.listName])).toEqual([
       ['redis-cluster', `${tagged}:wait`],
       ['redis-cluster', `${tagged}:active`],
     ]);
     for (const trigger of triggers(cluster)) {
-      expect(trigger.metadata.addresses.split(',')).toEqual(redisAddresses(clusterEnv.REDIS_URL));
+      expect(trigger.metadata.addresses.split(',')).toEqual(
+        redisAddresses(clusterEnv.REDIS_URL ?? ''),
+      );
     }
   });
 

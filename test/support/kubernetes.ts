@@ -550,7 +550,11 @@ export function ruleProblems(objects: K8sObject[], context: RuleContext): string
     }
   }
   for (const name of context.envNames) {
-    if (!envKeys.has(name)) problems.push(`.env.example's ${name} is given to no container`);
+    if (!envKeys.has(name)) {
+      problems.push(
+        `.env.example's ${name} is given to no container (add it to deploy/kubernetes/base/config.env or secrets.env)`,
+      );
+    }
   }
 
   // the api and the worker: ports, shutdown, shared storage
