@@ -195,7 +195,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       Secret: 2,
       PersistentVolumeClaim: 1,
       Service: 1,
-      Ingress: 1,
+      Ingress: 2,
       Deployment: 2,
       HorizontalPodAutoscaler: 1,
       PodDisruptionBudget: 2,
@@ -458,6 +458,16 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
             'ReadWriteOnce',
           ] as never),
         /must be ReadWriteMany/,
+      ],
+      [
+        'an Ingress for another host than PUBLIC_APP_URL',
+        (o) => {
+          const config = o.find((x) => x.kind === 'ConfigMap') as K8sObject & {
+            data: Record<string, string>;
+          };
+          config.data.PUBLIC_APP_URL = 'https://docs.acme.test';
+        },
+        /Ingress\/docent: host docent\.example\.org is not PUBLIC_APP_URL's \(docs\.acme\.test\)/,
       ],
       [
         'a grace period shorter than the shutdown',

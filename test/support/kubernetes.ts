@@ -621,12 +621,22 @@ export function ruleProblems(objects: K8sObject[], context: RuleContext): string
       }
     }
   }
+  const publicHost = api
+    ? URL.parse(containerEnv(objects, api.container).env.PUBLIC_APP_URL ?? '')?.hostname
+    : undefined;
   for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
     type Backend = { service?: { name: string; port?: { name?: string; number?: number } } };
     const { rules = [], defaultBackend } = spec<{
-      rules?: { http?: { paths?: { backend: Backend }[] } }[];
+      rules?: { host?: string; http?: { paths?: { backend: Backend }[] } }[];
       defaultBackend?: Backend;
     }>(ingress);
+    for (const rule of rules) {
+      if (rule.host !== publicHost) {
+        problems.push(
+          `${label(ingress)}: host ${rule.host} is not PUBLIC_APP_URL's (${publicHost})`,
+        );
+      }
+    }
     const backends = rules.flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend));
     if (defaultBackend) backends.push(defaultBackend);
     for (const backend of backends) {
