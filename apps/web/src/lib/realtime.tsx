@@ -8,7 +8,7 @@ import {
   useState,
 } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { retryDelayMs, session } from '../api/client';
+import { connection, retryDelayMs, session } from '../api/client';
 import type { IngestionProgress, Notification } from '../api/types';
 import { useAuth } from './auth';
 
@@ -74,6 +74,8 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     socket.on('connect', () => {
       attempt = 0;
       setConnected(true);
+      // the handshake needed Redis and the api: both are back
+      connection.set('ok');
     });
     socket.on('disconnect', (reason) => {
       setConnected(false);
