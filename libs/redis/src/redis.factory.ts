@@ -69,8 +69,9 @@ export function clusterOptions(
     keyPrefix:
       options.keyPrefix === false ? undefined : settings.keyPrefix + (options.keyPrefix ?? ''),
     clusterRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-    // a replica that restarts without slot changes gets its connection back
-    clusterNodeRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+    // no clusterNodeRetryStrategy: a node connection that closes is dropped and the slot map is
+    // refreshed (MOVED, periodic refresh), which is how a promoted replica is found; reconnecting
+    // to the dead master instead left commands queued on it (measured: requests hung for good)
     enableReadyCheck: enableReadyCheck ?? true,
     enableOfflineQueue: enableOfflineQueue ?? true,
     retryDelayOnFailover: 200,

@@ -53,11 +53,25 @@ const OUTAGE_ERRORS = new Set([
   'KnexTimeoutError',
   'MaxRetriesPerRequestError',
   'ConnectionClosedError',
+  'ClusterAllFailedError',
 ]);
+
+/**
+ * ioredis Cluster errors (plain `Error`s and `ReplyError`s, known by message) while a master is
+ * failing over or no node answers: retries ran out before the replica took over.
+ */
+const CLUSTER_OUTAGE_MESSAGES = [
+  /^Too many Cluster redirections/,
+  /^CLUSTERDOWN /,
+  /^TRYAGAIN /,
+  /^None of startup nodes is available/,
+  /^Failed to refresh slots cache/,
+];
 
 function isDependencyOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (OUTAGE_ERRORS.has(error.name) || OUTAGE_ERRORS.has(error.constructor.name)) return true;
+  if (CLUSTER_OUTAGE_MESSAGES.some((pattern) => pattern.test(error.message))) return true;
   const code = (error as { code?: unknown }).code;
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
 }
