@@ -64,7 +64,9 @@ export function clusterOptions(
 ): ClusterOptions {
   const cluster = settings.cluster;
   if (!cluster) throw new Error('clusterOptions() needs a cluster REDIS_URL');
-  const { enableReadyCheck, enableOfflineQueue, ...nodeOverrides } = options.overrides ?? {};
+  // options that ioredis takes at the cluster level; the rest apply to every node connection
+  const { enableReadyCheck, enableOfflineQueue, lazyConnect, ...nodeOverrides } =
+    options.overrides ?? {};
   return {
     keyPrefix:
       options.keyPrefix === false ? undefined : settings.keyPrefix + (options.keyPrefix ?? ''),
@@ -74,6 +76,7 @@ export function clusterOptions(
     // to the dead master instead left commands queued on it (measured: requests hung for good)
     enableReadyCheck: enableReadyCheck ?? true,
     enableOfflineQueue: enableOfflineQueue ?? true,
+    lazyConnect,
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
     retryDelayOnTryAgain: 200,
