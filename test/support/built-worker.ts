@@ -72,7 +72,16 @@ export interface WorkerProcess {
  * directory so no `.env` file is picked up.
  */
 export function spawnBuiltWorker(env: Env): WorkerProcess {
-  const child = spawn(process.execPath, [ensureBuiltWorker()], {
+  return spawnBuilt(ensureBuiltWorker(), env);
+}
+
+/** Runs the built api the same way (`npm run start:api`); it listens on `env.PORT`. */
+export function spawnBuiltApi(env: Env): WorkerProcess {
+  return spawnBuilt(ensureBuiltApi(), env);
+}
+
+function spawnBuilt(entry: string, env: Env): WorkerProcess {
+  const child = spawn(process.execPath, [entry], {
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -195,6 +195,41 @@ describe('loadConfig', () => {
     expect(config.redis.tls).toEqual({ ca: undefined, rejectUnauthorized: true });
   });
 
+  it('reads the Redis Cluster form: seed nodes, credentials, TLS', () => {
+    const config = loadConfig({
+      REDIS_URL: 'rediss+cluster://app:s%40cret@10.0.0.1:7000,redis-b.internal:7001,[::1]:7002/',
+    });
+    expect(config.redis.cluster).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      username: 'app',
+      password: 's@cret',
+    });
+    expect(config.redis.tls).toEqual({ ca: undefined, rejectUnauthorized: true });
+    const plain = loadConfig({ REDIS_URL: 'redis+cluster://127.0.0.1:7000' });
+    expect(plain.redis.cluster).toEqual({
+      nodes: [{ host: '127.0.0.1', port: 7000 }],
+      username: undefined,
+      password: undefined,
+    });
+    expect(plain.redis.tls).toBeUndefined();
+    expect(loadConfig({}).redis.cluster).toBeUndefined();
+  });
+
+  it.each([
+    ['redis+cluster://', /at least one cluster node/],
+    ['redis+cluster://127.0.0.1', /host:port separated by commas \(got "127.0.0.1"\)/],
+    ['redis+cluster://a:7000,b:99999', /host:port separated by commas \(got "b:99999"\)/],
+    ['redis+cluster://a:7000/2', /only has database 0/],
+    ['redis+cluster://a:7000/?scaleReads=slave', /no query options/],
+    ['memcached://a:7000', /^REDIS_URL must use redis:\/\/ or rediss:\/\/ \(or redis\+cluster/],
+  ])('refuses the Redis URL %s', (url, message) => {
+    expect(problemsOf({ REDIS_URL: url }).join('\n')).toMatch(message);
+  });
+
   it('adds the default PostgreSQL port so the driver never sees port 0', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://u:p@db.internal/docent' }).database.url).toBe(
       'postgresql://u:p@db.internal:5432/docent',

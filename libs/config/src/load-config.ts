@@ -11,6 +11,7 @@ import {
   parseList,
   parseOrigin,
   parseRateLimit,
+  parseRedisUrl,
   parseTrustProxy,
   parseUrl,
 } from './env-parsers';
@@ -150,9 +151,9 @@ export function loadConfig(env: Env): DocentConfig {
   const databaseAppRole =
     appRoleName === undefined ? undefined : { name: appRoleName, password: appRolePassword };
 
-  const redisUrl = read('REDIS_URL', (v) => parseUrl(v, ['redis', 'rediss']), def('REDIS_URL'));
+  const redisUrl = read('REDIS_URL', parseRedisUrl, def('REDIS_URL'));
   const redisTls: TlsOptions | undefined =
-    redisUrl?.protocol === 'rediss:'
+    redisUrl?.tls === true
       ? {
           ca: optional('REDIS_TLS_CA', readFile),
           rejectUnauthorized: read(
@@ -286,7 +287,8 @@ export function loadConfig(env: Env): DocentConfig {
       appRole: databaseAppRole,
     },
     redis: {
-      url: redisUrl?.toString(),
+      url: redisUrl?.url,
+      cluster: redisUrl?.cluster,
       keyPrefix: read(
         'REDIS_KEY_PREFIX',
         (v) => {
