@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client as Pg } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { ownerDatabaseUrl } from '../support/config';
-import { haproxyAvailable } from '../support/haproxy';
+import { HAPROXY_BIN, haproxyAvailable, haproxyConfig } from '../support/haproxy';
 import { waitFor } from '../support/http';
 import { Client, type Answer } from './client';
 import { type AppProcess, Topology } from './topology';
@@ -250,6 +253,25 @@ describeIfHaproxy('cluster topology: HAProxy + 2 api + 3 workers (npm run test:c
         .map(([k, v]) => `${k} ${v}`)
         .join('; ')}\n`,
     );
+  });
+
+  it("ships the README's HAProxy configuration with the settings this test runs on", () => {
+    const file = join(__dirname, '..', '..', 'deploy', 'haproxy', 'haproxy.cfg');
+    execFileSync(HAPROXY_BIN, ['-c', '-q', '-f', file], { stdio: 'pipe' });
+    const directives = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => line.replace(/#.*/, '').trim())
+        .filter(
+          (line) =>
+            line &&
+            !/^(server|bind|stats|http-response|default-server|global|maxconn)\b/.test(line),
+        );
+    const shipped = directives(readFileSync(file, 'utf8'));
+    const tested = directives(haproxyConfig({ port: 1, backends: [], statsSocket: '/dev/null' }));
+    // the same balancing, checks, retries, timeouts and forwarding (ports and names aside)
+    expect([...shipped].sort()).toEqual([...tested].sort());
+    expect(shipped).not.toContainEqual(expect.stringMatching(/^(cookie|balance source|stick)/));
   });
 
   it('balances every request round robin over both instances, no stickiness, the client address from X-Forwarded-For', async () => {

@@ -67,7 +67,6 @@ export function haproxyConfig(options: {
     '',
     'defaults',
     '    mode http',
-    '    option httplog',
     '    option forwardfor',
     // a request whose connection failed, or (GET/HEAD only: they are safe to repeat) whose
     // server died before answering, is sent again, to another server
