@@ -55,6 +55,12 @@ function machineTicks() {
   return { busy: total - idle, total };
 }
 
+/** Threads running or ready to run on the whole machine right now (/proc/loadavg, 4th field). */
+function runnableThreads() {
+  const field = readFileSync('/proc/loadavg', 'utf8').split(' ')[3];
+  return Number(field.split('/')[0]);
+}
+
 /**
  * Sum and count of each step of ingestion_step_duration_seconds in a Prometheus text, and of
  * completed runs (ingestion_job_duration_seconds{outcome="completed"}) as `job`.
@@ -193,7 +199,16 @@ class WorkersBench {
     await this.queue.pause(); // global: every worker stops taking jobs
     const children = await this.startWorkers(workers, concurrency, label);
     await Promise.all(children.map((child) => waitReady(child, `${child.url}/health/ready`)));
+    // what an idle worker costs (timers, bull's polling and lock checks, metrics): its CPU while
+    // the files are uploaded, the queue paused
+    await sleep(1000); // start-up's last work (JIT, first health probes) out of the way
+    const idleFrom = { at: performance.now(), cpu: children.map((child) => cpuSeconds(child.pid)) };
     const ids = await this.uploadFiles(files, seedBase, label);
+    const idleMsPerSecond =
+      (children.reduce((total, child, i) => total + cpuSeconds(child.pid) - idleFrom.cpu[i], 0) /
+        children.length /
+        ((performance.now() - idleFrom.at) / 1000)) *
+      1000;
     const queued = await this.statusCounts(ids);
     if (queued.queued !== files) {
       throw new Error(
@@ -207,6 +222,7 @@ class WorkersBench {
     const startedAt = performance.now();
     await this.queue.resume();
     let maxProcessing = 0;
+    let runnable = 0;
     let samples = 0;
     let samplesWithLockWait = 0;
     let maxLockWaits = 0;
@@ -218,6 +234,8 @@ class WorkersBench {
         const counts = await this.statusCounts(ids);
         const waits = await this.lockWaits();
         samples += 1;
+        // minus the reading process itself
+        runnable += Math.max(0, runnableThreads() - 1);
         if (waits > 0) samplesWithLockWait += 1;
         maxLockWaits = Math.max(maxLockWaits, waits);
         maxProcessing = Math.max(maxProcessing, counts.processing ?? 0);
@@ -272,6 +290,8 @@ class WorkersBench {
         wallSeconds,
         steadyRate,
         maxProcessing,
+        runnable: runnable / samples,
+        idleMsPerSecond,
         samples,
         samplesWithLockWait,
         maxLockWaits,
@@ -450,6 +470,8 @@ async function report(phases, context) {
       wall: median(list.map((p) => p.wallSeconds)),
       maxProcessing: Math.max(...list.map((p) => p.maxProcessing)),
       busyCores: median(list.map((p) => p.busyCores)),
+      runnable: median(list.map((p) => p.runnable)),
+      idle: median(list.map((p) => p.idleMsPerSecond)),
       // CPU of this phase's own processes (workers + their PostgreSQL backends) per wall second
       ownCores: median(list.map((p) => (p.workerCpu + p.backendCpu) / p.wallSeconds)),
       workerMs: (sum((p) => p.workerCpu) / files) * 1000,
@@ -466,17 +488,18 @@ async function report(phases, context) {
   const wideRatio = wide.rate / one.rate;
   const rows = {};
   const lines = [
-    `| workers | steady docs/s (median; each round) | × 1 worker | s (median) | most \`processing\` at once | machine cores busy (of ${cores}) | cores used by workers + PostgreSQL | worker CPU ms/doc | PostgreSQL CPU ms/doc | lock waits (polls) | duplicate chunks |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| workers | steady docs/s (median; each round) | × 1 worker | s (median) | most \`processing\` at once | machine cores busy (of ${cores}) | runnable threads (mean) | cores used by workers + PostgreSQL | worker CPU ms/doc | PostgreSQL CPU ms/doc | docs per CPU second | idle worker CPU ms/s | lock waits (polls) | duplicate chunks |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const g of summary) {
     lines.push(
-      `| ${g.label} | ${fixed(g.rate)} (${g.rates.map((r) => fixed(r)).join(', ')}) | ${fixed(g.rate / one.rate)}× | ${fixed(g.wall)} | ${g.maxProcessing} | ${fixed(g.busyCores)} | ${fixed(g.ownCores)} | ${fixed(g.workerMs, 1)} | ${fixed(g.pgMs, 1)} | ${g.lockSamples} of ${g.samples} (max ${g.maxLockWaits}) | ${g.duplicates} |`,
+      `| ${g.label} | ${fixed(g.rate)} (${g.rates.map((r) => fixed(r)).join(', ')}) | ${fixed(g.rate / one.rate)}× | ${fixed(g.wall)} | ${g.maxProcessing} | ${fixed(g.busyCores)} | ${fixed(g.runnable, 1)} | ${fixed(g.ownCores)} | ${fixed(g.workerMs, 1)} | ${fixed(g.pgMs, 1)} | ${fixed(1000 / (g.workerMs + g.pgMs), 1)} | ${fixed(g.idle, 1)} | ${g.lockSamples} of ${g.samples} (max ${g.maxLockWaits}) | ${g.duplicates} |`,
     );
     rows[g.label] = {
       'docs/s': Number(fixed(g.rate)),
       ratio: Number(fixed(g.rate / one.rate)),
       'machine busy': Number(fixed(g.busyCores)),
+      runnable: Number(fixed(g.runnable, 1)),
       'own cores': Number(fixed(g.ownCores)),
       'worker CPU ms/doc': Number(fixed(g.workerMs, 1)),
       'pg CPU ms/doc': Number(fixed(g.pgMs, 1)),
@@ -526,6 +549,8 @@ async function report(phases, context) {
       `- machine: ${machine}; the bench, api, workers, PostgreSQL and Redis share the cores`,
       `- 1-minute load average ${context.loadBefore.toFixed(2)} before, ${context.loadAfter.toFixed(2)} after (anything else running on the machine counts in "machine cores busy" and slows every phase)`,
       `- machine cores busy: the whole machine's busy time (/proc/stat) over the phase; cores used by workers + PostgreSQL: their CPU seconds (utime+stime of the worker processes and of the PostgreSQL backends serving the bench database) per second of the phase; CPU ms/doc: the same CPU per document`,
+      '- idle worker CPU: CPU milliseconds per second of one ready worker while the queue is paused (during the upload): its fixed cost',
+      `- runnable threads: threads of the whole machine running or waiting for a core (/proc/loadavg), sampled at each poll; above ${cores} they queue for the CPU`,
       `- lock waits: polls (every ${POLL_MS} ms) in which a backend of the bench database waited on a heavyweight lock (pg_stat_activity.wait_event_type = 'Lock')`,
       '',
       `**${POOL} workers: ${fixed(ratio)}× the throughput of 1** (1 worker with ${POOL}× the concurrency: ${fixed(wideRatio)}×).`,
