@@ -232,6 +232,9 @@ describeIfHaproxy('cluster topology: HAProxy + 2 api + 3 workers (npm run test:c
     });
     db = new Pg({ connectionString: ownerDatabaseUrl() });
     await db.connect();
+    accounting.redis = topology.redis.cluster
+      ? 'Redis Cluster (3 masters, 3 replicas)'
+      : 'one Redis';
   }, 240_000);
 
   afterAll(async () => {
@@ -582,4 +585,74 @@ describeIfHaproxy('cluster topology: HAProxy + 2 api + 3 workers (npm run test:c
     expect([...servedBy(again)].sort()).toEqual(apiNames());
     expect(restarted.name).toBe(victim.name);
   });
+
+  const onRedisCluster = process.env.DOCENT_TEST_REDIS_CLUSTER === '1' ? it : it.skip;
+
+  onRedisCluster(
+    'SIGKILL of a Redis master: its replica takes over and the journey continues',
+    async () => {
+      const cluster = topology.redis.cluster!;
+      const master = (await cluster.topology()).find((n) => n.role === 'master' && !n.failed)!;
+      const statuses: (number | 'error')[] = [];
+      const killedAt = Date.now();
+      cluster.kill(master.port);
+      // requests meanwhile: an outage answers 503 (with Retry-After), never 401 or 500
+      let healthy = false;
+      const waitHealthy = cluster.waitHealthy(60_000).then(() => (healthy = true));
+      while (!healthy) {
+        try {
+          const a = await call(owner.client, 'GET', '/api/v1/auth/me', { token: owner.token });
+          statuses.push(a.status);
+          if (a.status === 503) expect(a.headers['retry-after']).toBeDefined();
+        } catch {
+          statuses.push('error');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await waitHealthy;
+      const failoverMs = Date.now() - killedAt;
+      await waitFor(
+        async () =>
+          (await call(owner.client, 'GET', '/api/v1/auth/me', { token: owner.token })).status ===
+          200,
+        30_000,
+        200,
+      );
+      const recoveredMs = Date.now() - killedAt;
+      for (const status of statuses) expect([200, 503]).toContain(status);
+
+      // the journey goes on: an upload whose progress reaches the socket, a question
+      const upload = await owner.client.upload(
+        [{ name: 'after-failover.txt', content: fileText(98, marker) }],
+        owner.token,
+      );
+      answers.push(upload);
+      expect(upload.status).toBe(202);
+      const id = upload.body.accepted[0].id as string;
+      await ask(
+        () =>
+          ownerSocket
+            .of('ingestion.progress')
+            .some((p) => p.documentId === id && p.status === 'completed'),
+        60_000,
+      );
+      const session = await call(owner.client, 'POST', '/api/v1/chat/sessions', {
+        token: owner.token,
+        json: { title: 'after failover' },
+      });
+      expect(session.status).toBe(201);
+      const answer = await call(
+        owner.client,
+        'POST',
+        `/api/v1/chat/sessions/${session.body.id}/messages`,
+        {
+          token: owner.token,
+          json: { content: `When does the ${uniqueWord(7, marker)} valve open?` },
+        },
+      );
+      expect(answer.status).toBe(201);
+      accounting['Redis master killed'] =
+        `:${master.port}, cluster healthy after ${failoverMs} ms, requests 200 again after ${recoveredMs} ms, statuses meanwhile ${[...new Set(statuses)].join('/')}`;
+    },
+  );
 });

@@ -19,10 +19,19 @@ export interface AppProcess {
   exited: Promise<number | NodeJS.Signals | null>;
 }
 
+/** What the topology test uses of test/support/redis-cluster.ts's RedisCluster. */
+export interface RedisClusterControl {
+  topology(): Promise<{ port: number; role: 'master' | 'slave'; failed: boolean }[]>;
+  kill(port: number): void;
+  waitHealthy(timeoutMs?: number): Promise<void>;
+}
+
 /** Where the topology's Redis is, and how to stop it when the topology started it. */
 export interface TopologyRedis {
   url: string;
   stop(): Promise<void>;
+  /** Set on a Redis Cluster (DOCENT_TEST_REDIS_CLUSTER=1). */
+  cluster?: RedisClusterControl;
 }
 
 /**
@@ -39,9 +48,10 @@ export async function topologyRedis(): Promise<TopologyRedis> {
   const modulePath = '../support/redis-cluster';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startRedisCluster } = require(modulePath) as {
-    startRedisCluster(): Promise<TopologyRedis>;
+    startRedisCluster(): Promise<RedisClusterControl & { url: string; stop(): Promise<void> }>;
   };
-  return startRedisCluster();
+  const cluster = await startRedisCluster();
+  return { url: cluster.url, stop: () => cluster.stop(), cluster };
 }
 
 function spawnBuilt(entry: string, env: Env): Pick<AppProcess, 'child' | 'output' | 'exited'> {
