@@ -921,4 +921,9 @@ module.exports = {
   description:
     'ingestion: uploads through the api, processed by the worker, vs PostgreSQL COPY of the same chunks',
   run,
+  // shared with bench/workers.bench.js
+  startChild,
+  waitReady,
+  stopChild,
+  runNode,
 };
