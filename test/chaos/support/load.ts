@@ -53,6 +53,8 @@ export class Recorder {
   readonly inflight = new Map<number, { op: string; api: number; start: number; sent: number }>();
   readonly socketEvents = { connects: 0, notifications: 0, refused: new Map<string, number>() };
   relogins = 0;
+  /** Shared view of the instances, like a load balancer's: skip one that just refused. */
+  readonly downUntil: number[] = [];
   private nextId = 0;
 
   begin(op: string, api: number): number {
@@ -112,14 +114,24 @@ export class SimUser {
   access = '';
   refresh = '';
   sessionId = '';
-  home: number;
+  private turn: number;
   private socket?: Socket;
   private stopped = false;
   private readonly mine: string[] = [];
   private readonly sharedPairs = new Set<string>();
 
   constructor(private readonly options: UserOptions) {
-    this.home = options.index % options.apis.length;
+    this.turn = options.index;
+  }
+
+  /** Round robin over the instances (no stickiness), skipping one that just failed to connect. */
+  pick(): number {
+    const count = this.options.apis.length;
+    for (let i = 0; i < count; i += 1) {
+      this.turn = (this.turn + 1) % count;
+      if ((this.recorder.downUntil[this.turn] ?? 0) <= Date.now()) return this.turn;
+    }
+    return this.turn;
   }
 
   get index(): number {
@@ -137,7 +149,7 @@ export class SimUser {
     path: string,
     options: SendOptions & { auth?: boolean; api?: number } = {},
   ): Promise<Reply | ConnectionError> {
-    const api = options.api ?? this.home;
+    const api = options.api ?? this.pick();
     const headers: Record<string, string> = { ...options.headers };
     if (options.auth !== false) headers.authorization = `Bearer ${this.access}`;
     const id = this.recorder.begin(op, api);
@@ -185,7 +197,7 @@ export class SimUser {
         status: 0,
         error: failure.code,
       });
-      if (options.api === undefined) this.home = (api + 1) % this.options.apis.length;
+      if (failure.code !== 'timeout') this.recorder.downUntil[api] = Date.now() + 1000;
       return failure;
     }
   }
@@ -240,7 +252,8 @@ export class SimUser {
 
   openSocket(): void {
     if (this.stopped) return;
-    const socket = io(`${this.options.apis[this.home].url}/notifications`, {
+    const api = this.pick();
+    const socket = io(`${this.options.apis[api].url}/notifications`, {
       auth: (cb) => cb({ token: this.access }),
       transports: ['websocket'],
       reconnection: false,
@@ -262,16 +275,27 @@ export class SimUser {
       this.recorder.outcomes.push({
         op: 'socket',
         user: this.index,
-        api: this.home,
+        api,
         start: Date.now(),
         end: Date.now(),
         status: error.message === 'unauthorized' ? 401 : 0,
         error: key,
       });
-      this.home = (this.home + 1) % this.options.apis.length;
       retry();
     });
     socket.on('disconnect', retry);
+  }
+
+  /** Every 250 ms, one authenticated read per instance (JWT guard: Redis; the user: PostgreSQL). */
+  async probe(): Promise<void> {
+    while (!this.stopped) {
+      await Promise.all(
+        this.options.apis.map((_, api) =>
+          this.call('probe', 'GET', '/api/v1/auth/me', { api, timeoutMs: 10_000 }),
+        ),
+      );
+      await sleep(250);
+    }
   }
 
   stop(): void {
