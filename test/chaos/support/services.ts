@@ -55,14 +55,18 @@ export class PostgresCluster {
     return `postgresql://postgres@127.0.0.1:${this.port}/${database}`;
   }
 
+  /** As root, PostgreSQL refuses to run: use the `postgres` OS user; as anyone else, oneself. */
   private asPostgres(args: string[]) {
+    if (process.getuid?.() !== 0) return run(args[0], args.slice(1), { cwd: '/' });
     return run('runuser', ['-u', 'postgres', '--', ...args], { cwd: '/' });
   }
 
   async init(): Promise<void> {
     this.port = await freePort();
     mkdirSync(this.socketDir);
-    for (const path of [this.dir, this.socketDir]) chownSync(path, pgUid(), pgGid());
+    if (process.getuid?.() === 0) {
+      for (const path of [this.dir, this.socketDir]) chownSync(path, pgUid(), pgGid());
+    }
     await this.asPostgres([
       await pgBin('initdb'),
       '-D',
