@@ -39,6 +39,8 @@ describe('auth hardening (issue 12)', () => {
         LOGIN_LOCKOUT_THRESHOLD: String(THRESHOLD),
         LOGIN_LOCKOUT_BASE: '1m',
         LOGIN_LOCKOUT_MAX: '1h',
+        // no reuse grace: a replay right after the purge is theft at once
+        JWT_REFRESH_REUSE_GRACE: '0',
       },
       { worker: true },
     );

@@ -35,7 +35,9 @@ describe('authentication (real PostgreSQL, Redis, bull worker and SMTP)', () => 
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({}, { worker: true });
+    // reuse detection at its strictest: with no grace window (JWT_REFRESH_REUSE_GRACE=0) a spent
+    // token presented again is theft at once; the window itself is tested in faults.e2e-spec.ts
+    stack = await startStack({ JWT_REFRESH_REUSE_GRACE: '0' }, { worker: true });
     http = stack.http;
   });
 

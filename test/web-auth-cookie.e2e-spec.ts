@@ -21,7 +21,12 @@ describe('refresh token cookie flow for browsers', () => {
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
-    stack = await startStack({ PUBLIC_APP_URL: 'https://docent.example' });
+    // no reuse grace: the spent cookie presented again is theft at once (faults.e2e-spec.ts
+    // tests the window)
+    stack = await startStack({
+      PUBLIC_APP_URL: 'https://docent.example',
+      JWT_REFRESH_REUSE_GRACE: '0',
+    });
     http = stack.http;
   }, 60_000);
 

@@ -161,8 +161,10 @@ export class AuthController {
     try {
       return this.deliver(await this.auth.refresh(refreshToken), request, reply);
     } catch (error) {
-      // a cookie that no longer works is dropped, so the browser stops presenting it
-      if (wantsCookie(request)) void reply.header('set-cookie', this.cookie.clear());
+      // a cookie that no longer works is dropped, so the browser stops presenting it; an outage
+      // (503) or a rate limit (429) says nothing about the token: the cookie stays for the retry
+      const refused = error instanceof AppError && error.kind === 'unauthenticated';
+      if (refused && wantsCookie(request)) void reply.header('set-cookie', this.cookie.clear());
       throw error;
     }
   }

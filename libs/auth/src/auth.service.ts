@@ -15,7 +15,7 @@ import { type AuthUser, PERMISSIONS_PROVIDER, type PermissionsProvider } from '.
 import { AuthTokensDto, MeDto, SessionDto, SessionListDto, UserDto } from './dto/auth-response.dto';
 import type { LoginDto, RegisterDto } from './dto/auth-request.dto';
 import { PasswordResetToken } from './entities/password-reset-token.entity';
-import type { User } from './entities/user.entity';
+import { User } from './entities/user.entity';
 import { assertPasswordAcceptable, PasswordHasher } from './passwords';
 import { type ClientInfo, SessionService } from './sessions/session.service';
 import { SignInDevices } from './sessions/sign-in-devices';
@@ -34,6 +34,15 @@ const INVALID_REFRESH = (code: string, message: string) =>
   });
 /** At most this many reset mails per address per hour, whatever the IP. */
 const RESET_REQUESTS_PER_HOUR = 3;
+
+/** Seconds until an access token's `exp` (at least 1), read from its payload. */
+function secondsLeft(accessToken: string): number {
+  const payload = JSON.parse(
+    Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+  ) as { exp?: unknown };
+  const exp = typeof payload.exp === 'number' ? payload.exp : 0;
+  return Math.max(1, exp - Math.floor(Date.now() / 1000));
+}
 
 /** Sign-up, sign-in, token refresh, sign-out, password change and reset (SPEC §3). */
 @Injectable()
@@ -205,11 +214,46 @@ export class AuthService {
     );
   }
 
+  /**
+   * Rotates the refresh token. Everything that can fail (reading the user, writing their state
+   * to Redis, signing) happens before the rotation commits, so a 503 (PostgreSQL or Redis down)
+   * never spends the presented token: the client retries with it. Within JWT_REFRESH_REUSE_GRACE
+   * the same spent token gets the same new pair (concurrent tabs, a retry after a lost answer);
+   * after it, a replay ends the session as theft.
+   */
   async refresh(refreshToken: string): Promise<AuthTokensDto> {
     if (!OPAQUE_TOKEN_PATTERN.test(refreshToken)) {
       throw INVALID_REFRESH('invalid_refresh_token', 'The refresh token is not valid.');
     }
-    const result = await this.sessions.rotate(refreshToken, this.client());
+    const result = await this.sessions.rotate(
+      refreshToken,
+      this.client(),
+      async ({ sessionId, userId }, tx) => {
+        const user = await tx.findOne(User, { id: userId }, { populate: ['role'] });
+        if (!user || user.status !== 'active') return null;
+        // inside the transaction: if Redis cannot take it, the rotation rolls back
+        await this.accounts.cacheState(user);
+        const issued = await this.tokens.issue({
+          sub: user.id,
+          role: user.role.name,
+          sid: sessionId,
+        });
+        return { accessToken: issued.accessToken, value: { user, ...issued } };
+      },
+    );
+    if (result.outcome === 'replayed') {
+      const user = await this.accounts.findById(result.userId);
+      if (!user || user.status !== 'active') {
+        await this.sessions.revoke({ sessionId: result.sessionId }, 'user_disabled');
+        throw INVALID_REFRESH('account_disabled', 'This account is disabled.');
+      }
+      return {
+        user: UserDto.from(user),
+        accessToken: result.accessToken,
+        refreshToken: result.refreshToken,
+        expiresIn: secondsLeft(result.accessToken),
+      };
+    }
     if (result.outcome === 'reused') {
       // RFC 9700 §4.14: a rotated-away token came back, so someone holds a copy: end the family
       const ended = await this.sessions.revoke({ sessionId: result.sessionId }, 'token_reuse');
@@ -237,17 +281,12 @@ export class AuthService {
     if (result.outcome === 'unknown') {
       throw INVALID_REFRESH('invalid_refresh_token', 'The refresh token is not valid.');
     }
-    const user = await this.accounts.findById(result.userId);
-    if (!user || user.status !== 'active') {
+    if (!result.confirmed) {
+      // the user was disabled or deleted: the session ends with this rotation
       await this.sessions.revoke({ sessionId: result.sessionId }, 'user_disabled');
       throw INVALID_REFRESH('account_disabled', 'This account is disabled.');
     }
-    await this.accounts.cacheState(user);
-    const { accessToken, expiresIn } = await this.tokens.issue({
-      sub: user.id,
-      role: user.role.name,
-      sid: result.sessionId,
-    });
+    const { user, accessToken, expiresIn } = result.confirmed;
     return { user: UserDto.from(user), accessToken, refreshToken: result.refreshToken, expiresIn };
   }
 

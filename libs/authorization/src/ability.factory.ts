@@ -1,6 +1,7 @@
 import { createMongoAbility, type RawRuleOf } from '@casl/ability';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
+import { isDependencyOutage } from '@docent/common';
 import { CACHE, type DocentCache } from '@docent/redis';
 import { type AppAbility, OWNER_FIELD, type Subject } from './permissions';
 import { RolePermission } from './role-permission.entity';
@@ -64,28 +65,43 @@ export class AbilityFactory {
     return `authz:role-rules:${roleName}`;
   }
 
+  /**
+   * The role's rules from the cache, else from PostgreSQL (then cached). Redis down is no reason
+   * to refuse a request PostgreSQL can answer: the cache is skipped until Redis is back.
+   */
   async storedRules(roleName: string): Promise<StoredRule[]> {
-    return this.cache.wrap(
-      this.key(roleName),
-      async () => {
-        const rows = await this.em
-          .fork()
-          .find(
-            RolePermission,
-            { role: { name: roleName } },
-            { orderBy: { position: 'asc', id: 'asc' } },
-          );
-        return rows.map((row) => ({
-          action: row.action,
-          subject: row.subject,
-          own: row.own,
-          inverted: row.inverted,
-          conditions: row.conditions,
-          fields: row.fields,
-        }));
-      },
-      RULES_TTL_MS,
-    );
+    const key = this.key(roleName);
+    let cached: StoredRule[] | undefined;
+    try {
+      cached = await this.cache.get<StoredRule[]>(key);
+    } catch (error) {
+      if (!isDependencyOutage(error)) throw error;
+      return this.loadRules(roleName);
+    }
+    if (cached) return cached;
+    const rules = await this.loadRules(roleName);
+    await this.cache.set(key, rules, RULES_TTL_MS).catch((error: unknown) => {
+      if (!isDependencyOutage(error)) throw error;
+    });
+    return rules;
+  }
+
+  private async loadRules(roleName: string): Promise<StoredRule[]> {
+    const rows = await this.em
+      .fork()
+      .find(
+        RolePermission,
+        { role: { name: roleName } },
+        { orderBy: { position: 'asc', id: 'asc' } },
+      );
+    return rows.map((row) => ({
+      action: row.action,
+      subject: row.subject,
+      own: row.own,
+      inverted: row.inverted,
+      conditions: row.conditions,
+      fields: row.fields,
+    }));
   }
 
   async rulesFor(user: { id: string; role: string }): Promise<AppRule[]> {

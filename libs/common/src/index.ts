@@ -16,3 +16,4 @@ export * from './common.module';
 export * from './request-context';
 export * from './http/public.decorator';
 export * from './events/domain-events';
+export * from './errors/dependency-outage';

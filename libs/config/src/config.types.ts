@@ -59,6 +59,11 @@ export interface RedisSettings {
   url: string;
   keyPrefix: string;
   tls?: TlsOptions;
+  /**
+   * How long a command on a request path may wait for Redis (queued while reconnecting included)
+   * before it fails, so a request answers 503 instead of hanging while Redis is down.
+   */
+  commandTimeoutMs: number;
 }
 
 export interface MailSettings {
@@ -85,6 +90,11 @@ export interface AuthSettings {
   jwtRefreshTtlMs: number;
   /** A session unused this long ends. */
   sessionIdleTtlMs: number;
+  /**
+   * A refresh token presented again this soon after its rotation gets the same new pair (two
+   * tabs, a retry after a timeout) instead of counting as theft; 0 turns the grace off.
+   */
+  refreshReuseGraceMs: number;
   jwtIssuer: string;
   jwtAudience: string;
   passwordMinLength: number;

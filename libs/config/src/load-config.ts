@@ -47,11 +47,13 @@ export const DEFAULTS = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_KEY_PREFIX: 'docent:',
   REDIS_TLS_REJECT_UNAUTHORIZED: 'true',
+  REDIS_COMMAND_TIMEOUT: '1s',
   SMTP_URL: 'smtp://127.0.0.1:1025',
   MAIL_FROM: 'Docent <no-reply@docent.local>',
   JWT_ACCESS_TTL: '15m',
   JWT_REFRESH_TTL: '30d',
   SESSION_IDLE_TTL: '7d',
+  JWT_REFRESH_REUSE_GRACE: '10s',
   JWT_ISSUER: 'docent',
   JWT_AUDIENCE: 'docent-api',
   ARGON2_MEMORY_KIB: '19456',
@@ -296,6 +298,15 @@ export function loadConfig(env: Env): DocentConfig {
         def('REDIS_KEY_PREFIX'),
       ),
       tls: redisTls,
+      commandTimeoutMs: read(
+        'REDIS_COMMAND_TIMEOUT',
+        (v) => {
+          const ms = parseDuration(v);
+          if (ms < 100 || ms > 60_000) throw new EnvError('must be between 100ms and 60s');
+          return ms;
+        },
+        def('REDIS_COMMAND_TIMEOUT'),
+      ),
     },
     mail: {
       smtpUrl: read('SMTP_URL', (v) => parseUrl(v, ['smtp', 'smtps']).toString(), def('SMTP_URL')),
@@ -306,6 +317,15 @@ export function loadConfig(env: Env): DocentConfig {
       jwtAccessTtlMs: read('JWT_ACCESS_TTL', parseDuration, def('JWT_ACCESS_TTL')),
       jwtRefreshTtlMs: read('JWT_REFRESH_TTL', parseDuration, def('JWT_REFRESH_TTL')),
       sessionIdleTtlMs: read('SESSION_IDLE_TTL', parseDuration, def('SESSION_IDLE_TTL')),
+      refreshReuseGraceMs: read(
+        'JWT_REFRESH_REUSE_GRACE',
+        (v) => {
+          const ms = parseDuration(v);
+          if (ms > 60_000) throw new EnvError('must be at most 60s (0 turns the grace off)');
+          return ms;
+        },
+        def('JWT_REFRESH_REUSE_GRACE'),
+      ),
       jwtIssuer: read('JWT_ISSUER', (v) => v.trim(), def('JWT_ISSUER')),
       jwtAudience: read('JWT_AUDIENCE', (v) => v.trim(), def('JWT_AUDIENCE')),
       argon2: {

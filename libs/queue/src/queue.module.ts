@@ -28,6 +28,8 @@ import { QueueLifecycle } from './queue-lifecycle';
               createRedisClient(settings, {
                 name: `bull-${type}`,
                 keyPrefix: false,
+                // blocking pops and long scripts; uploads bound their enqueue themselves
+                failFast: false,
                 overrides:
                   type === 'client' ? {} : { maxRetriesPerRequest: null, enableReadyCheck: false },
               }),

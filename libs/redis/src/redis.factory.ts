@@ -9,6 +9,11 @@ export interface RedisClientOptions {
   keyPrefix?: string | false;
   /** Extra ioredis options (bull needs `maxRetriesPerRequest: null`, `enableReadyCheck: false`). */
   overrides?: RedisOptions;
+  /**
+   * `false` for connections whose commands may rightly wait (blocking pops, subscriptions, bull's
+   * own scripts): no command timeout. Request paths keep the default: fail fast.
+   */
+  failFast?: boolean;
 }
 
 const MAX_RECONNECT_DELAY_MS = 2000;
@@ -31,8 +36,12 @@ export function redisOptions(settings: RedisSettings, options: RedisClientOption
       options.keyPrefix === false ? undefined : settings.keyPrefix + (options.keyPrefix ?? ''),
     // keep trying forever, at most every 2 s, so readiness recovers without a restart
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-    // requests fail within a few seconds when Redis is gone instead of hanging
-    maxRetriesPerRequest: 2,
+    // a request fails within REDIS_COMMAND_TIMEOUT (503) when Redis is gone or hangs, instead of
+    // waiting in the offline queue through the whole reconnect backoff; the client keeps
+    // reconnecting by itself, so the next request after Redis is back succeeds
+    ...(options.failFast === false
+      ? { maxRetriesPerRequest: 2 }
+      : { maxRetriesPerRequest: 1, commandTimeout: settings.commandTimeoutMs }),
     connectTimeout: 5000,
     ...options.overrides,
   };

@@ -5,7 +5,7 @@ import { Session } from './session.entity';
 @Entity({ tableName: 'spent_refresh_tokens' })
 @Index({ name: 'spent_refresh_tokens_spent_at_idx', properties: ['spentAt'] })
 export class SpentRefreshToken {
-  [OptionalProps]?: 'spentAt';
+  [OptionalProps]?: 'spentAt' | 'successorSealed';
 
   @PrimaryKey({ type: 'text' })
   tokenHash!: string;
@@ -19,4 +19,12 @@ export class SpentRefreshToken {
 
   @Property({ type: 'timestamptz' })
   spentAt: Date = new Date();
+
+  /**
+   * The pair this token was rotated to, sealed with the data key, for a replay within
+   * JWT_REFRESH_REUSE_GRACE (two tabs, a retried request); cleared by the purge once the window
+   * has passed.
+   */
+  @Property({ type: 'text', nullable: true })
+  successorSealed?: string | null;
 }

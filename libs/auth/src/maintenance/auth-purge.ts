@@ -39,18 +39,21 @@ export interface AuthPurgeResult {
  * - sessions ended more than `ENDED_SESSION_RETENTION_MS` ago (revoked, or idle or absolute
  *   expiry passed), with their spent tokens: nothing can be refreshed from them, and their access
  *   tokens expired long ago; a live session keeps every spent token, so reuse is still caught;
- * - password-reset tokens used or expired: they open nothing any more.
+ * - password-reset tokens used or expired: they open nothing any more;
+ * - the sealed successor pair kept on a spent token for JWT_REFRESH_REUSE_GRACE, once that passed.
  * Spent tokens go before their sessions, in batches, so no statement cascades over thousands.
  */
 @Injectable()
 export class AuthPurge {
   private readonly refreshTtlMs: number;
+  private readonly reuseGraceMs: number;
 
   constructor(
     private readonly em: EntityManager,
     config: ConfigService,
   ) {
     this.refreshTtlMs = config.getOrThrow<AuthSettings>('auth').jwtRefreshTtlMs;
+    this.reuseGraceMs = config.getOrThrow<AuthSettings>('auth').refreshReuseGraceMs;
   }
 
   async run(now = new Date(), batchSize = AUTH_PURGE_BATCH_SIZE): Promise<AuthPurgeResult> {
@@ -71,6 +74,14 @@ export class AuthPurge {
         [endedBefore, endedBefore],
         batchSize,
       ));
+    // a sealed successor only serves a replay within the grace window: past it, it goes
+    await this.batches(
+      `update "spent_refresh_tokens" set "successor_sealed" = null where "token_hash" in (
+         select "token_hash" from "spent_refresh_tokens"
+          where "successor_sealed" is not null and "spent_at" < ? limit ?)`,
+      [new Date(now.getTime() - this.reuseGraceMs)],
+      batchSize,
+    );
     // the idle expiry is never after the absolute one, so it alone says "expired"
     const sessions = await this.batches(
       `delete from "sessions" where "id" in (

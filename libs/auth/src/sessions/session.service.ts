@@ -2,11 +2,16 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DomainEventBus } from '@docent/common';
+import { Keyring } from '@docent/crypto';
 import type { AuthSettings } from '@docent/config';
 import { Session, type SessionEndReason } from '../entities/session.entity';
 import { SpentRefreshToken } from '../entities/spent-refresh-token.entity';
 import type { User } from '../entities/user.entity';
 import { randomToken, sha256Hex } from '../tokens/token-hash';
+
+/** Binds a sealed successor to its session and to the spent token it answers for. */
+const successorAad = (sessionId: string, spentHash: string): string =>
+  `refresh-successor:${sessionId}:${spentHash}`;
 import { RevocationStore } from './revocation.store';
 
 export interface ClientInfo {
@@ -14,16 +19,44 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
-export type RotationResult =
-  | { outcome: 'rotated'; sessionId: string; userId: string; refreshToken: string }
+export type RotationResult<T> =
+  | { outcome: 'rotated'; sessionId: string; userId: string; refreshToken: string; confirmed: T }
+  | {
+      /** The spent token came back within JWT_REFRESH_REUSE_GRACE: the pair it was rotated to. */
+      outcome: 'replayed';
+      sessionId: string;
+      userId: string;
+      refreshToken: string;
+      accessToken: string;
+    }
   | { outcome: 'reused'; sessionId: string; userId: string }
   | { outcome: 'ended'; reason: 'revoked' | 'expired' }
   | { outcome: 'unknown' };
 
 /**
+ * What a rotation's caller does before the rotation commits (read the user, write what Redis
+ * needs, sign the access token): if it throws (PostgreSQL or Redis down), the rotation rolls
+ * back and the presented refresh token still works. Returns the new access token to keep (sealed)
+ * for a replay within the grace window, or null when the session must not go on.
+ */
+export type RotationConfirm<T> = (
+  rotated: { sessionId: string; userId: string },
+  tx: EntityManager,
+) => Promise<{ accessToken: string; value: T } | null>;
+
+/** What a spent token's row keeps, sealed, for a replay within the grace window. */
+interface SealedSuccessor {
+  refreshToken: string;
+  accessToken: string;
+}
+
+/**
  * Sessions are refresh-token families. Rotation is one conditional UPDATE, so of several
  * concurrent refreshes with one token at most one matches; the spent token is recorded in the
- * same transaction, which is how a later presentation of it is recognised as theft.
+ * same transaction, which is how a later presentation of it is recognised as theft. Within
+ * JWT_REFRESH_REUSE_GRACE of the rotation, the spent token instead gets the pair it was rotated to
+ * (two tabs, a retry after a lost answer), kept sealed with the data key in the spent token's row
+ * and only while that pair is still the session's current one.
  */
 @Injectable()
 export class SessionService {
@@ -34,6 +67,7 @@ export class SessionService {
     private readonly revocations: RevocationStore,
     config: ConfigService,
     private readonly events: DomainEventBus,
+    private readonly keyring: Keyring,
   ) {
     this.settings = config.getOrThrow<AuthSettings>('auth');
   }
@@ -81,7 +115,11 @@ export class SessionService {
       : null;
   }
 
-  async rotate(refreshToken: string, client: ClientInfo): Promise<RotationResult> {
+  async rotate<T>(
+    refreshToken: string,
+    client: ClientInfo,
+    confirm: RotationConfirm<T>,
+  ): Promise<RotationResult<T | null>> {
     const presented = sha256Hex(refreshToken);
     const next = randomToken();
     const now = new Date();
@@ -107,12 +145,21 @@ export class SessionService {
         tx.getTransactionContext(),
       );
       if (rows.length !== 1) return null;
+      const ids = { sessionId: rows[0].id, userId: rows[0].user_id };
+      const confirmed = await confirm(ids, tx);
+      const successor: SealedSuccessor | null = confirmed
+        ? { refreshToken: next, accessToken: confirmed.accessToken }
+        : null;
       await tx.insert(SpentRefreshToken, {
         tokenHash: presented,
-        session: rows[0].id,
+        session: ids.sessionId,
         spentAt: now,
+        successorSealed:
+          successor && this.settings.refreshReuseGraceMs > 0
+            ? this.keyring.seal(JSON.stringify(successor), successorAad(ids.sessionId, presented))
+            : null,
       });
-      return { sessionId: rows[0].id, userId: rows[0].user_id };
+      return { ...ids, confirmed: confirmed?.value ?? null };
     });
     if (rotated) return { outcome: 'rotated', ...rotated, refreshToken: next };
 
@@ -120,11 +167,47 @@ export class SessionService {
       .fork()
       .findOne(SpentRefreshToken, { tokenHash: presented }, { populate: ['session'] });
     if (spent) {
+      const successor = this.replayable(spent, presented, now);
+      if (successor) {
+        return {
+          outcome: 'replayed',
+          sessionId: spent.session.id,
+          userId: spent.session.user.id,
+          ...successor,
+        };
+      }
       return { outcome: 'reused', sessionId: spent.session.id, userId: spent.session.user.id };
     }
     const current = await this.em.fork().findOne(Session, { tokenHash: presented });
     if (!current) return { outcome: 'unknown' };
     return { outcome: 'ended', reason: current.revokedAt ? 'revoked' : 'expired' };
+  }
+
+  /**
+   * The pair a spent token was rotated to, when it comes back within the grace window and that
+   * pair is still the live session's current one; null otherwise (then it is theft).
+   */
+  private replayable(
+    spent: SpentRefreshToken,
+    presentedHash: string,
+    now: Date,
+  ): SealedSuccessor | null {
+    const grace = this.settings.refreshReuseGraceMs;
+    if (grace <= 0 || !spent.successorSealed) return null;
+    if (now.getTime() - spent.spentAt.getTime() > grace) return null;
+    const session = spent.session;
+    if (session.revokedAt || session.idleExpiresAt <= now || session.absoluteExpiresAt <= now) {
+      return null;
+    }
+    let successor: SealedSuccessor;
+    try {
+      successor = JSON.parse(
+        this.keyring.openText(spent.successorSealed, successorAad(session.id, presentedHash)),
+      ) as SealedSuccessor;
+    } catch {
+      return null;
+    }
+    return session.tokenHash === sha256Hex(successor.refreshToken) ? successor : null;
   }
 
   /** Ends sessions and makes their access tokens fail on the next request. Returns those ended. */

@@ -5,6 +5,7 @@ import {
   PayloadTooLargeException,
 } from '@nestjs/common';
 import { AppError, NotFoundError, ValidationFailedError } from './app-error';
+import { OUTAGE_RETRY_AFTER_SECONDS } from './dependency-outage';
 import { toProblem } from './problem-details';
 
 const ctx = { instance: '/api/v1/things/1', requestId: 'req-1' };
@@ -104,7 +105,7 @@ describe('toProblem', () => {
       const { problem, headers, unexpected } = toProblem(error, ctx);
       expect(problem).toMatchObject({ status: 503, code: 'dependency_unavailable' });
       expect(problem.detail).not.toContain('5432');
-      expect(headers['retry-after']).toBe('5');
+      expect(headers['retry-after']).toBe(String(OUTAGE_RETRY_AFTER_SECONDS));
       expect(unexpected).toBe(false);
     }
   });

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { AppError, type FieldError } from './app-error';
+import { dependencyUnavailable, isDependencyOutage } from './dependency-outage';
 
 /** RFC 9457 problem details, as every error response of Docent carries them. */
 export interface ProblemDetails {
@@ -44,24 +45,6 @@ const GENERIC_DETAIL: Record<number, string> = {
   500: 'An unexpected error occurred. Quote the request id when reporting it.',
 };
 
-/**
- * Errors that mean PostgreSQL or Redis is unreachable (by name, so this library needs neither
- * driver): the request may succeed later, so 503 rather than 500.
- */
-const OUTAGE_ERRORS = new Set([
-  'ConnectionException',
-  'KnexTimeoutError',
-  'MaxRetriesPerRequestError',
-  'ConnectionClosedError',
-]);
-
-function isDependencyOutage(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (OUTAGE_ERRORS.has(error.name) || OUTAGE_ERRORS.has(error.constructor.name)) return true;
-  const code = (error as { code?: unknown }).code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
-}
-
 export interface ProblemResult {
   problem: ProblemDetails;
   /** Headers to send with the problem (e.g. Retry-After). */
@@ -94,6 +77,10 @@ export function toProblem(
   let extensions: Record<string, unknown> = {};
   let unexpected = true;
 
+  // an outage is never the caller's fault nor our bug: 503 with Retry-After, whatever wrapped it
+  if (!(exception instanceof AppError) && isDependencyOutage(exception)) {
+    exception = dependencyUnavailable(exception);
+  }
   if (exception instanceof AppError) {
     status = exception.status;
     code = exception.code;
@@ -107,12 +94,6 @@ export function toProblem(
       headers['retry-after'] = String(Math.max(1, Math.ceil(exception.retryAfterSeconds)));
     }
     unexpected = exception.kind === 'internal';
-  } else if (isDependencyOutage(exception)) {
-    status = 503;
-    code = 'dependency_unavailable';
-    detail = 'A service Docent depends on is unavailable; retry shortly.';
-    headers['retry-after'] = '5';
-    unexpected = false;
   } else if (exception instanceof HttpException) {
     status = exception.getStatus();
     code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'http_error');

@@ -10,6 +10,7 @@ import { Migration20261126080000_notifications } from './Migration20261126080000
 import { Migration20261204100000_document_chunk_stats } from './Migration20261204100000_document_chunk_stats';
 import { Migration20261204110000_storage_deletions } from './Migration20261204110000_storage_deletions';
 import { Migration20261204120000_auth_hardening } from './Migration20261204120000_auth_hardening';
+import { Migration20261204130000_refresh_reuse_grace } from './Migration20261204130000_refresh_reuse_grace';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -37,4 +38,8 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261204110000_storage_deletions,
   },
   { name: 'Migration20261204120000_auth_hardening', class: Migration20261204120000_auth_hardening },
+  {
+    name: 'Migration20261204130000_refresh_reuse_grace',
+    class: Migration20261204130000_refresh_reuse_grace,
+  },
 ];

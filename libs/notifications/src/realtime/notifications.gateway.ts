@@ -11,10 +11,11 @@ import {
 import { Gauge, type Registry } from 'prom-client';
 import type { DefaultEventsMap, ExtendedError, Namespace, Socket } from 'socket.io';
 import { AccessTokenVerifier, type AuthUser, RevocationStore } from '@docent/auth';
-import { AppError } from '@docent/common';
+import { AppError, isDependencyOutage, OUTAGE_RETRY_AFTER_SECONDS } from '@docent/common';
 import type { AppSettings } from '@docent/config';
 import { METRICS_REGISTRY } from '@docent/health';
 import {
+  type AuthRefreshResult,
   type ClientToServerEvents,
   NOTIFICATIONS_NAMESPACE,
   type ServerToClientEvents,
@@ -61,8 +62,20 @@ function unauthorized(code: string): ExtendedError {
   return error;
 }
 
-const codeOf = (error: unknown): string =>
-  error instanceof AppError ? error.code : 'internal_error';
+/**
+ * The handshake's answer when PostgreSQL or Redis could not be asked: not the client's fault, so
+ * not "unauthorized" (a client would drop its session); `connect_error` "unavailable" with
+ * `data: {code: 'unavailable', retryAfter}` (seconds) tells it to keep its token and retry.
+ */
+function unavailable(): ExtendedError {
+  const error: ExtendedError = new Error('unavailable');
+  error.data = { code: 'unavailable', retryAfter: OUTAGE_RETRY_AFTER_SECONDS };
+  return error;
+}
+
+/** A refusal about the token itself (401/403 kinds), as opposed to an outage or a bug. */
+const isRefusal = (error: unknown): error is AppError =>
+  error instanceof AppError && !isDependencyOutage(error);
 
 /**
  * The socket.io namespace `/notifications` (SPEC §8). Authentication happens in the namespace
@@ -113,14 +126,10 @@ export class NotificationsGateway
       this.authenticate(socket).then(
         () => next(),
         (error: unknown) => {
-          if (error instanceof AppError) return next(unauthorized(error.code));
+          if (isRefusal(error)) return next(unauthorized(error.code));
           // Redis or PostgreSQL failed: not the client's fault, worth retrying later
-          this.logger.warn(
-            `handshake check failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
-          const unavailable: ExtendedError = new Error('unavailable');
-          unavailable.data = { code: 'unavailable' };
-          next(unavailable);
+          this.logFailure('handshake check failed', error);
+          next(unavailable());
         },
       );
     });
@@ -178,9 +187,7 @@ export class NotificationsGateway
 
   private async refresh(socket: NotificationsSocket, body: unknown, ack: unknown): Promise<void> {
     const reply =
-      typeof ack === 'function'
-        ? (ack as (result: { ok: true; expiresAt: string } | { ok: false; error: string }) => void)
-        : () => undefined;
+      typeof ack === 'function' ? (ack as (result: AuthRefreshResult) => void) : () => undefined;
     const token: unknown = (body as { token?: unknown } | null)?.token;
     if (typeof token !== 'string' || token.length === 0) {
       reply({ ok: false, error: 'missing_token' });
@@ -198,11 +205,21 @@ export class NotificationsGateway
       this.arm(socket);
       reply({ ok: true, expiresAt: verified.expiresAt.toISOString() });
     } catch (error) {
-      if (!(error instanceof AppError)) {
-        this.logger.warn(`auth.refresh failed: ${error instanceof Error ? error.message : error}`);
+      if (isRefusal(error)) {
+        reply({ ok: false, error: error.code });
+        return;
       }
-      reply({ ok: false, error: codeOf(error) });
+      // an outage: the socket keeps its current token (and its expiry); the client retries
+      this.logFailure('auth.refresh failed', error);
+      reply({ ok: false, error: 'unavailable', retryAfter: OUTAGE_RETRY_AFTER_SECONDS });
     }
+  }
+
+  /** Outages are expected now and then (a warning); anything else is a bug (an error). */
+  private logFailure(what: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (isDependencyOutage(error)) this.logger.warn(`${what}: ${message}`);
+    else this.logger.error(`${what}: ${message}`);
   }
 
   /** (Re)starts the socket's expiry timer at its token's `exp`. */

@@ -28,12 +28,17 @@ export interface ServerToClientEvents {
   'auth.expired': (info: { reason: 'token_expired' }) => void;
 }
 
+/**
+ * The ack of `auth.refresh`: `error` is the token's refusal code (`token_expired`,
+ * `session_revoked`, …), or `unavailable` with `retryAfter` (seconds) when PostgreSQL or Redis
+ * could not be asked: then the socket keeps its current token and the client retries.
+ */
+export type AuthRefreshResult =
+  { ok: true; expiresAt: string } | { ok: false; error: string; retryAfter?: number };
+
 export interface ClientToServerEvents {
   /** Swap in a renewed access token; acked with `{ok: true, expiresAt}` or `{ok: false, error}`. */
-  'auth.refresh': (
-    body: { token: string },
-    ack?: (result: { ok: true; expiresAt: string } | { ok: false; error: string }) => void,
-  ) => void;
+  'auth.refresh': (body: { token: string }, ack?: (result: AuthRefreshResult) => void) => void;
 }
 
 export type ServerEventName = keyof ServerToClientEvents;

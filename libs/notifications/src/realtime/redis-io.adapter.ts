@@ -42,6 +42,7 @@ export class RedisIoAdapter extends IoAdapter {
     const sub = createRedisClient(redis, {
       name: 'socket.io-sub',
       keyPrefix: false,
+      failFast: false,
       overrides: { maxRetriesPerRequest: null },
     });
     this.clients.push(pub, sub);
