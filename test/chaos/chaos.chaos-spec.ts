@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -93,6 +93,7 @@ describe('chaos: load on 2 api + 2 worker processes while processes die and depe
   const workers: AppProcess[] = [];
   let ownerUrl = '';
   let setupMs = 0;
+  const storageDir = mkdtempSync(join(tmpdir(), 'docent-chaos-storage-'));
 
   beforeAll(async () => {
     const setupStarted = Date.now();
@@ -141,7 +142,7 @@ describe('chaos: load on 2 api + 2 worker processes while processes die and depe
       DATABASE_CONNECT_TIMEOUT: '3s',
       REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
       REDIS_KEY_PREFIX: KEY_PREFIX,
-      STORAGE_DIR: mkdtempSync(join(tmpdir(), 'docent-chaos-storage-')),
+      STORAGE_DIR: storageDir,
       SMTP_URL: smtp.url,
       PUBLIC_APP_URL: 'http://docent.test',
       CORS_ORIGINS: 'http://docent.test',
@@ -178,6 +179,7 @@ describe('chaos: load on 2 api + 2 worker processes while processes die and depe
     await llm.close();
     await redis.destroy();
     await pg.destroy();
+    rmSync(storageDir, { recursive: true, force: true });
   });
 
   it('loses nothing, logs nobody out, and answers every failure with a retryable error', async () => {
@@ -595,7 +597,12 @@ describe('chaos: load on 2 api + 2 worker processes while processes die and depe
       ),
       'errors by class': Object.fromEntries([...errors].sort((a, b) => b[1] - a[1])),
       'uploads accepted (202)': accepted.size,
-      'documents stored without a 202 (cut mid-request)': unacknowledged.length,
+      'documents stored without a 202 (answer lost to a kill), by status': Object.fromEntries(
+        [...new Set(unacknowledged.map((row) => row.status))].map((status) => [
+          status,
+          unacknowledged.filter((row) => row.status === status).length,
+        ]),
+      ),
       'questions answered': recorder.questions.length,
       'shares acknowledged': recorder.shares.length,
       'socket connects': recorder.socketEvents.connects,
