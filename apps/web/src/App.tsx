@@ -1,4 +1,5 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { connection } from './api/client';
 import { Spinner } from './components/ui';
 import { can, useAuth } from './lib/auth';
 import { RealtimeProvider, useRealtime } from './lib/realtime';
@@ -95,7 +96,29 @@ function PrivatePage({ path }: { path: string }) {
   );
 }
 
-export function App() {
+/**
+ * While the api answers 503 or cannot be reached, requests retry by themselves and the session is
+ * kept; this says so without blocking anything. The live region is always in the page (empty when
+ * all is well) so screen readers announce the change.
+ */
+function ConnectionNotice() {
+  const [state, setState] = useState(connection.current);
+  useEffect(() => {
+    const unsubscribe = connection.subscribe(setState);
+    return () => {
+      unsubscribe();
+    };
+  }, []);
+  return (
+    <div role="status" aria-live="polite" className="connection-notice" data-state={state}>
+      {state === 'unavailable'
+        ? 'Docent is temporarily unavailable. Reconnecting… you are still signed in.'
+        : null}
+    </div>
+  );
+}
+
+function Page() {
   const { status } = useAuth();
   const { path, query } = useLocation();
   const wasSignedIn = useRef(false);
@@ -132,5 +155,14 @@ export function App() {
         <PrivatePage path={path} />
       </Shell>
     </RealtimeProvider>
+  );
+}
+
+export function App() {
+  return (
+    <>
+      <ConnectionNotice />
+      <Page />
+    </>
   );
 }

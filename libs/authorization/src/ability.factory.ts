@@ -1,7 +1,6 @@
 import { createMongoAbility, type RawRuleOf } from '@casl/ability';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { isDependencyOutage } from '@docent/common';
 import { CACHE, type DocentCache } from '@docent/redis';
 import { type AppAbility, OWNER_FIELD, type Subject } from './permissions';
 import { RolePermission } from './role-permission.entity';
@@ -52,7 +51,8 @@ export function rulesForUser(stored: StoredRule[], userId: string): AppRule[] {
 
 /**
  * The caller's CASL ability, built per request from their role's rules. A role's rules are read
- * from PostgreSQL once and cached in Redis (cache-manager) until the role changes.
+ * from PostgreSQL once and cached in Redis (cache-manager) until the role changes. With Redis
+ * down they come from PostgreSQL: cache-manager's `wrap` takes a failing get or set for a miss.
  */
 @Injectable()
 export class AbilityFactory {
@@ -65,43 +65,28 @@ export class AbilityFactory {
     return `authz:role-rules:${roleName}`;
   }
 
-  /**
-   * The role's rules from the cache, else from PostgreSQL (then cached). Redis down is no reason
-   * to refuse a request PostgreSQL can answer: the cache is skipped until Redis is back.
-   */
   async storedRules(roleName: string): Promise<StoredRule[]> {
-    const key = this.key(roleName);
-    let cached: StoredRule[] | undefined;
-    try {
-      cached = await this.cache.get<StoredRule[]>(key);
-    } catch (error) {
-      if (!isDependencyOutage(error)) throw error;
-      return this.loadRules(roleName);
-    }
-    if (cached) return cached;
-    const rules = await this.loadRules(roleName);
-    await this.cache.set(key, rules, RULES_TTL_MS).catch((error: unknown) => {
-      if (!isDependencyOutage(error)) throw error;
-    });
-    return rules;
-  }
-
-  private async loadRules(roleName: string): Promise<StoredRule[]> {
-    const rows = await this.em
-      .fork()
-      .find(
-        RolePermission,
-        { role: { name: roleName } },
-        { orderBy: { position: 'asc', id: 'asc' } },
-      );
-    return rows.map((row) => ({
-      action: row.action,
-      subject: row.subject,
-      own: row.own,
-      inverted: row.inverted,
-      conditions: row.conditions,
-      fields: row.fields,
-    }));
+    return this.cache.wrap(
+      this.key(roleName),
+      async () => {
+        const rows = await this.em
+          .fork()
+          .find(
+            RolePermission,
+            { role: { name: roleName } },
+            { orderBy: { position: 'asc', id: 'asc' } },
+          );
+        return rows.map((row) => ({
+          action: row.action,
+          subject: row.subject,
+          own: row.own,
+          inverted: row.inverted,
+          conditions: row.conditions,
+          fields: row.fields,
+        }));
+      },
+      RULES_TTL_MS,
+    );
   }
 
   async rulesFor(user: { id: string; role: string }): Promise<AppRule[]> {

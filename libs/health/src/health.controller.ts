@@ -6,7 +6,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { AppError, Public } from '@docent/common';
+import {
+  AppError,
+  DEPENDENCY_UNAVAILABLE,
+  OUTAGE_RETRY_AFTER_SECONDS,
+  Public,
+} from '@docent/common';
 import { Lifecycle } from './lifecycle';
 import { type PublicChecks, publicChecks, Readiness } from './readiness';
 
@@ -71,9 +76,9 @@ export class HealthController {
       const down = Object.keys(checks).filter((name) => checks[name].status === 'down');
       throw new AppError(
         'unavailable',
-        'dependency_unavailable',
+        DEPENDENCY_UNAVAILABLE,
         `Not ready: ${down.join(', ')} unavailable.`,
-        { retryAfterSeconds: 2, extensions: { checks } },
+        { retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS, extensions: { checks } },
       );
     }
     return { status: 'ok', info: checks, error: {}, details: checks };

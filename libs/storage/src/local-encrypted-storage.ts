@@ -4,7 +4,7 @@ import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/prom
 import path from 'node:path';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError } from '@docent/common';
+import { AppError, dependencyUnavailable, isDependencyOutage } from '@docent/common';
 import { CryptoError, type Keyring } from '@docent/crypto';
 import { parseStorageKey, type FileStorage, type PutOptions, type PutResult } from './file-storage';
 
@@ -27,6 +27,8 @@ function corrupt(key: string, cause: unknown): AppError {
 }
 
 function readFailed(key: string, cause: unknown): AppError {
+  // a failing disk (EIO, a stale network-filesystem handle) is an outage: 503, retry later
+  if (isDependencyOutage(cause)) return dependencyUnavailable(cause);
   return new AppError(
     'internal',
     'storage_read_failed',

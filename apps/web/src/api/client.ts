@@ -37,7 +37,19 @@ export function messageOf(error: unknown): string {
   return String(error);
 }
 
-async function problemFrom(response: Response): Promise<ApiError> {
+/**
+ * The answer as problem details; `unavailable` when a 401 could not be cured because renewing
+ * the token hit an outage (the session is kept: a temporary error, not a sign-out).
+ */
+async function problemFrom(response: Response, as?: 'unavailable'): Promise<ApiError> {
+  if (as === 'unavailable') {
+    return new ApiError({
+      status: 503,
+      title: 'Service Unavailable',
+      detail: 'Docent is temporarily unavailable; retry shortly.',
+      code: 'dependency_unavailable',
+    });
+  }
   let body: unknown = null;
   try {
     body = await response.json();
@@ -61,6 +73,63 @@ const networkError = (error: unknown) =>
   });
 
 /**
+ * Whether the server can be reached right now. `unavailable` while requests answer 503 (a
+ * dependency of the api is down) or cannot get through at all, and the client is retrying: the
+ * app shows a non-blocking notice and keeps the session. Back to `ok` on the next real answer.
+ */
+export type Connectivity = 'ok' | 'unavailable';
+
+class ConnectionState {
+  private state: Connectivity = 'ok';
+  private readonly listeners = new Set<(state: Connectivity) => void>();
+
+  get current(): Connectivity {
+    return this.state;
+  }
+
+  set(state: Connectivity): void {
+    if (state === this.state) return;
+    this.state = state;
+    for (const listener of this.listeners) listener(state);
+  }
+
+  subscribe(listener: (state: Connectivity) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export const connection = new ConnectionState();
+
+/** How long one call keeps retrying through an outage before it reports the error. */
+const RETRY_BUDGET_MS = 60_000;
+
+/** A 503 (or a gateway's 502/504): nothing was done, the same request may be sent again. */
+const isRetryableStatus = (status: number) => status === 503 || status === 502 || status === 504;
+
+/** Exponential backoff (0.5 s … 8 s, jittered), never sooner than the server's Retry-After. */
+export function retryDelayMs(attempt: number, retryAfter: string | null): number {
+  const backoff = Math.min(8_000, 500 * 2 ** attempt);
+  const hinted = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : 0;
+  return Math.max(hinted, backoff) + Math.floor(Math.random() * 250);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DOMException('Aborted', 'AbortError'));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new DOMException('Aborted', 'AbortError'));
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
  * The refresh token lives in an httpOnly cookie the api sets for `/api/v1/auth` when a request
  * carries this header; the access token lives only in memory, here.
  */
@@ -74,7 +143,7 @@ type Listener = () => void;
 class AuthSession {
   private token: string | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private refreshing: Promise<boolean> | null = null;
+  private refreshing: Promise<'renewed' | 'ended' | 'unavailable'> | null = null;
   private readonly listeners = new Set<Listener>();
   private readonly tokenListeners = new Set<(token: string) => void>();
 
@@ -117,30 +186,65 @@ class AuthSession {
     if (had) this.emit();
   }
 
-  /** Exchanges the cookie for a new pair; one at a time; false when the session is over. */
-  refresh(): Promise<boolean> {
+  /**
+   * Exchanges the cookie for a new pair, one at a time. True with a fresh access token; false
+   * when there is none: the session is over (401: the only answer that signs out) or the server
+   * stayed unavailable for the whole retry budget (the session is kept and renewal is retried).
+   */
+  async refresh(): Promise<boolean> {
+    return (await this.renew()) === 'renewed';
+  }
+
+  /** Like `refresh`, and says why it got no token. */
+  renew(): Promise<'renewed' | 'ended' | 'unavailable'> {
     this.refreshing ??= (async () => {
+      const started = Date.now();
       try {
-        const response = await fetch(`${API}/auth/refresh`, {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/json', ...COOKIE_FLOW },
-          body: '{}',
-        });
-        if (!response.ok) {
-          this.clear();
-          return false;
+        for (let attempt = 0; ; attempt += 1) {
+          let response: Response | null = null;
+          try {
+            response = await fetch(`${API}/auth/refresh`, {
+              method: 'POST',
+              credentials: 'same-origin',
+              headers: { 'Content-Type': 'application/json', ...COOKIE_FLOW },
+              body: '{}',
+            });
+          } catch {
+            // offline or the connection dropped: keep what we have and retry
+          }
+          if (response?.ok) {
+            connection.set('ok');
+            this.accept((await response.json()) as AuthTokens);
+            return 'renewed';
+          }
+          if (response && [400, 401, 403].includes(response.status)) {
+            // the server says there is no session (no cookie, ended, reused, disabled): sign out
+            connection.set('ok');
+            this.clear();
+            return 'ended';
+          }
+          // 503 / 429 / a 5xx / no answer: says nothing about the session, the cookie still
+          // holds (the server keeps it on those): wait and retry
+          const retryAfter = response?.headers.get('Retry-After') ?? null;
+          const delay = retryDelayMs(attempt, retryAfter);
+          if (Date.now() + delay - started > RETRY_BUDGET_MS) {
+            this.scheduleRenewal(delay);
+            return 'unavailable';
+          }
+          if (response?.status !== 429) connection.set('unavailable');
+          await sleep(delay);
         }
-        this.accept((await response.json()) as AuthTokens);
-        return true;
-      } catch {
-        // offline: keep what we have, the next request retries
-        return this.token !== null;
       } finally {
         this.refreshing = null;
       }
     })();
     return this.refreshing;
+  }
+
+  /** Tries the renewal again later (the server was unavailable); the session is kept meanwhile. */
+  private scheduleRenewal(delay: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.renew(), delay);
   }
 
   private emit(): void {
@@ -169,7 +273,11 @@ export function buildUrl(path: string, query?: RequestOptions['query']): string 
   return `${API}${path}${search ? `?${search}` : ''}`;
 }
 
-/** fetch with the bearer token; one renewal and retry on 401. */
+/**
+ * fetch with the bearer token; one renewal and retry on 401. A 503 (a dependency of the api is
+ * down) is retried with backoff honouring Retry-After, and so is a request that got no answer at
+ * all when it is a read; the session is kept throughout and `connection` says "unavailable".
+ */
 export async function rawRequest(
   method: string,
   path: string,
@@ -189,18 +297,44 @@ export async function rawRequest(
       signal: options.signal,
     });
   };
-  let response: Response;
-  try {
-    response = await send();
-    if (response.status === 401 && options.auth !== false && (await session.refresh())) {
+  // a write that got no answer may have happened: only reads are sent again blindly
+  const replayable = method === 'GET' || method === 'HEAD';
+  const started = Date.now();
+  let renewed = false;
+  for (let attempt = 0; ; attempt += 1) {
+    let response: Response;
+    try {
       response = await send();
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      const delay = retryDelayMs(attempt, null);
+      if (!replayable || Date.now() + delay - started > RETRY_BUDGET_MS) {
+        throw networkError(error);
+      }
+      connection.set('unavailable');
+      await sleep(delay, options.signal);
+      continue;
     }
-  } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
-    throw networkError(error);
+    if (response.status === 401 && options.auth !== false && !renewed) {
+      renewed = true;
+      const outcome = await session.renew();
+      if (outcome === 'renewed') continue;
+      if (outcome === 'unavailable') throw await problemFrom(response, 'unavailable');
+    }
+    if (isRetryableStatus(response.status)) {
+      const delay = retryDelayMs(attempt, response.headers.get('Retry-After'));
+      if (Date.now() + delay - started <= RETRY_BUDGET_MS) {
+        connection.set('unavailable');
+        await response.body?.cancel().catch(() => undefined);
+        await sleep(delay, options.signal);
+        continue;
+      }
+    } else {
+      connection.set('ok');
+    }
+    if (!response.ok) throw await problemFrom(response);
+    return response;
   }
-  if (!response.ok) throw await problemFrom(response);
-  return response;
 }
 
 export async function request<T>(

@@ -7,7 +7,7 @@ import {
   useMemo,
   useState,
 } from 'react';
-import { api, authApi, session } from '../api/client';
+import { api, ApiError, authApi, session } from '../api/client';
 import type { Me, PermissionRule } from '../api/types';
 
 type Status = 'loading' | 'anonymous' | 'signed-in';
@@ -57,18 +57,31 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     // a reload: the access token is gone with the page, the cookie may still be good
     let cancelled = false;
-    void session.refresh().then(async (ok) => {
-      if (cancelled) return;
-      if (!ok) {
-        setStatus('anonymous');
-        return;
+    // an outage (503, no answer) is no reason to sign out: keep trying until the server answers
+    void (async () => {
+      for (;;) {
+        const outcome = await session.renew();
+        if (cancelled) return;
+        if (outcome === 'ended') {
+          setStatus('anonymous');
+          return;
+        }
+        if (outcome === 'unavailable') continue;
+        try {
+          await loadMe();
+          return;
+        } catch (error) {
+          if (cancelled) return;
+          const temporary =
+            error instanceof ApiError && (error.status === 0 || error.status >= 500);
+          if (!temporary) {
+            setStatus('anonymous');
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+        }
       }
-      try {
-        await loadMe();
-      } catch {
-        setStatus('anonymous');
-      }
-    });
+    })();
     const unsubscribe = session.subscribe(() => {
       if (!session.signedIn) {
         setMe(null);

@@ -8,7 +8,7 @@ import {
   useState,
 } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { session } from '../api/client';
+import { connection, retryDelayMs, session } from '../api/client';
 import type { IngestionProgress, Notification } from '../api/types';
 import { useAuth } from './auth';
 
@@ -53,21 +53,39 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     const dispatch = (event: string, payload: unknown) => {
       for (const handler of handlers.current.get(event) ?? []) handler(payload);
     };
-    socket.on('connect', () => setConnected(true));
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    let attempt = 0;
+    const later = (run: () => void, retryAfterSeconds?: number) => {
+      const delay = retryDelayMs(attempt, retryAfterSeconds ? String(retryAfterSeconds) : null);
+      attempt += 1;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        run();
+      }, delay);
+      timers.add(timer);
+    };
+    // renew through the cookie, then reconnect; an outage on the way means "try again later"
+    const renewAndReconnect = () => {
+      void session.renew().then((outcome) => {
+        if (outcome === 'renewed') socket.connect();
+        else if (outcome === 'unavailable') later(renewAndReconnect);
+      });
+    };
+    socket.on('connect', () => {
+      attempt = 0;
+      setConnected(true);
+      // the handshake needed Redis and the api: both are back
+      connection.set('ok');
+    });
     socket.on('disconnect', (reason) => {
       setConnected(false);
       // the server closed it (expired token, ended session): renew, then come back if still valid
-      if (reason === 'io server disconnect') {
-        void session.refresh().then((ok) => {
-          if (ok) socket.connect();
-        });
-      }
+      if (reason === 'io server disconnect') renewAndReconnect();
     });
-    socket.on('connect_error', (error) => {
-      if (error.message !== 'unauthorized') return;
-      void session.refresh().then((ok) => {
-        if (ok) socket.connect();
-      });
+    socket.on('connect_error', (error: Error & { data?: { retryAfter?: number } }) => {
+      // the server could not check the token (Redis or PostgreSQL down): same token, later
+      if (error.message === 'unavailable') later(() => socket.connect(), error.data?.retryAfter);
+      else if (error.message === 'unauthorized') renewAndReconnect();
     });
     socket.on('unread-count', (body: { count: number }) => {
       setUnreadCount(body.count);
@@ -76,14 +94,24 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     for (const event of ['notification', 'ingestion.progress', 'auth.expired']) {
       socket.on(event, (payload: unknown) => dispatch(event, payload));
     }
-    const offRenewed = session.onRenewed((token) => {
-      if (!socket.connected) return;
-      socket.emit('auth.refresh', { token }, (result?: { ok: boolean }) => {
-        // refused (e.g. raced with an expiry): start over with a fresh handshake
-        if (!result?.ok) socket.disconnect().connect();
-      });
-    });
+    const pushToken = () => {
+      const token = session.accessToken;
+      if (!socket.connected || !token) return;
+      socket.emit(
+        'auth.refresh',
+        { token },
+        (result?: { ok: boolean; error?: string; retryAfter?: number }) => {
+          if (result?.ok) return;
+          // the server could not check it right now: the socket keeps its token, push it later
+          if (result?.error === 'unavailable') later(pushToken, result.retryAfter);
+          // refused (e.g. raced with an expiry): start over with a fresh handshake
+          else socket.disconnect().connect();
+        },
+      );
+    };
+    const offRenewed = session.onRenewed(() => pushToken());
     return () => {
+      for (const timer of timers) clearTimeout(timer);
       offRenewed();
       socket.removeAllListeners();
       socket.disconnect();

@@ -23,6 +23,8 @@ describe('isDependencyOutage', () => {
     ['socket refused', coded('ECONNREFUSED')],
     ['socket reset', coded('ECONNRESET')],
     ['socket timeout', coded('ETIMEDOUT')],
+    ['a full disk', coded('ENOSPC', 'no space left on device')],
+    ['a failing disk', coded('EIO', 'i/o error')],
     ['MikroORM connection', named('ConnectionException')],
     ['knex pool', named('KnexTimeoutError', 'Knex: Timeout acquiring a connection.')],
     ['pg terminated', new Error('Connection terminated unexpectedly')],
@@ -45,6 +47,7 @@ describe('isDependencyOutage', () => {
   it.each([
     ['a plain bug', new TypeError('cannot read properties of undefined')],
     ['a constraint violation', coded('23505', 'duplicate key value')],
+    ['a misconfigured storage directory', coded('EACCES', 'permission denied')],
     ['an auth error', new AppError('unauthenticated', 'invalid_token', 'no')],
     ['a string', 'ECONNREFUSED'],
     ['null', null],

@@ -3,7 +3,7 @@ import { AppError } from './app-error';
 /**
  * The one definition of "a service Docent depends on is unreachable" (PostgreSQL, Redis, the
  * queues on Redis): such an error says nothing about the caller, so it must never become a 401,
- * 403 or 500. Every place that turns an error into an answer (the problem-details filter, the
+ * 403 or 500 (a full or failing storage disk counts too). Every place that turns an error into an answer (the problem-details filter, the
  * socket gateway's handshake and `auth.refresh`, caches that fall back to their source) asks
  * `isDependencyOutage` and answers `dependencyUnavailable()`: 503 problem details with
  * Retry-After on HTTP, a retryable `unavailable` on sockets.
@@ -40,6 +40,11 @@ const OUTAGE_CODES = new Set([
   'ENETDOWN',
   'EAI_AGAIN',
   'ERR_SOCKET_CLOSED',
+  // the storage disk: full, over quota, failing, a stale network-filesystem handle
+  'ENOSPC',
+  'EDQUOT',
+  'EIO',
+  'ESTALE',
   // PostgreSQL: too many connections, shutting down, starting up, cannot connect now
   '53300',
   '57P01',
