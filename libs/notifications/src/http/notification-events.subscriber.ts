@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DomainEventBus, type DomainEvents, RequestContext } from '@docent/common';
 import type { AppSettings } from '@docent/config';
@@ -16,7 +16,7 @@ export function formatUtc(date: Date): string {
  * Handlers run in the request that emitted them, awaited by the bus.
  */
 @Injectable()
-export class NotificationEventsSubscriber implements OnModuleInit, OnModuleDestroy {
+export class NotificationEventsSubscriber implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('NotificationEvents');
   private readonly publicAppUrl: string;
   private readonly unsubscribe: (() => void)[] = [];
@@ -40,7 +40,12 @@ export class NotificationEventsSubscriber implements OnModuleInit, OnModuleDestr
     );
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Unsubscribes only once the app has drained: Nest runs onModuleDestroy before the api stops
+   * serving in-flight requests and before the worker's active jobs finish (QueueDrain), and
+   * events those emit must still be delivered (found by the chaos suite's rolling restart).
+   */
+  onApplicationShutdown(): void {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 

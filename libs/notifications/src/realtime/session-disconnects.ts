@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DomainEventBus } from '@docent/common';
 import { RealtimeEmitter } from './realtime.emitter';
 
@@ -9,7 +9,7 @@ import { RealtimeEmitter } from './realtime.emitter';
  * `disconnectSockets` broadcast through Redis.
  */
 @Injectable()
-export class SessionDisconnects implements OnModuleInit, OnModuleDestroy {
+export class SessionDisconnects implements OnModuleInit, OnApplicationShutdown {
   private unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -26,7 +26,12 @@ export class SessionDisconnects implements OnModuleInit, OnModuleDestroy {
     ];
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Unsubscribes only once the app has drained: Nest runs onModuleDestroy before the api stops
+   * serving in-flight requests and before the worker's active jobs finish (QueueDrain), and
+   * events those emit must still be delivered (found by the chaos suite's rolling restart).
+   */
+  onApplicationShutdown(): void {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 }

@@ -3,7 +3,7 @@ import {
   Inject,
   Injectable,
   Logger,
-  type OnModuleDestroy,
+  type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -62,7 +62,7 @@ function parseRuns(value: string): string[] {
  * when the batch has a failure and the e-mail is on for `ingestion.failed`.
  */
 @Injectable()
-export class IngestionNotifier implements OnModuleInit, OnModuleDestroy {
+export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('IngestionNotifier');
   private readonly publicAppUrl: string;
   private readonly claimTtlMs: number;
@@ -95,7 +95,12 @@ export class IngestionNotifier implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Unsubscribes only once the app has drained: Nest runs onModuleDestroy before the api stops
+   * serving in-flight requests and before the worker's active jobs finish (QueueDrain), and
+   * events those emit must still be delivered (found by the chaos suite's rolling restart).
+   */
+  onApplicationShutdown(): void {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
