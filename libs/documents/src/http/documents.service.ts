@@ -20,7 +20,7 @@ import type { DocumentSettings } from '@docent/config';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import { Document } from '../entities/document.entity';
 import { DocumentShare } from '../entities/document-share.entity';
-import { detectType, isRejection, sanitizeFilename } from '../ingestion/detect-type';
+import { detectType, HEAD_BYTES, isRejection, sanitizeFilename } from '../ingestion/detect-type';
 import { IngestionProducer } from '../ingestion.producer';
 import { StorageCleanupProducer } from '../storage-cleanup.producer';
 import {
@@ -32,8 +32,6 @@ import {
 } from './dto/document-response.dto';
 import type { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
 
-/** Bytes of each file read before its type is decided (magic bytes, a docx's first entries). */
-export const HEAD_BYTES = 4096;
 /** How long a request waits for the queue before leaving the document to the pending re-queue. */
 const ENQUEUE_TIMEOUT_MS = 3000;
 

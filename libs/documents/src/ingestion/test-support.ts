@@ -1,4 +1,5 @@
 /* Helpers for the ingestion specs (not exported from the library). */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -118,4 +119,60 @@ export async function caught(fn: () => Promise<unknown>): Promise<Error & Record
     return error as Error & Record<string, unknown>;
   }
   throw new Error('expected an error');
+}
+
+/** What `runInChild` saw: the child's JSON answer, or that it ran out of time. */
+export type ChildRun<T> = { timedOut: false; value: T } | { timedOut: true };
+
+/**
+ * Runs `body` (the body of an async function; its return value is sent back as JSON) in a
+ * separate node process where `require` loads the TypeScript sources, killed after `timeoutMs`.
+ * For "this must finish fast" tests whose old code blocks for minutes: a synchronous hang
+ * cannot be interrupted in-process, so the bound is kept by killing the child.
+ */
+export function runInChild<T>(body: string, timeoutMs: number): Promise<ChildRun<T>> {
+  const script = `
+const fs = require('node:fs');
+const ts = require(${JSON.stringify(require.resolve('typescript'))});
+require.extensions['.ts'] = (module, filename) => {
+  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+    fileName: filename,
+    compilerOptions: {
+      module: ts.ModuleKind.Node16,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      experimentalDecorators: true,
+    },
+  });
+  module._compile(outputText, filename);
+};
+(async () => {${body}
+})().then(
+  (value) => process.stdout.write(JSON.stringify({ value })),
+  (error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); },
+);
+`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: __dirname,
+      env: {},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) resolve({ timedOut: true });
+      else if (code !== 0) reject(new Error(`child exited with ${code}: ${stderr}`));
+      else resolve({ timedOut: false, value: (JSON.parse(stdout) as { value: T }).value });
+    });
+  });
 }
