@@ -133,7 +133,15 @@ export type ChildRun<T> = { timedOut: false; value: T } | { timedOut: true };
 export function runInChild<T>(body: string, timeoutMs: number): Promise<ChildRun<T>> {
   const script = `
 const fs = require('node:fs');
+const Module = require('node:module');
 const ts = require(${JSON.stringify(require.resolve('typescript'))});
+const LIBS = ${JSON.stringify(path.resolve(__dirname, '../../..'))};
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === '@docent/common/app-error') request = LIBS + '/common/src/errors/app-error.ts';
+  else if (/^@docent\\/[a-z]+$/.test(request)) request = LIBS + '/' + request.slice(8) + '/src/index.ts';
+  return resolve.call(this, request, ...rest);
+};
 require.extensions['.ts'] = (module, filename) => {
   const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
     fileName: filename,

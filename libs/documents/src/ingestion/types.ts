@@ -38,6 +38,8 @@ export interface ExtractionLimits {
   maxArchiveEntryRatio: number;
   /** json: nesting deeper than this is rendered compactly instead of as key paths. */
   maxJsonDepth: number;
+  /** json: nesting deeper than this (arrays and objects) fails with `limit_exceeded`. */
+  maxJsonNesting: number;
 }
 
 export const DEFAULT_EXTRACTION_LIMITS: Readonly<ExtractionLimits> = Object.freeze({
@@ -47,4 +49,5 @@ export const DEFAULT_EXTRACTION_LIMITS: Readonly<ExtractionLimits> = Object.free
   maxArchiveUncompressedBytes: 200 * 1024 * 1024,
   maxArchiveEntryRatio: 200,
   maxJsonDepth: 32,
+  maxJsonNesting: 512,
 });
