@@ -3,7 +3,18 @@ import { ExtractionError } from './errors';
 import { extractText, resolveLimits } from './extract';
 import { parseCsv } from './text-extractors';
 import { DEFAULT_EXTRACTION_LIMITS, type DocumentKind } from './types';
-import { buildZip, caught, corpus, entry, runInChild } from './test-support';
+import { checkPdfDecodedBytes } from './pdf-budget';
+import {
+  buildZip,
+  caught,
+  corpus,
+  deflatedZeros,
+  docxParts,
+  entry,
+  pdfBomb,
+  runInChild,
+  SIMPLE_DOCUMENT_XML,
+} from './test-support';
 
 function allText(result: { pages: { text: string }[] }): string {
   return result.pages.map((p) => p.text).join('\n');
@@ -348,5 +359,43 @@ describe('extractText: hostile text shapes (issue 12 item 4)', () => {
     const html = Buffer.from(`${'<div>'.repeat(20_000)}x${'</div>'.repeat(20_000)}`);
     const error = await expectCode(() => extractText(html, 'html'), 'limit_exceeded');
     expect(error.cause).toBeInstanceOf(RangeError);
+  });
+});
+
+describe('extractText: decompression bombs (issue 12 item 3)', () => {
+  it('a PDF whose stream inflates past maxDecodedBytes is a permanent limit_exceeded, found fast', async () => {
+    const bomb = pdfBomb(300); // ~300 KB on disk, 300 MiB decoded (default budget 256 MiB)
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const started = performance.now();
+    const error = await expectCode(() => extractText(bomb, 'pdf'), 'limit_exceeded');
+    expect(error.message).toContain('256 MB');
+    expect(performance.now() - started).toBeLessThan(20_000);
+    await expectCode(
+      () => extractText(pdfBomb(3), 'pdf', { maxDecodedBytes: 2 * 1024 * 1024 }),
+      'limit_exceeded',
+    );
+  }, 30_000);
+
+  it('a PDF within the budget is extracted as before; the check counts every Flate stream', async () => {
+    const small = pdfBomb(1, 'Within budget');
+    expect(allText(await extractText(small, 'pdf'))).toContain('Within budget');
+    await expect(checkPdfDecodedBytes(small, { maxDecodedBytes: 1e9 })).resolves.toBe(1024 * 1024);
+    const decoded = await checkPdfDecodedBytes(corpus('pdflatex-4-pages.pdf'), {
+      maxDecodedBytes: 1e9,
+    });
+    expect(decoded).toBeGreaterThan(1000);
+  });
+
+  it('a docx whose document.xml inflates hugely is an archive_bomb (ratio and total bounded)', async () => {
+    const zip = buildZip([
+      ...docxParts(SIMPLE_DOCUMENT_XML).slice(0, 2),
+      {
+        name: 'word/document.xml',
+        data: deflatedZeros(300),
+        method: 8,
+        declaredUncompressedSize: 1000,
+      },
+    ]);
+    await expectCode(() => extractText(zip, 'docx'), 'archive_bomb');
   });
 });

@@ -184,3 +184,56 @@ require.extensions['.ts'] = (module, filename) => {
     });
   });
 }
+
+/**
+ * A one-page PDF whose content stream is `megabytes` MiB of zeros, Flate-compressed (about 1 KB
+ * per MiB): a decompression bomb, built without ever holding the inflated bytes. `text` is
+ * shown on the page (a second, small content stream), so the PDF has a text layer.
+ */
+export function pdfBomb(megabytes: number, text = 'Bomb page'): Buffer {
+  const raw = deflatedZeros(megabytes);
+  const size = megabytes * 1024 * 1024;
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE((((size % 65521) << 16) | 1) >>> 0); // a = 1, b = size (all bytes zero)
+  const bomb = Buffer.concat([Buffer.from([0x78, 0x9c]), raw, adler]);
+  const shown = Buffer.from(`BT /F1 12 Tf 72 720 Td (${text}) Tj ET`, 'latin1');
+  const objects: Buffer[] = [
+    Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
+    Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
+    Buffer.from(
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents [4 0 R 5 0 R] ' +
+        '/Resources << /Font << /F1 6 0 R >> >> >>',
+    ),
+    Buffer.concat([
+      Buffer.from(`<< /Length ${bomb.length} /Filter /FlateDecode >>\nstream\n`),
+      bomb,
+      Buffer.from('\nendstream'),
+    ]),
+    Buffer.concat([
+      Buffer.from(`<< /Length ${shown.length} >>\nstream\n`),
+      shown,
+      Buffer.from('\nendstream'),
+    ]),
+    Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
+  ];
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  let offset = parts[0].length;
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(offset);
+    const object = Buffer.concat([
+      Buffer.from(`${i + 1} 0 obj\n`),
+      body,
+      Buffer.from('\nendobj\n'),
+    ]);
+    parts.push(object);
+    offset += object.length;
+  });
+  const xref = [
+    `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`,
+    ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`),
+    `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${offset}\n%%EOF\n`,
+  ].join('');
+  parts.push(Buffer.from(xref));
+  return Buffer.concat(parts);
+}

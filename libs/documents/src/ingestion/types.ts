@@ -38,6 +38,11 @@ export interface ExtractionLimits {
   maxArchiveEntryRatio: number;
   /** json: nesting deeper than this is rendered compactly instead of as key paths. */
   maxJsonDepth: number;
+  /**
+   * pdf: the Flate-compressed streams may decode to this many bytes together, at most (more is
+   * `limit_exceeded`); docx: see `maxArchiveUncompressedBytes`.
+   */
+  maxDecodedBytes: number;
   /** json: nesting deeper than this (arrays and objects) fails with `limit_exceeded`. */
   maxJsonNesting: number;
 }
@@ -50,4 +55,5 @@ export const DEFAULT_EXTRACTION_LIMITS: Readonly<ExtractionLimits> = Object.free
   maxArchiveEntryRatio: 200,
   maxJsonDepth: 32,
   maxJsonNesting: 512,
+  maxDecodedBytes: 256 * 1024 * 1024,
 });
