@@ -524,5 +524,16 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
         'ingestion_failures_total{code="encrypted_pdf"',
       );
     });
+
+    it('exposes where ingestion time goes: ingestion_step_duration_seconds by step', async () => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(text).toContain('# TYPE ingestion_step_duration_seconds histogram');
+      // the completed run went through every step
+      for (const step of ['queue', 'read', 'extract', 'chunk', 'index']) {
+        expect(text).toMatch(
+          new RegExp(`ingestion_step_duration_seconds_count\\{[^}]*step="${step}"[^}]*\\} [1-9]`),
+        );
+      }
+    });
   });
 });

@@ -3,9 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import type Redis from 'ioredis';
 import type { AppSettings } from '@docent/config';
-import { REDIS_CLIENT } from '@docent/redis';
+import { isCluster, REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { FirstAdminOnStartup } from './accounts/admin-bootstrap';
 import { AuthController } from './auth.controller';
 import { AuthModule } from './auth.module';
@@ -29,7 +28,7 @@ import {
     AuthModule,
     ThrottlerModule.forRootAsync({
       inject: [ConfigService, REDIS_CLIENT],
-      useFactory: (config: ConfigService, redis: Redis) => {
+      useFactory: (config: ConfigService, redis: RedisClient) => {
         const { rateLimit, authRateLimit, uploadRateLimit, chatRateLimit } =
           config.getOrThrow<AppSettings>('app');
         return {
@@ -39,7 +38,10 @@ import {
             { name: UPLOAD_THROTTLER, limit: uploadRateLimit.limit, ttl: uploadRateLimit.ttlMs },
             { name: CHAT_THROTTLER, limit: chatRateLimit.limit, ttl: chatRateLimit.ttlMs },
           ],
-          storage: new ThrottlerStorageRedisService(redis),
+          // the storage's script keeps both of its keys under one hash tag: cluster-safe
+          storage: isCluster(redis)
+            ? new ThrottlerStorageRedisService(redis)
+            : new ThrottlerStorageRedisService(redis),
           // no skipIf: which routes are limited follows from the matched route (see
           // DocentThrottlerGuard); health and metrics opt out with @SkipThrottle()
         };

@@ -7,8 +7,7 @@ import type { AppSettings, AuthSettings } from '@docent/config';
 import { AuditService } from '@docent/audit';
 import { packRules } from '@casl/ability/extra';
 import { MailProducer } from '@docent/mail';
-import { REDIS_CLIENT } from '@docent/redis';
-import type Redis from 'ioredis';
+import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { AccountService, normalizeEmail } from './accounts/account.service';
 import { LoginLockout } from './accounts/login-lockout';
 import { type AuthUser, PERMISSIONS_PROVIDER, type PermissionsProvider } from './auth.constants';
@@ -61,7 +60,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly mail: MailProducer,
     private readonly context: RequestContext,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService,
     private readonly events: DomainEventBus,
     private readonly devices: SignInDevices,

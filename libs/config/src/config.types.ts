@@ -55,7 +55,21 @@ export interface DatabaseSettings {
   appRole?: { name: string; password?: string };
 }
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** A Redis Cluster (REDIS_URL `redis+cluster://` or `rediss+cluster://`). */
+export interface RedisClusterSettings {
+  /** Seed nodes: the client discovers the rest (and every failover) from any of them. */
+  nodes: RedisNode[];
+  username?: string;
+  password?: string;
+}
+
 export interface RedisSettings {
+  /** REDIS_URL as given (a single node, or the cluster form). */
   url: string;
   keyPrefix: string;
   tls?: TlsOptions;
@@ -64,6 +78,8 @@ export interface RedisSettings {
    * before it fails, so a request answers 503 instead of hanging while Redis is down.
    */
   commandTimeoutMs: number;
+  /** Set for the cluster form: every client is then an ioredis `Cluster`. */
+  cluster?: RedisClusterSettings;
 }
 
 export interface MailSettings {
@@ -129,6 +145,11 @@ export interface DocumentSettings {
   maxPages: number;
   /** Documents with more extracted characters fail with `limit_exceeded`. */
   maxChars: number;
+  /**
+   * Resident memory (MB) an extraction process may reach; above it the process is killed and the
+   * document fails with `limit_exceeded`.
+   */
+  extractionMaxRssMb: number;
 }
 
 export interface ChatSettings {

@@ -4,7 +4,7 @@
  * problem and report them together.
  */
 import { isIP } from 'node:net';
-import type { TrustProxy } from './config.types';
+import type { RedisClusterSettings, RedisNode, TrustProxy } from './config.types';
 
 export class EnvError extends Error {}
 
@@ -100,7 +100,7 @@ export function parseList(raw: string): string[] {
     .filter((item) => item.length > 0);
 }
 
-export function parseUrl(raw: string, protocols: readonly string[]): URL {
+export function parseUrl(raw: string, protocols: readonly string[], alternatives?: string): URL {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -108,9 +108,65 @@ export function parseUrl(raw: string, protocols: readonly string[]): URL {
     throw new EnvError(`must be a URL (got a value that does not parse)`);
   }
   if (!protocols.includes(url.protocol.replace(/:$/, ''))) {
-    throw new EnvError(`must use ${protocols.map((p) => `${p}://`).join(' or ')}`);
+    const also = alternatives ? ` (or ${alternatives} for a cluster)` : '';
+    throw new EnvError(`must use ${protocols.map((p) => `${p}://`).join(' or ')}${also}`);
   }
   return url;
+}
+
+export interface ParsedRedisUrl {
+  /** The URL as given (single node: normalised by WHATWG URL). */
+  url: string;
+  tls: boolean;
+  cluster?: RedisClusterSettings;
+}
+
+const REDIS_CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^@/?#]*)@)?([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/;
+const CLUSTER_NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
+
+/**
+ * `REDIS_URL`: `redis://` or `rediss://` (TLS) for one node, or
+ * `redis+cluster://[user:pass@]host1:port,host2:port[/]` (`rediss+cluster://` for TLS) for a
+ * Redis Cluster: the listed nodes are seeds, each with an explicit port. A cluster has database 0
+ * only and takes no query options (every client setting is Docent's own).
+ */
+export function parseRedisUrl(raw: string): ParsedRedisUrl {
+  const value = raw.trim();
+  const match = REDIS_CLUSTER_URL.exec(value);
+  if (!match) {
+    const url = parseUrl(value, ['redis', 'rediss'], 'redis+cluster://, rediss+cluster://');
+    return { url: url.toString(), tls: url.protocol === 'rediss:' };
+  }
+  const [, scheme, userInfo, hosts, path, query] = match;
+  if (path !== undefined && path !== '/' && path !== '/0') {
+    throw new EnvError('must not name a database for a Redis Cluster (it only has database 0)');
+  }
+  if (query !== undefined && query !== '?') {
+    throw new EnvError('takes no query options for a Redis Cluster');
+  }
+  const nodes: RedisNode[] = [];
+  for (const entry of parseList(hosts)) {
+    const node = CLUSTER_NODE.exec(entry);
+    const port = node ? Number(node[3]) : 0;
+    if (!node || port < 1 || port > 65535) {
+      throw new EnvError(`cluster nodes must be host:port separated by commas (got "${entry}")`);
+    }
+    nodes.push({ host: node[1] ?? node[2], port });
+  }
+  if (nodes.length === 0) throw new EnvError('must list at least one cluster node (host:port)');
+  let username: string | undefined;
+  let password: string | undefined;
+  if (userInfo) {
+    const colon = userInfo.indexOf(':');
+    const user = colon === -1 ? userInfo : userInfo.slice(0, colon);
+    try {
+      username = user ? decodeURIComponent(user) : undefined;
+      password = colon === -1 ? undefined : decodeURIComponent(userInfo.slice(colon + 1));
+    } catch {
+      throw new EnvError('has credentials that are not valid percent-encoding');
+    }
+  }
+  return { url: value, tls: scheme === 'rediss', cluster: { nodes, username, password } };
 }
 
 /** An origin for CORS: scheme, host and optional port, no path. */

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       ingestionLockDurationMs: 30_000,
       maxPages: 2000,
       maxChars: 30_000_000,
+      extractionMaxRssMb: 1024,
     });
     expect(config.chat.sessionTtlMs).toBe(30 * 86_400_000);
     expect(config.llm.provider).toBe('extractive');
@@ -74,6 +75,13 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/^LLM_PROVIDER must be one of extractive, openai/m);
     expect(problems.join('\n')).toMatch(/^CORS_ORIGINS .* must be an origin/m);
     expect(problems.join('\n')).toMatch(/^PASSWORD_MIN_LENGTH must be between 8 and 128/m);
+  });
+
+  it('reads EXTRACTION_MAX_RSS_MB and refuses a cap too small to run a parser', () => {
+    expect(problemsOf({ EXTRACTION_MAX_RSS_MB: '64' })).toEqual([
+      expect.stringMatching(/^EXTRACTION_MAX_RSS_MB must be between 128 and/),
+    ]);
+    expect(loadConfig({ EXTRACTION_MAX_RSS_MB: '2048' }).documents.extractionMaxRssMb).toBe(2048);
   });
 
   it('refuses a JWT secret under 256 bits', () => {
@@ -193,6 +201,41 @@ describe('loadConfig', () => {
   it('turns on TLS for rediss:// URLs', () => {
     const config = loadConfig({ REDIS_URL: 'rediss://cache.internal:6380' });
     expect(config.redis.tls).toEqual({ ca: undefined, rejectUnauthorized: true });
+  });
+
+  it('reads the Redis Cluster form: seed nodes, credentials, TLS', () => {
+    const config = loadConfig({
+      REDIS_URL: 'rediss+cluster://app:s%40cret@10.0.0.1:7000,redis-b.internal:7001,[::1]:7002/',
+    });
+    expect(config.redis.cluster).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      username: 'app',
+      password: 's@cret',
+    });
+    expect(config.redis.tls).toEqual({ ca: undefined, rejectUnauthorized: true });
+    const plain = loadConfig({ REDIS_URL: 'redis+cluster://127.0.0.1:7000' });
+    expect(plain.redis.cluster).toEqual({
+      nodes: [{ host: '127.0.0.1', port: 7000 }],
+      username: undefined,
+      password: undefined,
+    });
+    expect(plain.redis.tls).toBeUndefined();
+    expect(loadConfig({}).redis.cluster).toBeUndefined();
+  });
+
+  it.each([
+    ['redis+cluster://', /at least one cluster node/],
+    ['redis+cluster://127.0.0.1', /host:port separated by commas \(got "127.0.0.1"\)/],
+    ['redis+cluster://a:7000,b:99999', /host:port separated by commas \(got "b:99999"\)/],
+    ['redis+cluster://a:7000/2', /only has database 0/],
+    ['redis+cluster://a:7000/?scaleReads=slave', /no query options/],
+    ['memcached://a:7000', /^REDIS_URL must use redis:\/\/ or rediss:\/\/ \(or redis\+cluster/],
+  ])('refuses the Redis URL %s', (url, message) => {
+    expect(problemsOf({ REDIS_URL: url }).join('\n')).toMatch(message);
   });
 
   it('adds the default PostgreSQL port so the driver never sees port 0', () => {

@@ -11,6 +11,7 @@ import {
   parseList,
   parseOrigin,
   parseRateLimit,
+  parseRedisUrl,
   parseTrustProxy,
   parseUrl,
 } from './env-parsers';
@@ -76,6 +77,7 @@ export const DEFAULTS = {
   INGESTION_LOCK_DURATION: '30s',
   INGESTION_MAX_PAGES: '2000',
   INGESTION_MAX_CHARS: '30000000',
+  EXTRACTION_MAX_RSS_MB: '1024',
   CHAT_SESSION_TTL: '30d',
   CHAT_MAX_MESSAGES: '500',
   CHAT_RETRIEVAL_LIMIT: '6',
@@ -150,9 +152,9 @@ export function loadConfig(env: Env): DocentConfig {
   const databaseAppRole =
     appRoleName === undefined ? undefined : { name: appRoleName, password: appRolePassword };
 
-  const redisUrl = read('REDIS_URL', (v) => parseUrl(v, ['redis', 'rediss']), def('REDIS_URL'));
+  const redisUrl = read('REDIS_URL', parseRedisUrl, def('REDIS_URL'));
   const redisTls: TlsOptions | undefined =
-    redisUrl?.protocol === 'rediss:'
+    redisUrl?.tls === true
       ? {
           ca: optional('REDIS_TLS_CA', readFile),
           rejectUnauthorized: read(
@@ -286,7 +288,8 @@ export function loadConfig(env: Env): DocentConfig {
       appRole: databaseAppRole,
     },
     redis: {
-      url: redisUrl?.toString(),
+      url: redisUrl?.url,
+      cluster: redisUrl?.cluster,
       keyPrefix: read(
         'REDIS_KEY_PREFIX',
         (v) => {
@@ -402,6 +405,11 @@ export function loadConfig(env: Env): DocentConfig {
         'INGESTION_MAX_CHARS',
         (v) => parseInteger(v, 1, 500_000_000),
         def('INGESTION_MAX_CHARS'),
+      ),
+      extractionMaxRssMb: read(
+        'EXTRACTION_MAX_RSS_MB',
+        (v) => parseInteger(v, 128, 1_048_576),
+        def('EXTRACTION_MAX_RSS_MB'),
       ),
     },
     chat: {

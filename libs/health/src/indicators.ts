@@ -5,12 +5,11 @@ import { ConfigService } from '@nestjs/config';
 import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Queue } from 'bull';
-import type Redis from 'ioredis';
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import type { StorageSettings } from '@docent/config';
 import { QUEUE_NAMES } from '@docent/queue';
-import { REDIS_CLIENT } from '@docent/redis';
+import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { withTimeout } from './timeout';
 
 /** Each dependency gets this long to answer; the whole readiness check stays under 2 s. */
@@ -45,7 +44,7 @@ export class DatabaseIndicator {
  * bull) gets the check's time budget to become ready; one that is reconnecting or closed is
  * reported down at once instead of queueing a PING behind the outage.
  */
-async function pingRedis(client: Redis, what: string): Promise<number> {
+async function pingRedis(client: RedisClient, what: string): Promise<number> {
   const started = Date.now();
   if (['wait', 'connecting', 'connect'].includes(client.status)) {
     await withTimeout(
@@ -66,7 +65,7 @@ async function pingRedis(client: Redis, what: string): Promise<number> {
 export class RedisIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    @Inject(REDIS_CLIENT) private readonly client: Redis,
+    @Inject(REDIS_CLIENT) private readonly client: RedisClient,
   ) {}
 
   async check(key = 'redis'): Promise<HealthIndicatorResult> {

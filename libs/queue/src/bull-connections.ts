@@ -1,6 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { closeRedisClient } from '@docent/redis';
+import { closeRedisClient, type RedisClient } from '@docent/redis';
 
 /**
  * Bull does not close connections it got from `createClient`, so we keep them here and close
@@ -8,9 +7,9 @@ import { closeRedisClient } from '@docent/redis';
  */
 @Injectable()
 export class BullConnections {
-  private readonly clients = new Set<Redis>();
+  private readonly clients = new Set<RedisClient>();
 
-  track(client: Redis): Redis {
+  track(client: RedisClient): RedisClient {
     this.clients.add(client);
     return client;
   }

@@ -4,8 +4,19 @@ import { ConfigService } from '@nestjs/config';
 import type { RedisSettings } from '@docent/config';
 import { createRedisClient } from '@docent/redis';
 import { BullConnections, BullConnectionsModule } from './bull-connections';
-import { QUEUE_NAMES } from './queue.contracts';
+import { QUEUE_NAMES, type QueueName } from './queue.contracts';
 import { QueueLifecycle } from './queue-lifecycle';
+
+/**
+ * Where a queue's keys live. One node: `<REDIS_KEY_PREFIX>bull:<queue>:…`, as always. A Redis
+ * Cluster: `<REDIS_KEY_PREFIX>bull:{<queue>}:<queue>:…`, a hash tag per queue, so every key of a
+ * queue is in one slot (bull's Lua scripts touch several of them at once) while the queues spread
+ * over the masters. The single-node layout is kept so an upgrade finds its waiting jobs; a move to
+ * a cluster starts with empty queues (README, "Redis Cluster").
+ */
+export function bullPrefix(settings: RedisSettings, queue: QueueName): string {
+  return settings.cluster ? `${settings.keyPrefix}bull:{${queue}}` : `${settings.keyPrefix}bull`;
+}
 
 /**
  * Bull root configuration: one Redis factory, prefix under REDIS_KEY_PREFIX, all queues
@@ -41,7 +52,15 @@ import { QueueLifecycle } from './queue-lifecycle';
         };
       },
     }),
-    BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
+    BullModule.registerQueueAsync(
+      ...QUEUE_NAMES.map((name) => ({
+        name,
+        inject: [ConfigService],
+        useFactory: (config: ConfigService) => ({
+          prefix: bullPrefix(config.getOrThrow<RedisSettings>('redis'), name),
+        }),
+      })),
+    ),
   ],
   providers: [QueueLifecycle],
   exports: [BullModule],

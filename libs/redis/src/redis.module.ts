@@ -2,10 +2,9 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { ConfigService } from '@nestjs/config';
 import { caching, type Cache } from 'cache-manager';
 import { redisInsStore, type RedisStore } from 'cache-manager-ioredis-yet';
-import type Redis from 'ioredis';
 import type { RedisSettings } from '@docent/config';
 import { CACHE, REDIS_CLIENT } from './redis.constants';
-import { closeRedisClient, createRedisClient } from './redis.factory';
+import { closeRedisClient, createRedisClient, type RedisClient } from './redis.factory';
 
 const CACHE_CLIENT = Symbol('CACHE_CLIENT');
 const DEFAULT_CACHE_TTL_MS = 60_000;
@@ -37,7 +36,7 @@ export type DocentCache = Cache<RedisStore>;
     {
       provide: CACHE,
       inject: [CACHE_CLIENT],
-      useFactory: (client: Redis): Promise<DocentCache> =>
+      useFactory: (client: RedisClient): Promise<DocentCache> =>
         caching(redisInsStore(client, { ttl: DEFAULT_CACHE_TTL_MS })),
     },
   ],
@@ -45,8 +44,8 @@ export type DocentCache = Cache<RedisStore>;
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly client: Redis,
-    @Inject(CACHE_CLIENT) private readonly cacheClient: Redis,
+    @Inject(REDIS_CLIENT) private readonly client: RedisClient,
+    @Inject(CACHE_CLIENT) private readonly cacheClient: RedisClient,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { AuthSettings } from '@docent/config';
-import { REDIS_CLIENT } from '@docent/redis';
+import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { sha256Hex } from '../tokens/token-hash';
 
 /**
@@ -62,7 +61,7 @@ return 0
  */
 export const LOGIN_ATTEMPT_LEASE_MS = 30_000;
 
-interface LockoutRedis extends Redis {
+interface LockoutCommands {
   docentBeginLoginAttempt(
     failures: string,
     lock: string,
@@ -90,6 +89,8 @@ interface LockoutRedis extends Redis {
     attemptId: string,
   ): Promise<number>;
 }
+
+type LockoutRedis = RedisClient & LockoutCommands;
 
 /** One reserved password check; the first settlement counts, later ones do nothing. */
 export interface LoginAttempt {
@@ -121,7 +122,7 @@ export class LoginLockout implements OnModuleInit {
   private readonly settings: AuthSettings;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService,
   ) {
     this.settings = config.getOrThrow<AuthSettings>('auth');

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import type { AuthSettings } from '@docent/config';
-import { REDIS_CLIENT } from '@docent/redis';
+import { getMany, REDIS_CLIENT, type RedisClient, setManyPx } from '@docent/redis';
 import type { UserStatus } from '../entities/user.entity';
 
 /** What a request needs to know about its caller, cached so /auth/me and the guard skip PostgreSQL. */
@@ -32,7 +31,7 @@ export class RevocationStore {
   private readonly settings: AuthSettings;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService,
   ) {
     this.settings = config.getOrThrow<AuthSettings>('auth');
@@ -50,13 +49,16 @@ export class RevocationStore {
     return `auth:session-owner:${sessionId}`;
   }
 
-  /** One MGET: is the session ended, whose is it, and what are the user's status and role now. */
+  /**
+   * One MGET (on a cluster three GETs sent together: the keys live in different slots): is the
+   * session ended, whose is it, and what are the user's status and role now.
+   */
   async callerState(sessionId: string, userId: string): Promise<CallerState> {
-    const [revoked, user, owner] = await this.redis.mget(
+    const [revoked, user, owner] = await getMany(this.redis, [
       this.sessionKey(sessionId),
       this.userKey(userId),
       this.ownerKey(sessionId),
-    );
+    ]);
     return {
       sessionRevoked: revoked !== null,
       user: user ? (JSON.parse(user) as UserState) : null,
@@ -78,9 +80,12 @@ export class RevocationStore {
     if (sessionIds.length === 0) return;
     // an access token outlives its session by at most its own lifetime (plus clock skew)
     const ttl = this.settings.jwtAccessTtlMs + 60_000;
-    const pipeline = this.redis.pipeline();
-    for (const id of sessionIds) pipeline.set(this.sessionKey(id), '1', 'PX', ttl);
-    await pipeline.exec();
+    await setManyPx(
+      this.redis,
+      sessionIds.map((id) => this.sessionKey(id)),
+      '1',
+      ttl,
+    );
   }
 
   async setUserState(userId: string, state: UserState): Promise<void> {

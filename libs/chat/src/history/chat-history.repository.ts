@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import type { ChatSettings } from '@docent/config';
 import { Keyring } from '@docent/crypto';
-import { REDIS_CLIENT } from '@docent/redis';
+import { REDIS_CLIENT, type RedisClient, scanKeys } from '@docent/redis';
 import type { Citation } from '../chat.contracts';
 import {
   ELEMENT_SEPARATOR,
@@ -50,7 +49,7 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
-type ScriptClient = Redis & {
+type ScriptClient = RedisClient & {
   docentChatAppend(meta: string, messages: string, ...args: (string | number)[]): Promise<number>;
   docentChatRename(meta: string, messages: string, ...args: (string | number)[]): Promise<number>;
   docentChatPage(messages: string, before: string, limit: number): Promise<[number, string[]?]>;
@@ -93,7 +92,7 @@ export class ChatHistoryRepository {
   readonly maxMessages: number;
 
   constructor(
-    @Inject(REDIS_CLIENT) redis: Redis,
+    @Inject(REDIS_CLIENT) redis: RedisClient,
     private readonly keyring: Keyring,
     config: ConfigService,
   ) {
@@ -271,7 +270,7 @@ export class ChatHistoryRepository {
 
   /**
    * Removes expired and dangling entries from every per-user index (SCAN, so it never blocks
-   * Redis). On Redis Cluster SCAN walks one node: run it per master there.
+   * Redis; on a Redis Cluster every master is scanned).
    */
   async pruneIndexes(now = Date.now()): Promise<{ indexes: number; removed: number }> {
     const prefix = this.redis.options.keyPrefix ?? '';
@@ -279,10 +278,7 @@ export class ChatHistoryRepository {
     const min = now - this.ttlMs;
     let indexes = 0;
     let removed = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-      cursor = next;
+    await scanKeys(this.redis, pattern, async (keys) => {
       for (const fullKey of keys) {
         // SCAN returns full names; commands add the prefix again
         const key = fullKey.slice(prefix.length);
@@ -296,7 +292,7 @@ export class ChatHistoryRepository {
           if (gone.length > 0) removed += await this.redis.zrem(key, ...gone);
         }
       }
-    } while (cursor !== '0');
+    });
     return { indexes, removed };
   }
 

@@ -61,6 +61,10 @@ const OUTAGE_MESSAGES = [
   /max retries per request/i,
   /^None of startup nodes is available/,
   /^Failed to refresh slots cache/,
+  // ioredis Cluster while a master fails over: redirections or retries ran out first
+  /^Too many Cluster redirections/,
+  /^CLUSTERDOWN /,
+  /^TRYAGAIN /,
   // node-postgres and its pool
   /^Connection terminated/,
   /^timeout exceeded when trying to connect/,

@@ -110,6 +110,30 @@ describe('toProblem', () => {
     }
   });
 
+  it('answers 503 while a Redis Cluster fails over (the errors ioredis gives then)', () => {
+    class ReplyError extends Error {}
+    class ClusterAllFailedError extends Error {}
+    for (const error of [
+      new Error('Too many Cluster redirections. Last error: Error: Connection is closed.'),
+      new Error(
+        'Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down',
+      ),
+      new ReplyError('CLUSTERDOWN The cluster is down'),
+      new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot'),
+      new ClusterAllFailedError('Failed to refresh slots cache.'),
+      new Error('None of startup nodes is available'),
+    ]) {
+      const { problem, headers, unexpected } = toProblem(error, ctx);
+      expect(problem).toMatchObject({ status: 503, code: 'dependency_unavailable' });
+      expect(headers['retry-after']).toBe('2');
+      expect(unexpected).toBe(false);
+    }
+    // any other reply error is still a bug
+    expect(toProblem(new ReplyError('WRONGTYPE Operation against a key'), ctx).problem.status).toBe(
+      500,
+    );
+  });
+
   it('does not flag a dependency outage (503) as a bug', () => {
     expect(toProblem(new AppError('unavailable', 'x', 'down'), ctx).unexpected).toBe(false);
     expect(toProblem(new AppError('internal', 'x', 'oops'), ctx).unexpected).toBe(true);

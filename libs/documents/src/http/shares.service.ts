@@ -1,13 +1,12 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditService } from '@docent/audit';
 import { type AuthUser, normalizeEmail, User } from '@docent/auth';
 import { AbilityFactory, type AppAbility } from '@docent/authorization';
 import { AppError, DomainEventBus, NotFoundError } from '@docent/common';
-import { REDIS_CLIENT } from '@docent/redis';
+import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import type { Document } from '../entities/document.entity';
 import { DocumentShare, type SharePermission } from '../entities/document-share.entity';
 import { asSubject, DocumentsService } from './documents.service';
@@ -43,7 +42,7 @@ end
 return {count, ttl}
 `;
 
-interface ShareBudgetRedis extends Redis {
+interface ShareBudgetCommands {
   docentShareRequest(key: string, windowMs: number): Promise<[number, number]>;
 }
 
@@ -91,7 +90,7 @@ export class SharesService implements OnModuleInit {
     private readonly abilities: AbilityFactory,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
   onModuleInit(): void {
@@ -232,10 +231,9 @@ export class SharesService implements OnModuleInit {
    * limit cannot tell known addresses from unknown ones); 429 once it is spent.
    */
   private async takeShareBudget(caller: AuthUser): Promise<void> {
-    const [count, ttlMs] = await (this.redis as ShareBudgetRedis).docentShareRequest(
-      `shares:requests:{${caller.id}}`,
-      SHARE_WINDOW_MS,
-    );
+    const [count, ttlMs] = await (
+      this.redis as RedisClient & ShareBudgetCommands
+    ).docentShareRequest(`shares:requests:{${caller.id}}`, SHARE_WINDOW_MS);
     if (count > SHARE_REQUESTS_PER_HOUR) {
       throw new AppError(
         'rate_limited',

@@ -6,15 +6,25 @@ import { METRICS_REGISTRY } from '@docent/health';
 export type IngestionJobOutcome = 'completed' | 'failed' | 'retry';
 
 /**
+ * The steps of one ingestion run, timed separately: `queue` (enqueued → a worker takes the job),
+ * `read` (the stored file read and decrypted), `extract` (text extraction in the worker thread),
+ * `chunk`, `index` (the transaction that replaces the document's chunks and completes it).
+ */
+export type IngestionStep = 'queue' | 'read' | 'extract' | 'chunk' | 'index';
+
+/**
  * The worker's ingestion metrics (SPEC §9), registered on the app's registry (`/metrics`):
  * - `ingestion_job_duration_seconds{outcome}`: one observation per attempt; `retry` is a
  *   transient failure bull will try again, `failed` a final one (the document is marked failed);
- * - `ingestion_failures_total{code}`: documents marked failed, by their stable error code.
+ * - `ingestion_failures_total{code}`: documents marked failed, by their stable error code;
+ * - `ingestion_step_duration_seconds{step}`: where a run's time goes (see IngestionStep), one
+ *   observation per step a run went through.
  */
 @Injectable()
 export class IngestionMetrics {
   private readonly duration: Histogram<'outcome'>;
   private readonly failures: Counter<'code'>;
+  private readonly steps: Histogram<'step'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.duration = new Histogram({
@@ -30,6 +40,20 @@ export class IngestionMetrics {
       labelNames: ['code'] as const,
       registers: [registry],
     });
+    this.steps = new Histogram({
+      name: 'ingestion_step_duration_seconds',
+      help: 'Duration of the steps of ingestion runs (queue, read, extract, chunk, index)',
+      labelNames: ['step'] as const,
+      buckets: [
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+      ],
+      registers: [registry],
+    });
+  }
+
+  /** One step of a run took `seconds`. */
+  step(step: IngestionStep, seconds: number): void {
+    if (Number.isFinite(seconds) && seconds >= 0) this.steps.observe({ step }, seconds);
   }
 
   /** Starts a timer; call the returned function once with the outcome. */

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { DocumentSettings } from '@docent/config';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
@@ -15,7 +16,7 @@ import {
 import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
 import { ExtractionError, isExtractionError } from '../ingestion/errors';
 import type { DocumentKind } from '../ingestion/types';
-import { extractInThread, type ExtractInThreadOptions } from './extract-in-thread';
+import { extractInChild, type ExtractInChildOptions } from './extract-in-child';
 import { type IngestionJobOutcome, IngestionMetrics } from './ingestion.metrics';
 
 export const INGESTION_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
@@ -79,12 +80,13 @@ export class IngestionPipeline {
     private readonly metrics: IngestionMetrics,
     config: ConfigService,
   ) {
-    const { maxPages, maxChars } = config.getOrThrow<DocumentSettings>('documents');
-    this.extractOptions = { limits: { maxPages, maxChars } };
+    const { maxPages, maxChars, extractionMaxRssMb } =
+      config.getOrThrow<DocumentSettings>('documents');
+    this.extractOptions = { limits: { maxPages, maxChars }, maxRssMb: extractionMaxRssMb };
   }
 
-  /** Overridable by tests; production extracts in a worker thread with the configured limits. */
-  extractOptions: ExtractInThreadOptions;
+  /** Overridable by tests; production extracts in a child process with the configured limits. */
+  extractOptions: ExtractInChildOptions;
 
   /**
    * @param attempt 1-based attempt number of this job
@@ -117,18 +119,32 @@ export class IngestionPipeline {
     let outcome: IngestionJobOutcome | undefined;
     this.progress(document, started);
 
+    // milliseconds of each step, observed as `ingestion_step_duration_seconds` and logged
+    const took: Partial<Record<'read' | 'extract' | 'chunk' | 'index', number>> = {};
+    let mark = performance.now();
+    const lap = (step: keyof typeof took) => {
+      const now = performance.now();
+      took[step] = now - mark;
+      this.metrics.step(step, (now - mark) / 1000);
+      mark = now;
+    };
     try {
       const content = await this.read(document.storage_key, Number(document.size_bytes));
-      const extracted = await extractInThread(
+      lap('read');
+      const extracted = await extractInChild(
         content,
         document.kind as DocumentKind,
         this.extractOptions,
       );
+      lap('extract');
       if (!(await this.advance(document, ingestionVersion, 'chunking'))) return 'skipped';
 
+      mark = performance.now();
       const chunks = await chunkPages(extracted.pages, INGESTION_CHUNK_OPTIONS);
+      lap('chunk');
       if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
 
+      mark = performance.now();
       const completed = await this.em.transactional(async (tx) => {
         // the row lock makes "still owned" hold until commit: a concurrent delete or reingest
         // waits, and sees either no chunks of this run or all of them
@@ -149,12 +165,14 @@ export class IngestionPipeline {
         return true;
       });
       if (!completed) return 'skipped';
+      lap('index');
       outcome = 'completed';
       this.progress(document, { status: 'completed', stage: 'done', progress: 100 });
       // awaited: the subscribers (the completion notification) are done before the job ends
       await this.events.publish('ingestion.completed', this.outcomePayload(document));
+      const ms = (step: keyof typeof took) => `${step} ${(took[step] ?? 0).toFixed(1)}`;
       this.logger.log(
-        `document=${documentId} v${ingestionVersion} completed: ${extracted.pageCount} pages, ${chunks.length} chunks`,
+        `document=${documentId} v${ingestionVersion} completed: ${extracted.pageCount} pages, ${chunks.length} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
       );
       return 'completed';
     } catch (error) {

@@ -5,6 +5,7 @@ import type { AdvancedSettings, Job, Queue } from 'bull';
 import type { DocumentSettings } from '@docent/config';
 import { type IngestJobPayload, JOBS, QUEUES } from '@docent/queue';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
+import { IngestionMetrics } from './ingestion.metrics';
 import { IngestionPipeline, isPermanentIngestionError } from './ingestion.pipeline';
 
 /**
@@ -46,6 +47,7 @@ export class IngestionProcessor {
     private readonly pipeline: IngestionPipeline,
     config: ConfigService,
     @InjectQueue(QUEUES.ingestion) queue: Queue<IngestJobPayload>,
+    private readonly metrics: IngestionMetrics,
   ) {
     const settings = config.get<DocumentSettings>('documents');
     const concurrency = settings?.ingestionConcurrency;
@@ -58,6 +60,11 @@ export class IngestionProcessor {
   @Process(INGEST_PROCESS_OPTIONS)
   async ingest(job: Job<IngestJobPayload>): Promise<string> {
     const { documentId, ingestionVersion } = job.data;
+    // time in the queue: from enqueueing to a worker taking it (first attempts only: a retry's
+    // wait is its backoff)
+    if (job.attemptsMade === 0 && !job.opts.delay) {
+      this.metrics.step('queue', Math.max(0, Date.now() - job.timestamp) / 1000);
+    }
     try {
       return await RequestContext.create(this.orm.em, () =>
         this.pipeline.run(

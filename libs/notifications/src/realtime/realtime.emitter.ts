@@ -1,9 +1,9 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
+import { ConfigService } from '@nestjs/config';
 import type { RedisSettings } from '@docent/config';
-import { REDIS_CLIENT } from '@docent/redis';
+import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import {
   NOTIFICATIONS_NAMESPACE,
   type ServerEventName,
@@ -14,22 +14,31 @@ import {
   userRoom,
 } from './realtime.events';
 import { withHandledPublish } from './redis-publisher';
+import { ShardedEmitter } from './sharded-emitter';
 
 /**
- * Emits to `/notifications` sockets on every api instance through Redis (@socket.io/redis-emitter),
- * from any process: the worker never talks to the api over HTTP. Fire and forget (no acks): what
- * matters is persisted too (notifications, document state).
+ * Emits to `/notifications` sockets on every api instance through Redis, from any process: the
+ * worker never talks to the api over HTTP. One node: `@socket.io/redis-emitter` (classic pub/sub,
+ * like the api's adapter); a Redis Cluster: sharded pub/sub (`ShardedEmitter`), matching the
+ * api's sharded adapter. Fire and forget (no acks): what matters is persisted too
+ * (notifications, document state).
  */
 @Injectable()
 export class RealtimeEmitter {
-  private readonly emitter: ReturnType<Emitter<ServerToClientEvents>['of']>;
+  private readonly emitter?: ReturnType<Emitter<ServerToClientEvents>['of']>;
+  private readonly sharded?: ShardedEmitter;
 
-  constructor(@Inject(REDIS_CLIENT) redis: Redis, config: ConfigService) {
-    const { keyPrefix } = config.getOrThrow<RedisSettings>('redis');
+  constructor(@Inject(REDIS_CLIENT) redis: RedisClient, config: ConfigService) {
+    const settings = config.getOrThrow<RedisSettings>('redis');
     const publisher = withHandledPublish(redis, new Logger('RealtimeEmitter'));
-    this.emitter = new Emitter<ServerToClientEvents>(publisher, {
-      key: socketIoKey(keyPrefix),
-    }).of(NOTIFICATIONS_NAMESPACE);
+    const key = socketIoKey(settings.keyPrefix);
+    if (settings.cluster) {
+      this.sharded = new ShardedEmitter(publisher, key, NOTIFICATIONS_NAMESPACE);
+    } else {
+      this.emitter = new Emitter<ServerToClientEvents>(publisher as Redis, { key }).of(
+        NOTIFICATIONS_NAMESPACE,
+      );
+    }
   }
 
   toUser<E extends ServerEventName>(
@@ -42,12 +51,17 @@ export class RealtimeEmitter {
 
   /** Disconnects every socket of one session, on every api instance. */
   disconnectSession(sessionId: string): void {
-    this.emitter.in(sessionRoom(sessionId)).disconnectSockets(true);
+    this.disconnect(sessionRoom(sessionId));
   }
 
   /** Disconnects every socket of one user, on every api instance. */
   disconnectUser(userId: string): void {
-    this.emitter.in(userRoom(userId)).disconnectSockets(true);
+    this.disconnect(userRoom(userId));
+  }
+
+  private disconnect(room: string): void {
+    if (this.sharded) this.sharded.disconnectRoom(room);
+    else this.emitter?.in(room).disconnectSockets(true);
   }
 
   private emit<E extends ServerEventName>(
@@ -55,6 +69,11 @@ export class RealtimeEmitter {
     event: E,
     payload: ServerEventPayload<E>,
   ): void {
+    if (this.sharded) {
+      this.sharded.emitToRoom(room, event, payload);
+      return;
+    }
+    if (!this.emitter) return;
     // the emitter's typed overloads do not narrow through a generic event name
     (this.emitter.to(room).emit as (event: string, ...args: unknown[]) => boolean)(event, payload);
   }

@@ -1,11 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
-import type Redis from 'ioredis';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { DocentConfig } from '@docent/config';
-import { closeRedisClient, createRedisClient } from '@docent/redis';
+import { closeRedisClient, createRedisClient, type RedisClient } from '@docent/redis';
 import { socketIoKey } from './realtime.events';
 import { withHandledPublish, withHandledSubscriptions } from './redis-publisher';
 
@@ -26,7 +25,7 @@ export const SOCKET_IO_PATH = '/socket.io';
  */
 export class RedisIoAdapter extends IoAdapter {
   private readonly logger = new Logger('RedisIoAdapter');
-  private readonly clients: Redis[] = [];
+  private readonly clients: RedisClient[] = [];
 
   constructor(
     app: INestApplicationContext,
@@ -44,21 +43,31 @@ export class RedisIoAdapter extends IoAdapter {
       keyPrefix: false,
       failFast: false,
       overrides: { maxRetriesPerRequest: null },
+      shardedSubscriber: true,
     });
     this.clients.push(pub, sub);
+    const key = socketIoKey(redis.keyPrefix);
+    // One node: classic pub/sub (PUBLISH/PSUBSCRIBE). A cluster: sharded pub/sub (Redis ≥ 7,
+    // SPUBLISH/SSUBSCRIBE), each room's channel on the master owning its slot, instead of every
+    // message crossing the whole cluster bus; the worker's emitter follows (realtime.emitter.ts).
+    const adapter = redis.cluster
+      ? createShardedAdapter(
+          withHandledPublish(pub, this.logger),
+          withHandledSubscriptions(sub, this.logger),
+          { channelPrefix: key, subscriptionMode: 'dynamic' },
+        )
+      : createAdapter(
+          withHandledPublish(pub, this.logger),
+          withHandledSubscriptions(sub, this.logger),
+          { key },
+        );
     const server = super.createIOServer(port, {
       ...options,
       path: SOCKET_IO_PATH,
       serveClient: false,
       maxHttpBufferSize: notifications.socketMaxMessageBytes,
       cors: { origin: app.corsOrigins, credentials: true, methods: ['GET', 'POST'] },
-      adapter: createAdapter(
-        withHandledPublish(pub, this.logger),
-        withHandledSubscriptions(sub, this.logger),
-        {
-          key: socketIoKey(redis.keyPrefix),
-        },
-      ),
+      adapter,
     }) as Server;
     server.of('/').use((_socket, next) => next(new Error('unauthorized')));
     return server;

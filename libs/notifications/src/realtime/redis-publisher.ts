@@ -1,20 +1,23 @@
 import type { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@docent/redis';
 
 /**
- * The socket.io Redis adapter and emitter call `publish` without handling its promise: while Redis
+ * The socket.io Redis adapter and emitter call `publish` (`spublish` on a cluster) without handling its promise: while Redis
  * is down ioredis rejects it (after `maxRetriesPerRequest`), and an unhandled rejection would end
  * the process. This view of the client handles that rejection (logged once per outage; the
  * event is lost, which is acceptable: what matters is persisted) and is otherwise the client
  * itself.
  */
-export function withHandledPublish(client: Redis, logger: Logger): Redis {
+export function withHandledPublish(client: RedisClient, logger: Logger): RedisClient {
   let failing = false;
   return new Proxy(client, {
     get(target, property) {
-      if (property === 'publish') {
-        return (...args: Parameters<Redis['publish']>) => {
-          const sent = target.publish(...args);
+      if (property === 'publish' || property === 'spublish') {
+        return (channel: string | Buffer, message: string | Buffer) => {
+          const sent: Promise<unknown> =
+            property === 'publish'
+              ? target.publish(channel, message)
+              : target.spublish(channel, message);
           sent.then(
             () => {
               failing = false;
@@ -43,6 +46,8 @@ const SUBSCRIPTION_COMMANDS = new Set<PropertyKey>([
   'psubscribe',
   'unsubscribe',
   'punsubscribe',
+  'ssubscribe',
+  'sunsubscribe',
 ]);
 
 /**
@@ -52,7 +57,7 @@ const SUBSCRIPTION_COMMANDS = new Set<PropertyKey>([
  * The subscriber re-subscribes by itself when it reconnects (ioredis `autoResubscribe`), so a
  * failed call only needs logging.
  */
-export function withHandledSubscriptions(client: Redis, logger: Logger): Redis {
+export function withHandledSubscriptions(client: RedisClient, logger: Logger): RedisClient {
   return new Proxy(client, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

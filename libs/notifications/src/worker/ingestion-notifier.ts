@@ -7,10 +7,9 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { DomainEventBus, type DomainEvents, type IngestionOutcome } from '@docent/common';
 import type { AppSettings, NotificationSettings } from '@docent/config';
-import { REDIS_CLIENT } from '@docent/redis';
+import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { NotificationPreferencesService } from '../notification-preferences.service';
 import { NotificationsService } from '../notifications.service';
 import { RealtimeEmitter } from '../realtime/realtime.emitter';
@@ -80,7 +79,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
     private readonly preferences: NotificationPreferencesService,
     private readonly realtime: RealtimeEmitter,
     private readonly em: EntityManager,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService,
   ) {
     this.publicAppUrl = config
