@@ -28,6 +28,11 @@ export const batchSummaryClaimKey = (batchId: string): string =>
   `notifications:mail-claim:batch-summary:${batchId}`;
 export const batchSummaryEventId = (batchId: string): string => `batch-summary:${batchId}`;
 
+/** Pauses between attempts at storing a completion/failure notification (about 15 s in all). */
+export const NOTIFY_RETRY_DELAYS_MS: readonly number[] = Object.freeze([
+  500, 1000, 2000, 4000, 8000,
+]);
+
 /** One ingestion run of a document. */
 const runOf = (documentId: string, ingestionVersion: number): string =>
   `${documentId}:v${ingestionVersion}`;
@@ -114,7 +119,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
   }
 
   async completed(event: DomainEvents['ingestion.completed']): Promise<void> {
-    await this.inApp(event, () =>
+    await this.inApp(event, 'ingestion.completed', () =>
       this.notifications.notify(event.ownerId, 'ingestion.completed', {
         title: `“${event.filename}” is ready`,
         body: 'The document was processed: you can search it and ask questions about it.',
@@ -125,7 +130,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
   }
 
   async failed(event: DomainEvents['ingestion.failed']): Promise<void> {
-    await this.inApp(event, () =>
+    await this.inApp(event, 'ingestion.failed', () =>
       this.notifications.notify(event.ownerId, 'ingestion.failed', {
         title: `“${event.filename}” could not be processed`,
         body: `${event.error.message} (${event.error.code})`,
@@ -140,15 +145,51 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
     await this.afterOutcome(event, event.error);
   }
 
-  /** The per-file notification; its failure must not cost the batch its summary mail. */
-  private async inApp(event: IngestionOutcome, store: () => Promise<unknown>): Promise<void> {
-    try {
-      await store();
-    } catch (error) {
-      this.logger.error(
-        `could not notify document=${event.documentId} to user=${event.ownerId}: ${String(error)}`,
-      );
+  /**
+   * The per-file notification, written after the document's commit: a PostgreSQL or Redis blip
+   * at that moment (a restart, a cut) would lose it for good, so a failed attempt is retried with
+   * backoff (NOTIFY_RETRY_DELAYS_MS), unless the failed attempt was stored after all (a lost
+   * COMMIT answer, or a failure after the insert): one notification, never two. Its final
+   * failure is logged and must not cost the batch its summary mail. Found by the chaos suite.
+   */
+  private async inApp(
+    event: IngestionOutcome,
+    type: 'ingestion.completed' | 'ingestion.failed',
+    store: () => Promise<unknown>,
+  ): Promise<void> {
+    const since = new Date(Date.now() - 1000);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        if (attempt > 0 && (await this.storedSince(event, type, since))) return;
+        await store();
+        return;
+      } catch (error) {
+        const delay = this.retryDelaysMs[attempt];
+        if (delay === undefined) {
+          this.logger.error(
+            `could not notify document=${event.documentId} to user=${event.ownerId}: ${String(error)}`,
+          );
+          return;
+        }
+        this.logger.warn(
+          `notify document=${event.documentId} failed (${String(error)}); retrying in ${delay} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
+  }
+
+  /** Overridable by tests. */
+  retryDelaysMs: readonly number[] = NOTIFY_RETRY_DELAYS_MS;
+
+  private async storedSince(event: IngestionOutcome, type: string, since: Date): Promise<boolean> {
+    const rows = await this.em.fork().execute<{ id: string }[]>(
+      `select id from notifications
+          where user_id = ? and type = ? and data->>'documentId' = ? and created_at >= ?
+          limit 1`,
+      [event.ownerId, type, event.documentId, since],
+    );
+    return rows.length > 0;
   }
 
   /**
