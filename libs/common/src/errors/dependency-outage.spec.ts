@@ -29,6 +29,22 @@ describe('isDependencyOutage', () => {
     ['knex pool', named('KnexTimeoutError', 'Knex: Timeout acquiring a connection.')],
     ['pg terminated', new Error('Connection terminated unexpectedly')],
     ['pg pool timeout', new Error('timeout exceeded when trying to connect')],
+    // what the chaos suite saw: knex prefixes the statement, MikroORM keeps the message
+    [
+      'MikroORM/knex: connection lost mid-query',
+      named('DriverException', 'select 1 from "users" - Connection terminated unexpectedly'),
+    ],
+    [
+      'MikroORM/knex: a client after a connection error',
+      named(
+        'DriverException',
+        'update "documents" set "x" = 1 - Client has encountered a connection error and is not queryable',
+      ),
+    ],
+    [
+      'knex: the transaction lost its connection',
+      new Error('Transaction query already complete, run with DEBUG=knex:tx for more info'),
+    ],
     [
       'PostgreSQL shutting down',
       coded('57P01', 'terminating connection due to administrator command'),
@@ -47,6 +63,10 @@ describe('isDependencyOutage', () => {
   it.each([
     ['a plain bug', new TypeError('cannot read properties of undefined')],
     ['a constraint violation', coded('23505', 'duplicate key value')],
+    [
+      'a query error that mentions the words',
+      named('DriverException', "select 'Connection terminated' - syntax error at or near"),
+    ],
     ['a misconfigured storage directory', coded('EACCES', 'permission denied')],
     ['an auth error', new AppError('unauthenticated', 'invalid_token', 'no')],
     ['a string', 'ECONNREFUSED'],

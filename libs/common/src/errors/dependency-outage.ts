@@ -65,14 +65,17 @@ const OUTAGE_MESSAGES = [
   /^Too many Cluster redirections/,
   /^CLUSTERDOWN /,
   /^TRYAGAIN /,
-  // node-postgres and its pool
-  /^Connection terminated/,
-  /^timeout exceeded when trying to connect/,
-  /^Client has encountered a connection error and is not queryable/,
-  /^Client was closed and is not queryable/,
-  /^Query read timeout/,
+  // node-postgres and its pool; knex (and MikroORM's DriverException, which keeps knex's message)
+  // prefixes the statement: "<sql> - Connection terminated unexpectedly"
+  /(?:^| - )Connection terminated/,
+  /(?:^| - )timeout exceeded when trying to connect/,
+  /(?:^| - )Client has encountered a connection error and is not queryable/,
+  /(?:^| - )Client was closed and is not queryable/,
+  /(?:^| - )Query read timeout/,
   // knex's pool
   /^Knex: Timeout acquiring a connection/,
+  // knex, for the next statement of a transaction whose connection was lost mid-way
+  /^Transaction query already complete/,
 ];
 
 const MAX_DEPTH = 5;
