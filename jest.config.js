@@ -4,7 +4,7 @@
 const moduleNameMapper = {
   '^@docent/(common|config|database|redis|queue|health|schema|audit|auth|mail|authorization|admin|crypto|storage|documents|chat|notifications)$':
     '<rootDir>/libs/$1/src',
-  // a dependency-free entry for code that runs in worker threads (see extract-in-thread.ts)
+  // a dependency-free entry for code that runs in extraction processes (see extract-in-child.ts)
   '^@docent/common/app-error$': '<rootDir>/libs/common/src/errors/app-error',
 };
 const transform = {

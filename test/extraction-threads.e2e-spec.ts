@@ -1,51 +1,86 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuiltWorker } from './support/built-worker';
+import { pdfBomb } from './support/hostile-files';
 
 /**
- * The extraction thread pool only exists in compiled code (under jest extraction runs in-process),
- * so this drives the built module in a plain node process and reads what it reports.
+ * The extraction process pool only exists in compiled code (under jest extraction runs
+ * in-process), so this drives the built module in a plain node process and reads what it reports.
+ * (The file keeps its name from when extraction ran in worker threads.)
  */
 const ROOT = join(__dirname, '..');
-const MODULE = join(ROOT, 'dist/apps/worker/libs/documents/src/worker/extract-in-thread.js');
+const MODULE = join(ROOT, 'dist/apps/worker/libs/documents/src/worker/extract-in-child.js');
 const CORPUS = join(ROOT, '..', 'shared', 'corpus');
 
 const SCRIPT = `
 const m = require(${JSON.stringify(MODULE)});
 const fs = require('node:fs');
 const corpus = (name) => fs.readFileSync(require('node:path').join(${JSON.stringify(CORPUS)}, name));
-const code = (p) => p.then(() => 'ok', (e) => e.code || e.message);
+const code = (p) => p.then(() => 'ok', (e) => (e.code || e.message) + (e.permanent ? ' (permanent)' : ''));
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 (async () => {
   const out = {};
   const texts = [];
   for (let i = 0; i < 10; i++) {
-    const r = await m.extractInThread(Buffer.from('document number ' + i), 'txt');
+    const r = await m.extractInChild(Buffer.from('document number ' + i), 'txt');
     texts.push(r.pages[0].text);
   }
   out.texts = texts;
-  out.afterTen = m.extractionThreadsStarted();
-  out.encrypted = await code(m.extractInThread(corpus('libreoffice-writer-password.pdf'), 'pdf'));
-  const pdf = await m.extractInThread(corpus('pdflatex-4-pages.pdf'), 'pdf');
+  out.afterTen = m.extractionChildrenStarted();
+  const [first] = m.extractionChildPids();
+  out.separateProcess = first !== process.pid && alive(first);
+  out.encrypted = await code(m.extractInChild(corpus('libreoffice-writer-password.pdf'), 'pdf'));
+  const pdf = await m.extractInChild(corpus('pdflatex-4-pages.pdf'), 'pdf');
   out.pdfPages = pdf.pageCount;
-  out.afterCleanError = m.extractionThreadsStarted();
-  // a thread that does not answer in time is terminated, never reused: the next request gets a new one
+  out.afterCleanError = m.extractionChildrenStarted();
+  // a child that does not answer in time is killed, never reused: a permanent limit_exceeded
   const big = Buffer.from('word '.repeat(8 * 1024 * 1024));
-  out.timedOut = await code(m.extractInThread(big, 'txt', { timeoutMs: 20, limits: { maxChars: 1e9 } }));
-  out.afterTimeout = m.extractionThreadsStarted();
-  out.next = (await m.extractInThread(Buffer.from('still fine'), 'txt')).pages[0].text;
-  out.afterNext = m.extractionThreadsStarted();
+  out.timedOut = await code(m.extractInChild(big, 'txt', { timeoutMs: 20, limits: { maxChars: 1e9 } }));
+  out.afterTimeout = m.extractionChildrenStarted();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  out.killedAfterTimeout = !alive(first);
+  out.next = (await m.extractInChild(Buffer.from('still fine'), 'txt')).pages[0].text;
+  out.afterNext = m.extractionChildrenStarted();
+  // memory outside the V8 heap counts too: a PDF whose stream pdf.js decodes into a 100 MB
+  // ArrayBuffer passes a 64 MB heap cap but not a 200 MB resident-memory cap
+  out.rss = await code(
+    m.extractInChild(fs.readFileSync(process.argv[1]), 'pdf', {
+      maxOldGenerationSizeMb: 64,
+      maxRssMb: 200,
+      limits: { maxDecodedBytes: 1e10 },
+    }),
+  );
+  // a heap that cannot hold the text: V8 aborts the child, reported as limit_exceeded
+  out.heap = await code(
+    m.extractInChild(Buffer.from('x,'.repeat(20 * 1024 * 1024)), 'csv', {
+      maxOldGenerationSizeMb: 32,
+      maxRssMb: 4096,
+      limits: { maxChars: 1e9 },
+    }),
+  );
+  out.afterLimits = m.extractionChildrenStarted();
   process.stdout.write(JSON.stringify(out));
-  // no close call: idle threads must not keep the process alive
+  // no close call: idle children must not keep the process alive
 })();
 `;
 
-describe('extraction threads (built worker code)', () => {
+describe('extraction processes (built worker code)', () => {
+  let bomb: string;
+
   beforeAll(() => {
     ensureBuiltWorker();
+    // 150 MiB decoded: under the budget that is lifted below, over the RSS cap
+    bomb = join(mkdtempSync(join(tmpdir(), 'docent-extract-')), 'bomb.pdf');
+    writeFileSync(bomb, pdfBomb(150));
   }, 180_000);
 
-  it('reuses one thread across jobs and clean extraction errors, replaces one that timed out, and lets the process exit', () => {
-    const run = spawnSync(process.execPath, ['-e', SCRIPT], { encoding: 'utf8', timeout: 120_000 });
+  it('reuses one process across jobs and clean errors, kills one over time, heap or RSS (permanent limit_exceeded), and lets the parent exit', () => {
+    const run = spawnSync(process.execPath, ['-e', SCRIPT, bomb], {
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     // on failure, show what the child said
     expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({
       status: 0,
@@ -55,14 +90,19 @@ describe('extraction threads (built worker code)', () => {
     const out = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(out.texts).toEqual(Array.from({ length: 10 }, (_, i) => `document number ${i}`));
     expect(out.afterTen).toBe(1);
-    expect(out.encrypted).toBe('encrypted_pdf');
+    expect(out.separateProcess).toBe(true);
+    expect(out.encrypted).toBe('encrypted_pdf (permanent)');
     expect(out.pdfPages).toBe(4);
     expect(out.afterCleanError).toBe(1);
-    expect(out.timedOut).toBe('Text extraction timed out after 20 ms.');
-    // the timed-out request had taken the one idle thread
+    expect(out.timedOut).toBe('limit_exceeded (permanent)');
+    // the timed-out request had taken the one idle process, which was killed
     expect(out.afterTimeout).toBe(1);
+    expect(out.killedAfterTimeout).toBe(true);
     expect(out.next).toBe('still fine');
-    // ... which was terminated, so the next request started a fresh thread
+    // ... so the next request started a fresh process
     expect(out.afterNext).toBe(2);
+    expect(out.rss).toBe('limit_exceeded (permanent)');
+    expect(out.heap).toBe('limit_exceeded (permanent)');
+    expect(out.afterLimits).toBe(4);
   });
 });

@@ -8,7 +8,7 @@ import { messagesKey, metaKey, userIndexKey } from '@docent/chat';
 import { type Env, loadConfig, type RedisSettings } from '@docent/config';
 import { bullPrefix, JOBS, QUEUES } from '@docent/queue';
 import { closeRedisClient, createRedisClient } from '@docent/redis';
-import { spawnBuiltApi, spawnBuiltWorker, type WorkerProcess } from './support/built-worker';
+import { runBuiltApi, spawnBuiltWorker, type WorkerProcess } from './support/built-worker';
 import { testEnv } from './support/config';
 import { waitFor } from './support/http';
 import { type RedisCluster, startRedisCluster } from './support/redis-cluster';
@@ -121,7 +121,7 @@ describe('Docent on a Redis Cluster (built api and worker, six nodes)', () => {
     });
     settings = loadConfig(env).redis;
     expect(settings.cluster?.nodes).toHaveLength(6);
-    api = spawnBuiltApi(env);
+    api = runBuiltApi(env);
     worker = spawnBuiltWorker(env);
     baseUrl = `http://127.0.0.1:${env.PORT}`;
     http = request(baseUrl);

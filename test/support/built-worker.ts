@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '@docent/config';
@@ -75,8 +76,11 @@ export function spawnBuiltWorker(env: Env): WorkerProcess {
   return spawnBuilt(ensureBuiltWorker(), env);
 }
 
-/** Runs the built api the same way (`npm run start:api`); it listens on `env.PORT`. */
-export function spawnBuiltApi(env: Env): WorkerProcess {
+/**
+ * Runs the built api the same way (`npm run start:api`) on `env.PORT` and returns at once; the
+ * caller waits for readiness (see `spawnBuiltApi` for one that picks a port and waits).
+ */
+export function runBuiltApi(env: Env): WorkerProcess {
   return spawnBuilt(ensureBuiltApi(), env);
 }
 
@@ -93,4 +97,63 @@ function spawnBuilt(entry: string, env: Env): WorkerProcess {
     child.once('exit', (code, signal) => resolve(signal ?? code));
   });
   return { child, output, exited };
+}
+
+export interface ApiProcess extends WorkerProcess {
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+}
+
+/** A TCP port nobody listens on right now (for a child that must be told its port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs the built api (`npm run start:api`) in a child process with exactly `env` (plus PATH and
+ * a free PORT), from a neutral directory, and resolves once `/health/live` answers.
+ */
+export async function spawnBuiltApi(env: Env, readyTimeoutMs = 60_000): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [ensureBuiltApi()], {
+    cwd: tmpdir(),
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+    } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ?? code));
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`the built api exited (${child.exitCode}):\n${output.join('')}`);
+    }
+    const live = await fetch(`${baseUrl}/health/live`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (live) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the built api did not start in time:\n${output.join('')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { child, output, exited, baseUrl };
 }

@@ -145,6 +145,11 @@ export interface DocumentSettings {
   maxPages: number;
   /** Documents with more extracted characters fail with `limit_exceeded`. */
   maxChars: number;
+  /**
+   * Resident memory (MB) an extraction process may reach; above it the process is killed and the
+   * document fails with `limit_exceeded`.
+   */
+  extractionMaxRssMb: number;
 }
 
 export interface ChatSettings {

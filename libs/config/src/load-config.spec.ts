@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       ingestionLockDurationMs: 30_000,
       maxPages: 2000,
       maxChars: 30_000_000,
+      extractionMaxRssMb: 1024,
     });
     expect(config.chat.sessionTtlMs).toBe(30 * 86_400_000);
     expect(config.llm.provider).toBe('extractive');
@@ -74,6 +75,13 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/^LLM_PROVIDER must be one of extractive, openai/m);
     expect(problems.join('\n')).toMatch(/^CORS_ORIGINS .* must be an origin/m);
     expect(problems.join('\n')).toMatch(/^PASSWORD_MIN_LENGTH must be between 8 and 128/m);
+  });
+
+  it('reads EXTRACTION_MAX_RSS_MB and refuses a cap too small to run a parser', () => {
+    expect(problemsOf({ EXTRACTION_MAX_RSS_MB: '64' })).toEqual([
+      expect.stringMatching(/^EXTRACTION_MAX_RSS_MB must be between 128 and/),
+    ]);
+    expect(loadConfig({ EXTRACTION_MAX_RSS_MB: '2048' }).documents.extractionMaxRssMb).toBe(2048);
   });
 
   it('refuses a JWT secret under 256 bits', () => {

@@ -77,6 +77,7 @@ export const DEFAULTS = {
   INGESTION_LOCK_DURATION: '30s',
   INGESTION_MAX_PAGES: '2000',
   INGESTION_MAX_CHARS: '30000000',
+  EXTRACTION_MAX_RSS_MB: '1024',
   CHAT_SESSION_TTL: '30d',
   CHAT_MAX_MESSAGES: '500',
   CHAT_RETRIEVAL_LIMIT: '6',
@@ -404,6 +405,11 @@ export function loadConfig(env: Env): DocentConfig {
         'INGESTION_MAX_CHARS',
         (v) => parseInteger(v, 1, 500_000_000),
         def('INGESTION_MAX_CHARS'),
+      ),
+      extractionMaxRssMb: read(
+        'EXTRACTION_MAX_RSS_MB',
+        (v) => parseInteger(v, 128, 1_048_576),
+        def('EXTRACTION_MAX_RSS_MB'),
       ),
     },
     chat: {

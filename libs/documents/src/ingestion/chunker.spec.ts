@@ -1,6 +1,7 @@
-import { chunkPages, DEFAULT_CHUNK_OPTIONS, normalizeWhitespace } from './chunker';
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { chunkPages, DEFAULT_CHUNK_OPTIONS, normalizeWhitespace, splitText } from './chunker';
 import { extractText } from './extract';
-import { corpus } from './test-support';
+import { corpus, runInChild } from './test-support';
 
 const words = (count: number, prefix: string) =>
   Array.from({ length: count }, (_, i) => `${prefix}${i}`).join(' ');
@@ -97,4 +98,107 @@ describe('chunkPages', () => {
       expect(pageOf.get(chunk.page)).toContain(chunk.content.replace(/\s+/g, ' '));
     }
   });
+});
+
+/** What LangChain's splitter (the chunker's reference) makes of `text`. */
+function langchain(text: string, size: number, overlap: number): Promise<string[]> {
+  return new RecursiveCharacterTextSplitter({
+    chunkSize: size,
+    chunkOverlap: overlap,
+    separators: ['\n\n', '\n', ' ', ''],
+  }).splitText(text);
+}
+
+/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Words of every length (some longer than a chunk), spaces, line and paragraph breaks. */
+function generatedText(next: () => number, length: number): string {
+  const parts: string[] = [];
+  let total = 0;
+  while (total < length) {
+    const roll = next();
+    let part: string;
+    if (roll < 0.6) part = 'abcdefghij'.slice(0, 1 + Math.floor(next() * 10));
+    else if (roll < 0.8) part = ' ';
+    else if (roll < 0.88) part = '\n';
+    else if (roll < 0.94) part = '\n\n';
+    else if (roll < 0.97) part = '  \n\n\n ';
+    else part = 'x'.repeat(1 + Math.floor(next() * 300));
+    parts.push(part);
+    total += part.length;
+  }
+  return parts.join('');
+}
+
+describe("splitText (linear port of LangChain's recursive splitter)", () => {
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  afterAll(() => warn.mockRestore());
+
+  it.each([
+    [1000, 150],
+    [100, 30],
+    [50, 0],
+    [10, 9],
+    [2, 1],
+    [1, 0],
+  ])(
+    "gives exactly LangChain's chunks on generated texts (size %i, overlap %i)",
+    async (size, overlap) => {
+      const next = random(size * 1000 + overlap);
+      for (let round = 0; round < 40; round += 1) {
+        const text = generatedText(next, 1 + Math.floor(next() * (size === 1 ? 200 : 3000)));
+        expect(splitText(text, { size, overlap })).toEqual(await langchain(text, size, overlap));
+      }
+    },
+  );
+
+  it("gives exactly LangChain's chunks on the corpus (as ingestion chunks it)", async () => {
+    for (const name of [
+      'pdflatex-4-pages.pdf',
+      'multicolumn.pdf',
+      'tables.docx',
+      'footnotes.docx',
+    ]) {
+      const kind = name.endsWith('.pdf') ? 'pdf' : 'docx';
+      const { pages } = await extractText(corpus(name), kind);
+      for (const { text } of pages) {
+        const normalised = normalizeWhitespace(text);
+        expect(splitText(normalised, DEFAULT_CHUNK_OPTIONS)).toEqual(
+          await langchain(normalised, DEFAULT_CHUNK_OPTIONS.size, DEFAULT_CHUNK_OPTIONS.overlap),
+        );
+      }
+    }
+  });
+
+  it('chunks a 10 MB line without spaces in linear time (LangChain took minutes)', async () => {
+    // in a child, bounded: the old splitter cannot be interrupted in-process
+    const run = await runInChild<{ chunks: number; longest: number; ms: number }>(
+      `
+      const { chunkPages } = require(${JSON.stringify(require.resolve('./chunker'))});
+      const text = 'a'.repeat(10 * 1024 * 1024);
+      const started = performance.now();
+      const chunks = await chunkPages([{ page: 1, text }]);
+      return {
+        chunks: chunks.length,
+        longest: Math.max(...chunks.map((c) => c.content.length)),
+        ms: performance.now() - started,
+      };`,
+      120_000,
+    );
+    expect(run.timedOut).toBe(false);
+    if (run.timedOut) return;
+    const { size, overlap } = DEFAULT_CHUNK_OPTIONS;
+    expect(run.value.chunks).toBe(Math.ceil((10 * 1024 * 1024 - overlap) / (size - overlap)));
+    expect(run.value.longest).toBe(size);
+    expect(run.value.ms).toBeLessThan(20_000);
+  }, 130_000);
 });

@@ -1,4 +1,3 @@
-import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { type PageText } from './types';
 
 export interface ChunkOptions {
@@ -21,28 +20,27 @@ export const DEFAULT_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
   overlap: 150,
 });
 
+/** Paragraph, then line, then word boundaries, then anywhere (LangChain's default order). */
+const SEPARATORS: readonly string[] = ['\n\n', '\n', ' ', ''];
+
 /**
- * Splits each page separately (so a chunk never spans pages) with LangChain's recursive
- * character splitter, preferring paragraph, then line, then word boundaries. Whitespace is
- * normalised first; empty chunks are dropped; `index` counts the kept chunks from 0.
+ * Splits each page separately (so a chunk never spans pages) the way LangChain's
+ * `RecursiveCharacterTextSplitter` does (see `splitText`), preferring paragraph, then line, then
+ * word boundaries. Whitespace is normalised first; empty chunks are dropped; `index` counts the
+ * kept chunks from 0. Linear in the text.
  */
 export async function chunkPages(
   pages: readonly PageText[],
   options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
 ): Promise<Chunk[]> {
   validateChunkOptions(options);
-  const splitter = new RecursiveCharacterTextSplitter({
-    chunkSize: options.size,
-    chunkOverlap: options.overlap,
-    separators: ['\n\n', '\n', ' ', ''],
-  });
   const chunks: Chunk[] = [];
   for (const { page, text } of pages) {
     const normalised = normalizeWhitespace(text);
     if (normalised === '') {
       continue;
     }
-    for (const piece of await splitter.splitText(normalised)) {
+    for (const piece of splitText(normalised, options)) {
       const content = piece.trim();
       if (content !== '') {
         chunks.push({ index: chunks.length, page, content });
@@ -78,4 +76,134 @@ export function normalizeWhitespace(text: string): string {
     .replace(/ ?\n ?/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/**
+ * LangChain's recursive character splitter (`@langchain/textsplitters` 1.0,
+ * `RecursiveCharacterTextSplitter` with separators `\n\n`, `\n`, ` `, `` and its defaults:
+ * separators kept at the start of the piece that follows them, length in UTF-16 code units),
+ * rewritten to run in linear time: the library merges a separator-less run character by
+ * character through `Array.shift` and promises, which took minutes on a 10 MB line. The output
+ * is the same (the spec compares the two on generated texts).
+ *
+ * The text is split before every occurrence of the first separator it contains; pieces shorter
+ * than `size` are merged (see `mergeRun`), longer ones split again with the next separators, or
+ * kept whole when none is left.
+ */
+export function splitText(text: string, options: ChunkOptions): string[] {
+  validateChunkOptions(options);
+  const out: string[] = [];
+  splitRecursive(text, SEPARATORS, options, out);
+  return out;
+}
+
+function splitRecursive(
+  text: string,
+  separators: readonly string[],
+  options: ChunkOptions,
+  out: string[],
+): void {
+  let separator = separators[separators.length - 1];
+  let rest: readonly string[] | undefined;
+  for (let i = 0; i < separators.length; i += 1) {
+    const candidate = separators[i];
+    if (candidate === '') {
+      separator = candidate;
+      break;
+    }
+    if (text.includes(candidate)) {
+      separator = candidate;
+      rest = separators.slice(i + 1);
+      break;
+    }
+  }
+  if (separator === '') {
+    // every code unit is a piece of length 1: one run, unless a piece cannot be shorter than size
+    if (options.size > 1) {
+      mergeUnits(text, options, out);
+    } else {
+      for (let i = 0; i < text.length; i += 1) out.push(text[i]);
+    }
+    return;
+  }
+  // piece j is text[bounds[j], bounds[j + 1]): cut before each occurrence (overlapping ones
+  // too) except at 0, like String.prototype.split with a look-ahead
+  const bounds = [0];
+  for (let at = text.indexOf(separator, 1); at >= 0; at = text.indexOf(separator, at + 1)) {
+    bounds.push(at);
+  }
+  bounds.push(text.length);
+  const boundary = (j: number): number => bounds[j];
+  let runStart = 0;
+  const pieces = bounds.length - 1;
+  for (let j = 0; j < pieces; j += 1) {
+    if (bounds[j + 1] - bounds[j] < options.size) {
+      continue;
+    }
+    if (runStart < j) {
+      mergeRun(text, boundary, runStart, j, options, out);
+    }
+    const piece = text.slice(bounds[j], bounds[j + 1]);
+    if (rest) {
+      splitRecursive(piece, rest, options, out);
+    } else {
+      out.push(piece);
+    }
+    runStart = j + 1;
+  }
+  if (runStart < pieces) {
+    mergeRun(text, boundary, runStart, pieces, options, out);
+  }
+}
+
+/**
+ * LangChain's `mergeSplits` for consecutive pieces `from`…`to - 1` (piece j is
+ * `text[boundary(j), boundary(j + 1))`, joined with no separator, as the pieces keep theirs): a
+ * window of pieces grows until the next piece would make it longer than `size`; then the window
+ * is emitted (trimmed, unless empty) and pieces leave it from the front until it is at most
+ * `overlap` long (and the next piece fits). A window is a slice of `text`, so each step is O(1)
+ * and emitting costs the chunk's length.
+ */
+function mergeRun(
+  text: string,
+  boundary: (j: number) => number,
+  from: number,
+  to: number,
+  { size, overlap }: ChunkOptions,
+  out: string[],
+): void {
+  let head = from; // the window is pieces head … j - 1
+  let total = 0;
+  for (let j = from; j < to; j += 1) {
+    const length = boundary(j + 1) - boundary(j);
+    if (total + length > size && head < j) {
+      emit(text.slice(boundary(head), boundary(j)), out);
+      while (total > overlap || (total + length > size && total > 0)) {
+        total -= boundary(head + 1) - boundary(head);
+        head += 1;
+      }
+    }
+    total += length;
+  }
+  if (head < to) {
+    emit(text.slice(boundary(head), boundary(to)), out);
+  }
+}
+
+/**
+ * `mergeRun` over pieces of one code unit each, in closed form: the window fills to `size`, is
+ * emitted, and keeps its last `overlap` units; what is left at the end is the last chunk.
+ */
+function mergeUnits(text: string, { size, overlap }: ChunkOptions, out: string[]): void {
+  let head = 0;
+  while (text.length - head > size) {
+    emit(text.slice(head, head + size), out);
+    head += size - overlap;
+  }
+  emit(text.slice(head), out);
+}
+
+function emit(window: string, out: string[]): void {
+  const chunk = window.trim();
+  if (chunk !== '') out.push(chunk);
 }

@@ -1,7 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { detectType, extensionOf, isRejection, sanitizeFilename } from './detect-type';
+import {
+  detectType,
+  extensionOf,
+  hasHtmlMarkup,
+  HEAD_BYTES,
+  isHtmlDocument,
+  isRejection,
+  sanitizeFilename,
+} from './detect-type';
 import { MIME_BY_KIND } from './types';
-import { buildZip, corpus, docxParts, entry, SIMPLE_DOCUMENT_XML } from './test-support';
+import {
+  buildZip,
+  corpus,
+  docxParts,
+  entry,
+  runInChild,
+  SIMPLE_DOCUMENT_XML,
+} from './test-support';
 
 const PDFS = [
   'minimal-document.pdf',
@@ -173,9 +188,95 @@ describe('detectType', () => {
     });
   });
 
+  it('detects a 300-byte comment bomb (<!---->×40 + x) fast: the old regex blocked for hours', async () => {
+    // issue 12 item 1: `<!---->`×27+`x` took 0.6 s and every comment multiplied that by ~1.7;
+    // run in a child so old code fails by timing out instead of freezing the test run
+    const run = await runInChild<{ result: unknown; ms: number }>(
+      `
+      const { detectType } = require(${JSON.stringify(require.resolve('./detect-type'))});
+      await detectType(Buffer.from('warm up'), 'warm.txt'); // loads file-type
+      const bomb = Buffer.from('<!---->'.repeat(40) + 'x');
+      const started = performance.now();
+      const result = await detectType(bomb, 'bomb.txt');
+      return { result, ms: performance.now() - started };`,
+      20_000,
+    );
+    expect(run.timedOut).toBe(false);
+    if (run.timedOut) return;
+    expect(run.value.result).toEqual({ kind: 'txt', mime: 'text/plain' });
+    expect(run.value.ms).toBeLessThan(250);
+  }, 30_000);
+
+  it.each([
+    ['comments', '<!---->'],
+    ['unclosed comments', '<!--'],
+    ['whitespace and comments', ' \n<!-- a -->\t'],
+    ['tag openers', '<'],
+    ['doctypes without html', '<!doctype '],
+    ['json openers', '[{'],
+  ])('stays linear on a head full of %s, under every extension', async (_name, unit) => {
+    const content = Buffer.from(unit.repeat(Math.ceil((1024 * 1024) / unit.length)));
+    const started = performance.now();
+    for (const name of ['a.txt', 'a.md', 'a.csv', 'a.json', 'a.html']) {
+      await detectType(content, name);
+      await detectType(content, name, { truncated: true });
+    }
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('looks only at the first HEAD_BYTES of a larger head', async () => {
+    // markup past the head is not seen; JSON past the head is only sniffed, not parsed
+    const padding = 'x'.repeat(HEAD_BYTES);
+    await expect(detectType(Buffer.from(`${padding}<p>late</p>`), 'a.html')).resolves.toMatchObject(
+      { code: 'type_mismatch' },
+    );
+    const json = Buffer.from(`{"a": "${'y'.repeat(HEAD_BYTES)}"}`);
+    await expect(detectType(json, 'a.json')).resolves.toMatchObject({ kind: 'json' });
+    const brokenLater = Buffer.from(`{"a": "${'y'.repeat(HEAD_BYTES)}"`);
+    await expect(detectType(brokenLater, 'a.json')).resolves.toMatchObject({ kind: 'json' });
+    // a multi-byte character cut by the head limit is not a decoding error
+    const cut = Buffer.from(`${'z'.repeat(HEAD_BYTES - 1)}é and more`);
+    await expect(detectType(cut, 'a.txt')).resolves.toMatchObject({ kind: 'txt' });
+  });
+
   it('gives a message with every rejection', async () => {
     const result = await detectType(Buffer.alloc(0), 'x.txt');
     expect(isRejection(result) && result.message.length > 0).toBe(true);
+  });
+});
+
+describe('isHtmlDocument and hasHtmlMarkup (the sniffers, linear scanners)', () => {
+  it('recognises a document after whitespace and comments, case-insensitively', () => {
+    expect(isHtmlDocument('<!DOCTYPE html><p>x')).toBe(true);
+    expect(isHtmlDocument('  <!-- a -->\n<!---->  <!doctype\n HTML>')).toBe(true);
+    expect(isHtmlDocument('<HTML lang="en">')).toBe(true);
+    expect(isHtmlDocument('<html>')).toBe(true);
+    expect(isHtmlDocument('\ufeff<html>')).toBe(true);
+  });
+
+  it('refuses what is not a document start', () => {
+    expect(isHtmlDocument('<!---->'.repeat(40) + 'x')).toBe(false);
+    expect(isHtmlDocument('<!-- never closed <html>')).toBe(false);
+    expect(isHtmlDocument('x <html>')).toBe(false);
+    expect(isHtmlDocument('<htmlx>')).toBe(false);
+    expect(isHtmlDocument('<html')).toBe(false);
+    expect(isHtmlDocument('<!doctypehtml>')).toBe(false);
+    expect(isHtmlDocument('<!doctype xml>')).toBe(false);
+    expect(isHtmlDocument('<p>not a document</p>')).toBe(false);
+    expect(isHtmlDocument('')).toBe(false);
+  });
+
+  it('finds markup anywhere, only for known tags followed by whitespace, > or /', () => {
+    expect(hasHtmlMarkup('text <p>para</p>')).toBe(true);
+    expect(hasHtmlMarkup('a<br/>b')).toBe(true);
+    expect(hasHtmlMarkup('<DIV class="x">')).toBe(true);
+    expect(hasHtmlMarkup('<h6>t</h6>')).toBe(true);
+    expect(hasHtmlMarkup('x <!DOCTYPE html>')).toBe(true);
+    expect(hasHtmlMarkup('<a\nhref="#">')).toBe(true);
+    expect(hasHtmlMarkup('no markup here')).toBe(false);
+    expect(hasHtmlMarkup('a < b and <abbr> and <p1> and <h7>')).toBe(false);
+    expect(hasHtmlMarkup('<p')).toBe(false);
+    expect(hasHtmlMarkup('<<<<')).toBe(false);
   });
 });
 

@@ -1,4 +1,5 @@
 import { extractDocx } from './docx-extractor';
+import { ExtractionError } from './errors';
 import { extractPdf } from './pdf-extractor';
 import { extractCsv, extractHtml, extractJson, extractPlainText } from './text-extractors';
 import {
@@ -11,7 +12,8 @@ import {
 /**
  * Extracts the text of a document whose type `detectType` decided. Fails with an
  * `ExtractionError` (`encrypted_pdf`, `no_extractable_text`, `archive_bomb`, `corrupt_file`,
- * `limit_exceeded`, all permanent); anything else thrown is unexpected (e.g. a module that could
+ * `limit_exceeded`, all permanent; a RangeError, such as a stack overflow on deep nesting, becomes
+ * a permanent `limit_exceeded`); anything else thrown is unexpected (e.g. a module that could
  * not be loaded) and may be retried.
  */
 export async function extractText(
@@ -20,20 +22,41 @@ export async function extractText(
   limits: Partial<ExtractionLimits> = {},
 ): Promise<ExtractionResult> {
   const effective = resolveLimits(limits);
+  try {
+    return await extractKind(content, kind, effective);
+  } catch (error) {
+    // stack overflow, a string or buffer too large to allocate: the same bytes would fail
+    // the same way again, so it is permanent (never retried)
+    if (error instanceof RangeError) {
+      throw new ExtractionError(
+        'limit_exceeded',
+        'The document is too complex or too large to extract (nesting or size).',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function extractKind(
+  content: Buffer,
+  kind: DocumentKind,
+  limits: ExtractionLimits,
+): ExtractionResult | Promise<ExtractionResult> {
   switch (kind) {
     case 'txt':
     case 'md':
-      return extractPlainText(content, effective);
+      return extractPlainText(content, limits);
     case 'html':
-      return extractHtml(content, effective);
+      return extractHtml(content, limits);
     case 'csv':
-      return extractCsv(content, effective);
+      return extractCsv(content, limits);
     case 'json':
-      return extractJson(content, effective);
+      return extractJson(content, limits);
     case 'pdf':
-      return extractPdf(content, effective);
+      return extractPdf(content, limits);
     case 'docx':
-      return extractDocx(content, effective);
+      return extractDocx(content, limits);
   }
 }
 

@@ -1,5 +1,6 @@
 import { ExtractionError } from './errors';
 import { loadPdfjs } from './esm';
+import { checkPdfDecodedBytes } from './pdf-budget';
 import { checkCharLimit, hasText, noTextError } from './text-result';
 import { type ExtractionLimits, type ExtractionResult, type PageText } from './types';
 
@@ -7,13 +8,15 @@ import { type ExtractionLimits, type ExtractionResult, type PageText } from './t
 const PDFJS_VERBOSITY_ERRORS = 0;
 
 /**
- * PDF text, page by page, with pdfjs-dist (legacy build). pdfjs runs in-process, evaluates no
+ * PDF text, page by page, with pdfjs-dist (legacy build), once the compressed streams are known
+ * to decode within `maxDecodedBytes` (see `checkPdfDecodedBytes`). pdfjs runs in-process, evaluates no
  * code, loads no fonts and fetches nothing (no standard font data: it is only needed to render).
  */
 export async function extractPdf(
   content: Uint8Array,
-  limits: Pick<ExtractionLimits, 'maxPages' | 'maxChars'>,
+  limits: Pick<ExtractionLimits, 'maxPages' | 'maxChars' | 'maxDecodedBytes'>,
 ): Promise<ExtractionResult> {
+  await checkPdfDecodedBytes(content, limits);
   const pdfjs = await loadPdfjs();
   const loadingTask = pdfjs.getDocument({
     // A copy: pdfjs may transfer (detach) the buffer it is given.

@@ -1,4 +1,5 @@
 /* Helpers for the ingestion specs (not exported from the library). */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -118,4 +119,121 @@ export async function caught(fn: () => Promise<unknown>): Promise<Error & Record
     return error as Error & Record<string, unknown>;
   }
   throw new Error('expected an error');
+}
+
+/** What `runInChild` saw: the child's JSON answer, or that it ran out of time. */
+export type ChildRun<T> = { timedOut: false; value: T } | { timedOut: true };
+
+/**
+ * Runs `body` (the body of an async function; its return value is sent back as JSON) in a
+ * separate node process where `require` loads the TypeScript sources, killed after `timeoutMs`.
+ * For "this must finish fast" tests whose old code blocks for minutes: a synchronous hang
+ * cannot be interrupted in-process, so the bound is kept by killing the child.
+ */
+export function runInChild<T>(body: string, timeoutMs: number): Promise<ChildRun<T>> {
+  const script = `
+const fs = require('node:fs');
+const Module = require('node:module');
+const ts = require(${JSON.stringify(require.resolve('typescript'))});
+const LIBS = ${JSON.stringify(path.resolve(__dirname, '../../..'))};
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === '@docent/common/app-error') request = LIBS + '/common/src/errors/app-error.ts';
+  else if (/^@docent\\/[a-z]+$/.test(request)) request = LIBS + '/' + request.slice(8) + '/src/index.ts';
+  return resolve.call(this, request, ...rest);
+};
+require.extensions['.ts'] = (module, filename) => {
+  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+    fileName: filename,
+    compilerOptions: {
+      module: ts.ModuleKind.Node16,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      experimentalDecorators: true,
+    },
+  });
+  module._compile(outputText, filename);
+};
+(async () => {${body}
+})().then(
+  (value) => process.stdout.write(JSON.stringify({ value })),
+  (error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); },
+);
+`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: __dirname,
+      env: {},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) resolve({ timedOut: true });
+      else if (code !== 0) reject(new Error(`child exited with ${code}: ${stderr}`));
+      else resolve({ timedOut: false, value: (JSON.parse(stdout) as { value: T }).value });
+    });
+  });
+}
+
+/**
+ * A one-page PDF whose content stream is `megabytes` MiB of zeros, Flate-compressed (about 1 KB
+ * per MiB): a decompression bomb, built without ever holding the inflated bytes. `text` is
+ * shown on the page (a second, small content stream), so the PDF has a text layer.
+ */
+export function pdfBomb(megabytes: number, text = 'Bomb page'): Buffer {
+  const raw = deflatedZeros(megabytes);
+  const size = megabytes * 1024 * 1024;
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE((((size % 65521) << 16) | 1) >>> 0); // a = 1, b = size (all bytes zero)
+  const bomb = Buffer.concat([Buffer.from([0x78, 0x9c]), raw, adler]);
+  const shown = Buffer.from(`BT /F1 12 Tf 72 720 Td (${text}) Tj ET`, 'latin1');
+  const objects: Buffer[] = [
+    Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
+    Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
+    Buffer.from(
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents [4 0 R 5 0 R] ' +
+        '/Resources << /Font << /F1 6 0 R >> >> >>',
+    ),
+    Buffer.concat([
+      Buffer.from(`<< /Length ${bomb.length} /Filter /FlateDecode >>\nstream\n`),
+      bomb,
+      Buffer.from('\nendstream'),
+    ]),
+    Buffer.concat([
+      Buffer.from(`<< /Length ${shown.length} >>\nstream\n`),
+      shown,
+      Buffer.from('\nendstream'),
+    ]),
+    Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
+  ];
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  let offset = parts[0].length;
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(offset);
+    const object = Buffer.concat([
+      Buffer.from(`${i + 1} 0 obj\n`),
+      body,
+      Buffer.from('\nendobj\n'),
+    ]);
+    parts.push(object);
+    offset += object.length;
+  });
+  const xref = [
+    `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`,
+    ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`),
+    `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${offset}\n%%EOF\n`,
+  ].join('');
+  parts.push(Buffer.from(xref));
+  return Buffer.concat(parts);
 }

@@ -1,3 +1,4 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import { convert, type HtmlToTextOptions } from 'html-to-text';
 import { ExtractionError } from './errors';
 import { checkCharLimit, decodeUtf8, singlePage } from './text-result';
@@ -44,7 +45,9 @@ export function extractHtml(content: Buffer, limits: ExtractionLimits): Extracti
  * values. Quoted fields may contain the delimiter, newlines and doubled quotes.
  */
 export function extractCsv(content: Buffer, limits: ExtractionLimits): ExtractionResult {
-  const rows = parseCsv(decodeUtf8(content)).filter((row) => row.some((cell) => cell.trim()));
+  const rows = parseCsv(decodeUtf8(content), limits.maxChars).filter((row) =>
+    row.some((cell) => cell.trim()),
+  );
   if (rows.length <= 1) {
     return singlePage((rows[0] ?? []).map(oneLine).filter(Boolean).join(', '), limits);
   }
@@ -69,54 +72,38 @@ export function extractCsv(content: Buffer, limits: ExtractionLimits): Extractio
   return singlePage(blocks.join('\n\n'), limits);
 }
 
-/** RFC 4180 parsing; the delimiter (`,`, `;` or tab) is guessed from the first line. */
-export function parseCsv(text: string): string[][] {
-  const delimiter = guessDelimiter(text);
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  while (i < text.length) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        field += char;
-      }
-      i += 1;
-      continue;
+/**
+ * RFC 4180 parsing with csv-parse (linear in the input); the delimiter (`,`, `;` or tab) is
+ * guessed from the first line, records end at CRLF, LF or CR, rows may have any number of
+ * fields, whitespace around a field (and its quotes) is dropped. Quoting that cannot be read
+ * (a quote left open, text after a closing quote) is a `corrupt_file`; a record longer than
+ * `maxRecordChars` a `limit_exceeded`.
+ */
+export function parseCsv(text: string, maxRecordChars = Number.MAX_SAFE_INTEGER): string[][] {
+  try {
+    return parse(text, {
+      delimiter: guessDelimiter(text),
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      max_record_size: maxRecordChars,
+    });
+  } catch (error) {
+    if (error instanceof CsvError && error.code === 'CSV_MAX_RECORD_SIZE') {
+      throw new ExtractionError(
+        'limit_exceeded',
+        `A row of the CSV file is longer than ${maxRecordChars.toLocaleString('en')} characters.`,
+        { cause: error },
+      );
     }
-    if (char === '"' && field.trim() === '') {
-      quoted = true;
-      field = '';
-    } else if (char === delimiter) {
-      row.push(field);
-      field = '';
-    } else if (char === '\n' || char === '\r') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      if (char === '\r' && text[i + 1] === '\n') {
-        i += 1;
-      }
-    } else {
-      field += char;
-    }
-    i += 1;
+    const reason = error instanceof CsvError ? ` (${error.code})` : '';
+    throw new ExtractionError('corrupt_file', `The CSV file cannot be read${reason}.`, {
+      cause: error,
+    });
   }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 function guessDelimiter(text: string): string {
@@ -139,9 +126,11 @@ function guessDelimiter(text: string): string {
  * on one line; nesting deeper than `maxJsonDepth` rendered compactly.
  */
 export function extractJson(content: Buffer, limits: ExtractionLimits): ExtractionResult {
+  const source = decodeUtf8(content);
+  checkJsonNesting(source, limits.maxJsonNesting);
   let value: unknown;
   try {
-    value = JSON.parse(decodeUtf8(content));
+    value = JSON.parse(source);
   } catch (error) {
     if (error instanceof ExtractionError) {
       throw error;
@@ -185,6 +174,39 @@ export function extractJson(content: Buffer, limits: ExtractionLimits): Extracti
   };
   walk(value, '', 0);
   return singlePage(lines.join('\n'), limits);
+}
+
+/**
+ * Fails with `limit_exceeded` when arrays and objects nest deeper than `maxNesting`, in one pass
+ * and before anything is parsed (rendering a deep value recurses: 100,000 levels overflow the
+ * stack). Brackets inside strings do not count; the text need not be valid JSON (JSON.parse
+ * judges that afterwards).
+ */
+export function checkJsonNesting(text: string, maxNesting: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) {
+        i += 1; // the escaped character
+      } else if (code === 0x22) {
+        inString = false;
+      }
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      depth += 1;
+      if (depth > maxNesting) {
+        throw new ExtractionError(
+          'limit_exceeded',
+          `The JSON nests arrays and objects more than ${maxNesting} levels deep.`,
+        );
+      }
+    } else if (code === 0x5d || code === 0x7d) {
+      depth -= 1;
+    }
+  }
 }
 
 function scalarText(value: unknown): string {

@@ -38,6 +38,13 @@ export interface ExtractionLimits {
   maxArchiveEntryRatio: number;
   /** json: nesting deeper than this is rendered compactly instead of as key paths. */
   maxJsonDepth: number;
+  /**
+   * pdf: the Flate-compressed streams may decode to this many bytes together, at most (more is
+   * `limit_exceeded`); docx: see `maxArchiveUncompressedBytes`.
+   */
+  maxDecodedBytes: number;
+  /** json: nesting deeper than this (arrays and objects) fails with `limit_exceeded`. */
+  maxJsonNesting: number;
 }
 
 export const DEFAULT_EXTRACTION_LIMITS: Readonly<ExtractionLimits> = Object.freeze({
@@ -47,4 +54,6 @@ export const DEFAULT_EXTRACTION_LIMITS: Readonly<ExtractionLimits> = Object.free
   maxArchiveUncompressedBytes: 200 * 1024 * 1024,
   maxArchiveEntryRatio: 200,
   maxJsonDepth: 32,
+  maxJsonNesting: 512,
+  maxDecodedBytes: 256 * 1024 * 1024,
 });

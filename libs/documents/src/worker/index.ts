@@ -1,4 +1,4 @@
-export * from './extract-in-thread';
+export * from './extract-in-child';
 export * from './ingestion.pipeline';
 export * from './ingestion.processor';
 export * from './pending-ingestion.scheduler';

@@ -16,7 +16,7 @@ import {
 import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
 import { ExtractionError, isExtractionError } from '../ingestion/errors';
 import type { DocumentKind } from '../ingestion/types';
-import { extractInThread, type ExtractInThreadOptions } from './extract-in-thread';
+import { extractInChild, type ExtractInChildOptions } from './extract-in-child';
 import { type IngestionJobOutcome, IngestionMetrics } from './ingestion.metrics';
 
 export const INGESTION_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
@@ -80,12 +80,13 @@ export class IngestionPipeline {
     private readonly metrics: IngestionMetrics,
     config: ConfigService,
   ) {
-    const { maxPages, maxChars } = config.getOrThrow<DocumentSettings>('documents');
-    this.extractOptions = { limits: { maxPages, maxChars } };
+    const { maxPages, maxChars, extractionMaxRssMb } =
+      config.getOrThrow<DocumentSettings>('documents');
+    this.extractOptions = { limits: { maxPages, maxChars }, maxRssMb: extractionMaxRssMb };
   }
 
-  /** Overridable by tests; production extracts in a worker thread with the configured limits. */
-  extractOptions: ExtractInThreadOptions;
+  /** Overridable by tests; production extracts in a child process with the configured limits. */
+  extractOptions: ExtractInChildOptions;
 
   /**
    * @param attempt 1-based attempt number of this job
@@ -130,7 +131,7 @@ export class IngestionPipeline {
     try {
       const content = await this.read(document.storage_key, Number(document.size_bytes));
       lap('read');
-      const extracted = await extractInThread(
+      const extracted = await extractInChild(
         content,
         document.kind as DocumentKind,
         this.extractOptions,
