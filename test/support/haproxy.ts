@@ -89,6 +89,9 @@ export function haproxyConfig(options: {
     'backend api',
     '    balance roundrobin',
     '    http-request disable-l7-retry if !METH_GET',
+    // no instance ready (all failing /health/ready, e.g. while Redis fails over): HAProxy's own
+    // 503 is problem details with Retry-After, like the api's, so clients retry it the same way
+    `    http-error status 503 content-type "application/problem+json" string '{"type":"https://docent.dev/problems/dependency_unavailable","title":"Service Unavailable","status":503,"detail":"No api instance is ready to answer; retry shortly.","code":"dependency_unavailable"}' hdr Retry-After 2`,
     '    option httpchk GET /health/ready',
     '    http-check expect status 200',
     '    http-response set-header X-Served-By %s',
