@@ -31,6 +31,8 @@ const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { retu
   out.afterTen = m.extractionChildrenStarted();
   const [first] = m.extractionChildPids();
   out.separateProcess = first !== process.pid && alive(first);
+  // the parent's environment (secrets) is not handed to the process that parses hostile files
+  out.childEnvironment = fs.readFileSync('/proc/' + first + '/environ', 'utf8').split('\\0').filter(Boolean);
   out.encrypted = await code(m.extractInChild(corpus('libreoffice-writer-password.pdf'), 'pdf'));
   const pdf = await m.extractInChild(corpus('pdflatex-4-pages.pdf'), 'pdf');
   out.pdfPages = pdf.pageCount;
@@ -78,6 +80,11 @@ describe('extraction processes (built worker code)', () => {
 
   it('reuses one process across jobs and clean errors, kills one over time, heap or RSS (permanent limit_exceeded), and lets the parent exit', () => {
     const run = spawnSync(process.execPath, ['-e', SCRIPT, bomb], {
+      env: {
+        ...process.env,
+        JWT_ACCESS_SECRET: 'a-secret-the-parser-must-not-see',
+        DATA_ENCRYPTION_KEYS: 'k1:c2VjcmV0',
+      },
       encoding: 'utf8',
       timeout: 180_000,
     });
@@ -91,6 +98,16 @@ describe('extraction processes (built worker code)', () => {
     expect(out.texts).toEqual(Array.from({ length: 10 }, (_, i) => `document number ${i}`));
     expect(out.afterTen).toBe(1);
     expect(out.separateProcess).toBe(true);
+    const childEnvironment = out.childEnvironment as string[];
+    expect(childEnvironment.join('\n')).not.toMatch(
+      /JWT_ACCESS_SECRET|DATA_ENCRYPTION_KEYS|secret/,
+    );
+    // NODE_ENV, plus the IPC channel node itself sets up for a forked child
+    expect(
+      childEnvironment
+        .map((entry) => entry.split('=')[0])
+        .filter((name) => !name.startsWith('NODE_CHANNEL_')),
+    ).toEqual(['NODE_ENV']);
     expect(out.encrypted).toBe('encrypted_pdf (permanent)');
     expect(out.pdfPages).toBe(4);
     expect(out.afterCleanError).toBe(1);

@@ -110,6 +110,9 @@ function acquireChild(maxOldGenerationSizeMb: number): PooledChild {
   childrenStarted += 1;
   const child = fork(__filename, [CHILD_MARKER], {
     execArgv: [`--max-old-space-size=${maxOldGenerationSizeMb}`],
+    // none of the worker's environment (JWT secret, data keys, database and Redis URLs): code
+    // that a parser bug lets a hostile file run finds no secret to read
+    env: { NODE_ENV: 'production' },
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
