@@ -26,7 +26,7 @@ function cliModule(config: DocentConfig) {
       DocentConfigModule.forRoot({ config }),
       CommonModule,
       DatabaseModule.forRoot(ENTITIES),
-      RedisModule,
+      RedisModule.forRoot(),
       QueueModule,
       AuditModule,
       AuthModule,

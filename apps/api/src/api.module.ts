@@ -34,7 +34,7 @@ export class ApiModule {
         LoggingModule.forRoot('api', options.logStream),
         CommonModule,
         DatabaseModule.forRoot(ENTITIES),
-        RedisModule,
+        RedisModule.forRoot(),
         QueueModule,
         HealthModule.forRoot({ app: 'api', checks: ['database', 'redis', 'queue', 'storage'] }),
         AuditModule,

@@ -35,7 +35,7 @@ export class WorkerModule {
         LoggingModule.forRoot('worker', options.logStream),
         CommonModule,
         DatabaseModule.forRoot(ENTITIES),
-        RedisModule,
+        RedisModule.forRoot({ failFast: false }),
         QueueModule,
         MaintenanceModule,
         HealthModule.forRoot({ app: 'worker', checks: ['database', 'redis', 'queue', 'storage'] }),
