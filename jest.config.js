@@ -24,6 +24,10 @@ module.exports = {
   reporters: ['default'],
   // a global option: jest ignores testTimeout inside a project entry. e2e tests boot real apps
   testTimeout: 30000,
+  // run the test files in a worker process that is replaced once it holds more than this after a
+  // file: in one process (jest's choice on 2 cores) memory grew to 4 GB over the suite, and the
+  // garbage collector's pauses then timed out tests that boot apps
+  workerIdleMemoryLimit: '1GB',
   projects: [
     {
       ...common,
