@@ -1,6 +1,5 @@
 import Bull from 'bull';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { Cluster } from 'ioredis';
@@ -8,7 +7,12 @@ import { messagesKey, metaKey, userIndexKey } from '@docent/chat';
 import { type Env, loadConfig, type RedisSettings } from '@docent/config';
 import { bullPrefix, JOBS, QUEUES } from '@docent/queue';
 import { closeRedisClient, createRedisClient } from '@docent/redis';
-import { runBuiltApi, spawnBuiltWorker, type WorkerProcess } from './support/built-worker';
+import {
+  freePort,
+  runBuiltApi,
+  spawnBuiltWorker,
+  type WorkerProcess,
+} from './support/built-worker';
 import { testEnv } from './support/config';
 import { waitFor } from './support/http';
 import { type RedisCluster, startRedisCluster } from './support/redis-cluster';
@@ -23,17 +27,6 @@ const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 const SESSIONS = '/api/v1/chat/sessions';
 const CHAT_LIMIT = 4;
 const LOCKOUT_THRESHOLD = 3;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface User {
   id: string;

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import type { Env } from '@docent/config';
-import { ensureBuiltApi, ensureBuiltWorker } from '../support/built-worker';
+import { ensureBuiltApi, ensureBuiltWorker, spawnBuilt } from '../support/built-worker';
 import { testEnv } from '../support/config';
 import { freePort, Haproxy } from '../support/haproxy';
+import { startRedisCluster } from '../support/redis-cluster';
 import { type SmtpCapture, startSmtp } from '../support/smtp';
 
 /** One built app (api or worker) running as a child process on its own port. */
@@ -44,29 +44,8 @@ export async function topologyRedis(): Promise<TopologyRedis> {
   if (process.env.DOCENT_TEST_REDIS_CLUSTER !== '1') {
     return { url: process.env.DOCENT_TEST_REDIS_URL as string, stop: async () => undefined };
   }
-  // resolved at run time: the module lands with the Redis Cluster work
-  const modulePath = '../support/redis-cluster';
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startRedisCluster } = require(modulePath) as {
-    startRedisCluster(): Promise<RedisClusterControl & { url: string; stop(): Promise<void> }>;
-  };
   const cluster = await startRedisCluster();
   return { url: cluster.url, stop: () => cluster.stop(), cluster };
-}
-
-function spawnBuilt(entry: string, env: Env): Pick<AppProcess, 'child' | 'output' | 'exited'> {
-  const child = spawn(process.execPath, [entry], {
-    cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? '', ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
-    child.once('exit', (code, signal) => resolve(signal ?? code));
-  });
-  return { child, output, exited };
 }
 
 const alive = (app: AppProcess) => app.child.exitCode === null && app.child.signalCode === null;

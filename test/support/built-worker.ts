@@ -84,7 +84,8 @@ export function runBuiltApi(env: Env): WorkerProcess {
   return spawnBuilt(ensureBuiltApi(), env);
 }
 
-function spawnBuilt(entry: string, env: Env): WorkerProcess {
+/** Runs a built entry point with exactly `env` (plus PATH), from a neutral directory. */
+export function spawnBuilt(entry: string, env: Env): WorkerProcess {
   const child = spawn(process.execPath, [entry], {
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', ...env } as NodeJS.ProcessEnv,
@@ -122,21 +123,10 @@ export function freePort(): Promise<number> {
  */
 export async function spawnBuiltApi(env: Env, readyTimeoutMs = 60_000): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [ensureBuiltApi()], {
-    cwd: tmpdir(),
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-    } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
-    child.once('exit', (code, signal) => resolve(signal ?? code));
+  const { child, output, exited } = spawnBuilt(ensureBuiltApi(), {
+    ...env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
