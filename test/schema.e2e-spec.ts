@@ -9,7 +9,7 @@ describe('database schema', () => {
     const orm = await openOrm({ ...testConfig().database, url: ownerDatabaseUrl() }, ENTITIES);
     try {
       expect(await pendingMigrations(orm)).toEqual([]);
-      const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false, safe: false });
+      const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false, safe: false });
       expect(diff.trim()).toBe('');
     } finally {
       await orm.close(true);

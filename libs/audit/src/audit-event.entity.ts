@@ -1,4 +1,5 @@
-import { Entity, Enum, OptionalProps, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { uuidv7 } from '@docent/common';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';

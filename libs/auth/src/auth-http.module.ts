@@ -2,9 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { AppSettings } from '@docent/config';
-import { isCluster, REDIS_CLIENT, type RedisClient } from '@docent/redis';
+import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { FirstAdminOnStartup } from './accounts/admin-bootstrap';
 import { AuthController } from './auth.controller';
 import { AuthModule } from './auth.module';
@@ -18,6 +17,7 @@ import {
   DocentThrottlerGuard,
   UPLOAD_THROTTLER,
 } from './throttle/throttle';
+import { RedisThrottlerStorage } from './throttle/redis-throttler-storage';
 
 /**
  * The api side of authentication: `/api/v1/auth/*`, and the global guards — authentication
@@ -39,9 +39,7 @@ import {
             { name: CHAT_THROTTLER, limit: chatRateLimit.limit, ttl: chatRateLimit.ttlMs },
           ],
           // the storage's script keeps both of its keys under one hash tag: cluster-safe
-          storage: isCluster(redis)
-            ? new ThrottlerStorageRedisService(redis)
-            : new ThrottlerStorageRedisService(redis),
+          storage: new RedisThrottlerStorage(redis),
           // no skipIf: which routes are limited follows from the matched route (see
           // DocentThrottlerGuard); health and metrics opt out with @SkipThrottle()
         };

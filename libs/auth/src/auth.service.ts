@@ -468,7 +468,7 @@ export class AuthService {
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.settings.passwordResetTtlMs),
       });
-      await this.em.persistAndFlush(row);
+      await this.em.persist(row).flush();
       await this.audit.record({
         action: 'auth.password_reset_requested',
         actorId: null,

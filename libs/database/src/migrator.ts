@@ -1,3 +1,4 @@
+import type { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,19 +10,24 @@ export async function openOrm(settings: DatabaseSettings, entities: EntityList):
   return MikroORM.init(buildOrmOptions(settings, entities));
 }
 
+/** The SQL migrator registered in `buildOrmOptions` (`extensions: [Migrator]`). */
+function migrator(orm: MikroORM): Migrator {
+  return orm.migrator as Migrator;
+}
+
 /** Applies every pending migration in one transaction; returns the names applied. */
 export async function migrateUp(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
+  const applied = await orm.migrator.up();
   return applied.map((migration) => migration.name);
 }
 
 export async function migrateDown(orm: MikroORM): Promise<string[]> {
-  const reverted = await orm.getMigrator().down();
+  const reverted = await orm.migrator.down();
   return reverted.map((migration) => migration.name);
 }
 
 export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
-  return (await orm.getMigrator().getPendingMigrations()).map((migration) => migration.name);
+  return (await migrator(orm).getPending()).map((migration) => migration.name);
 }
 
 /**
@@ -34,7 +40,7 @@ export async function createMigration(
   blank = false,
 ): Promise<string | undefined> {
   const dir = resolve(MIGRATIONS_SOURCE_DIR);
-  const result = await orm.getMigrator().createMigration(dir, blank, false, name);
+  const result = await migrator(orm).create(dir, blank, false, name);
   if (!result.fileName) return undefined;
   writeMigrationIndex(dir);
   return join(MIGRATIONS_SOURCE_DIR, result.fileName);

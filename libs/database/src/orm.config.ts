@@ -1,15 +1,16 @@
 import { Logger } from '@nestjs/common';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '@docent/config';
 import { MIGRATIONS } from './migrations';
 
+const ormLogger = new Logger('PostgreSQL');
+
 export type EntityList = NonNullable<Options['entities']>;
 
 /** Where `migration:create` writes new migrations (source, TypeScript). */
 export const MIGRATIONS_SOURCE_DIR = 'libs/database/src/migrations';
-
-const knexLogger = new Logger('PostgreSQL');
 
 function sslOption(settings: DatabaseSettings) {
   if (settings.sslMode === 'disable') return undefined;
@@ -35,22 +36,19 @@ export function buildOrmOptions(settings: DatabaseSettings, entities: EntityList
     allowGlobalContext: false,
     ensureDatabase: false,
     debug: false,
-    pool: { min: 0, max: settings.poolMax, acquireTimeoutMillis: settings.connectTimeoutMs },
+    // MikroORM prints to the console by default (pool errors, warnings); send it through the
+    // app's structured logger instead
+    logger: (message: string) => ormLogger.warn(message),
+    // legacy (experimental) decorators with emitDecoratorMetadata: types come from reflect-metadata
+    metadataProvider: ReflectMetadataProvider,
+    pool: { min: 0, max: settings.poolMax },
+    // node-postgres Pool options: connectionTimeoutMillis bounds both a new connection and the
+    // wait for a free one, so a down or saturated database fails fast instead of queueing
     driverOptions: {
-      connection: {
-        ssl: sslOption(settings),
-        connectionTimeoutMillis: settings.connectTimeoutMs,
-        keepAlive: true,
-        application_name: 'docent',
-      },
-      acquireConnectionTimeout: settings.connectTimeoutMs,
-      // knex prints to the console by default; send it through the app's structured logger
-      log: {
-        warn: (message: unknown) => knexLogger.warn(String(message)),
-        error: (message: unknown) => knexLogger.warn(String(message)),
-        deprecate: (message: unknown) => knexLogger.debug(String(message)),
-        debug: (message: unknown) => knexLogger.debug(String(message)),
-      },
+      ssl: sslOption(settings),
+      connectionTimeoutMillis: settings.connectTimeoutMs,
+      keepAlive: true,
+      application_name: 'docent',
     },
     migrations: {
       tableName: 'mikro_orm_migrations',

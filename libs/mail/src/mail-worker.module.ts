@@ -42,6 +42,7 @@ export function mailerOptions(settings: MailSettings): MailerOptions {
   imports: [
     StorageModule,
     MailerModule.forRootAsync({
+      imports: [],
       inject: [ConfigService],
       useFactory: (config: ConfigService) => mailerOptions(config.getOrThrow<MailSettings>('mail')),
     }),

@@ -112,7 +112,7 @@ export class NotificationsService {
         body: content.body,
         data: content.data ?? {},
       });
-      await em.persistAndFlush(notification);
+      await em.persist(notification).flush();
       stored = toPayload(notification);
       this.metrics.sentOn('in_app');
       await this.dropCachedCount(userId);

@@ -1,5 +1,4 @@
-import type { ObjectQuery } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, type QBFilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuditEvent } from '@docent/audit';
 
@@ -35,7 +34,7 @@ export class AuditEventRepository {
     limit: number,
   ): Promise<AuditEvent[]> {
     const qb = this.em.createQueryBuilder(AuditEvent, 'e');
-    const where: ObjectQuery<AuditEvent> = {};
+    const where: QBFilterQuery<AuditEvent> = {};
     if (filter.actorId !== undefined) where.actorId = filter.actorId;
     if (filter.action !== undefined) where.action = filter.action;
     if (filter.targetType !== undefined) where.targetType = filter.targetType;

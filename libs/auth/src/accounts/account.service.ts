@@ -73,7 +73,7 @@ export class AccountService {
       role,
     });
     try {
-      await this.em.persistAndFlush(user);
+      await this.em.persist(user).flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         this.em.clear();

@@ -1,4 +1,5 @@
-import { Check, Entity, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { OptionalProps } from '@mikro-orm/core';
+import { Check, Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { uuidv7 } from '@docent/common';
 
 /** A role; `admin`, `member` and `viewer` are built in (seeded by migration). */

@@ -1,12 +1,12 @@
+import { OptionalProps } from '@mikro-orm/core';
 import {
   Entity,
-  OptionalProps,
   Index,
   ManyToOne,
   PrimaryKey,
   Property,
   Unique,
-} from '@mikro-orm/core';
+} from '@mikro-orm/decorators/legacy';
 import { uuidv7 } from '@docent/common';
 import { User } from './user.entity';
 

@@ -1,4 +1,5 @@
-import { Entity, Index, OptionalProps, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Session } from './session.entity';
 
 /** A refresh token that was rotated away; seeing it again means it was stolen (RFC 9700 §4.14). */

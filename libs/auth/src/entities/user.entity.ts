@@ -1,14 +1,14 @@
+import { OptionalProps } from '@mikro-orm/core';
 import {
   Check,
   Entity,
   Enum,
-  OptionalProps,
   Index,
   ManyToOne,
   PrimaryKey,
   Property,
   Unique,
-} from '@mikro-orm/core';
+} from '@mikro-orm/decorators/legacy';
 import { uuidv7 } from '@docent/common';
 import { Role } from './role.entity';
 

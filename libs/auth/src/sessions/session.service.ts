@@ -94,7 +94,7 @@ export class SessionService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
-    await this.em.persistAndFlush(session);
+    await this.em.persist(session).flush();
     await this.revocations.setSessionOwner(session.id, user.id, absolute);
     return { session, refreshToken };
   }

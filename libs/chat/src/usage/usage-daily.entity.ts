@@ -1,12 +1,5 @@
-import {
-  Check,
-  Entity,
-  Index,
-  ManyToOne,
-  OptionalProps,
-  PrimaryKeyProp,
-  Property,
-} from '@mikro-orm/core';
+import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
+import { Check, Entity, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
 import { User } from '@docent/auth';
 
 /**

@@ -133,13 +133,31 @@ function clientErrorHandler(
   };
 }
 
+/**
+ * `TRUST_PROXY` in Fastify's terms. A hop count becomes "the nearest `hops` addresses are
+ * proxies" (proxy-addr calls the function with each address's distance from the socket, 0 being
+ * the socket peer): Fastify 5.12 turns a bare number into "trust nothing", because a hop count
+ * cannot check who the nearest peer is. That is the documented trade-off of a hop count (the app
+ * must be reachable only through its proxies); an address list checks the peer.
+ */
+function fastifyTrustProxy(
+  trustProxy: HttpSettings['trustProxy'],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trustProxy === false) return false;
+  if (typeof trustProxy === 'number') {
+    const hops = trustProxy;
+    return (_address, hop) => hop < hops;
+  }
+  return [...trustProxy];
+}
+
 /** The Fastify adapter both apps use: request ids from `X-Request-Id`, body limit, proxy trust. */
 export function createFastifyAdapter(settings: HttpSettings): FastifyAdapter {
   const security = securityHeaders();
   const { trustProxy } = settings;
   return new FastifyAdapter({
     bodyLimit: settings.bodyLimitBytes,
-    trustProxy: typeof trustProxy === 'object' ? [...trustProxy] : trustProxy,
+    trustProxy: fastifyTrustProxy(trustProxy),
     genReqId: requestIdFor,
     // pino (nestjs-pino) does the request logging
     logger: false,

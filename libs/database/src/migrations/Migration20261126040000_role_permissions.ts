@@ -75,24 +75,31 @@ export class Migration20261126040000_role_permissions extends Migration {
     this.addSql(
       `create index "role_permissions_role_id_idx" on "role_permissions" ("role_id", "position");`,
     );
-    const knex = this.getKnex();
+    // one multi-row insert of constants (no user input), quoted as SQL literals
+    const rows = MATRIX.map((rule, position) =>
+      [
+        'gen_random_uuid()',
+        sqlLiteral(rule.role),
+        sqlLiteral(rule.action),
+        sqlLiteral(rule.subject),
+        String(rule.own ?? false),
+        String(rule.inverted ?? false),
+        rule.conditions ? `${sqlLiteral(JSON.stringify(rule.conditions))}::jsonb` : 'null',
+        String(position),
+      ].join(', '),
+    );
     this.addSql(
-      knex('role_permissions').insert(
-        MATRIX.map((rule, position) => ({
-          id: knex.raw('gen_random_uuid()'),
-          role_id: rule.role,
-          action: rule.action,
-          subject: rule.subject,
-          own: rule.own ?? false,
-          inverted: rule.inverted ?? false,
-          conditions: rule.conditions ? JSON.stringify(rule.conditions) : null,
-          position,
-        })),
-      ),
+      `insert into "role_permissions" ("id", "role_id", "action", "subject", "own", "inverted", "conditions", "position") values ${rows
+        .map((row) => `(${row})`)
+        .join(', ')};`,
     );
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop table if exists "role_permissions";`);
   }
+}
+
+function sqlLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }

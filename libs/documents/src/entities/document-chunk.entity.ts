@@ -1,12 +1,12 @@
+import { OptionalProps } from '@mikro-orm/core';
 import {
   Entity,
   Index,
   ManyToOne,
-  OptionalProps,
   PrimaryKey,
   Property,
   Unique,
-} from '@mikro-orm/core';
+} from '@mikro-orm/decorators/legacy';
 import { uuidv7 } from '@docent/common';
 import { Document } from './document.entity';
 

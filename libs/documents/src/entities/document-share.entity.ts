@@ -1,12 +1,5 @@
-import {
-  Entity,
-  Enum,
-  Index,
-  ManyToOne,
-  OptionalProps,
-  PrimaryKeyProp,
-  Property,
-} from '@mikro-orm/core';
+import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
 import { User } from '@docent/auth';
 import { Document } from './document.entity';
 

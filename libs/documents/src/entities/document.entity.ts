@@ -1,14 +1,14 @@
+import { OptionalProps } from '@mikro-orm/core';
 import {
   Check,
   Entity,
   Enum,
   Index,
   ManyToOne,
-  OptionalProps,
   PrimaryKey,
   Property,
   Unique,
-} from '@mikro-orm/core';
+} from '@mikro-orm/decorators/legacy';
 import { User } from '@docent/auth';
 import { uuidv7 } from '@docent/common';
 

@@ -730,9 +730,9 @@ export class DocumentsService implements OnModuleInit {
     if (readable) visible.push(toEntityWhere(readable) as object);
     const shared = em
       .createQueryBuilder(DocumentShare, 's')
-      .select('s.document_id')
+      .select('s.document')
       .where({ user: caller.id });
-    visible.push({ id: { $in: shared.getKnexQuery() } });
+    visible.push({ id: { $in: shared.getNativeQuery() } });
     return { $or: visible };
   }
 

@@ -38,8 +38,7 @@ export class SearchService {
   ): Promise<SearchResultDto> {
     if (query.documentIds?.length === 0) return { items: [] };
     const em = this.em.fork();
-    const knex = em.getKnex();
-    const sql = scoredChunks(knex, {
+    const sql = scoredChunks({
       question: query.q,
       readable: readableDocuments(em, this.documents, caller, ability),
       documentIds: query.documentIds,
@@ -49,10 +48,10 @@ export class SearchService {
         'c.document_id',
         'd.filename',
         'c.page',
-        knex.raw(`ts_headline('english', c.content, tq.query, ?) as snippet`, [HEADLINE]),
+        { sql: `ts_headline('english', c.content, tq.query, ?) as snippet`, params: [HEADLINE] },
       ],
     });
-    const rows = await em.getConnection().execute<Row[]>(sql);
+    const rows = await em.getConnection().execute<Row[]>(sql.sql, [...sql.params]);
     return { items: rows.map((row) => this.toHit(row)) };
   }
 

@@ -10,7 +10,7 @@ const PDFJS_VERBOSITY_ERRORS = 0;
 /**
  * PDF text, page by page, with pdfjs-dist (legacy build), once the compressed streams are known
  * to decode within `maxDecodedBytes` (see `checkPdfDecodedBytes`). pdfjs runs in-process, evaluates no
- * code, loads no fonts and fetches nothing (no standard font data: it is only needed to render).
+ * code (pdfjs 6 has no eval path left), loads no fonts and fetches nothing (no standard font data: it is only needed to render).
  */
 export async function extractPdf(
   content: Uint8Array,
@@ -21,7 +21,6 @@ export async function extractPdf(
   const loadingTask = pdfjs.getDocument({
     // A copy: pdfjs may transfer (detach) the buffer it is given.
     data: new Uint8Array(content),
-    isEvalSupported: false,
     disableFontFace: true,
     useSystemFonts: false,
     useWorkerFetch: false,

@@ -1,5 +1,13 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import { BM25_B, BM25_K1 } from './bm25';
+
+/**
+ * A piece of SQL with `?` placeholders and their values in order, as MikroORM's
+ * `connection.execute(sql, params)` takes them (it quotes each value as a literal).
+ */
+export interface SqlFragment {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
 
 export interface RankingOptions {
   k1: number;
@@ -33,7 +41,7 @@ export interface RankedChunksRequest {
    * `select id` of every completed document the caller can read right now. The candidates AND
    * the corpus statistics come from these documents only.
    */
-  readable: Knex.QueryBuilder;
+  readable: SqlFragment;
   /**
    * When set, only chunks of these documents are candidates (ids outside `readable` find
    * nothing); the statistics stay those of the whole readable set, so scores stay comparable.
@@ -41,7 +49,7 @@ export interface RankedChunksRequest {
   documentIds?: readonly string[];
   limit: number;
   /** Selected columns: `c` (document_chunks), `d` (documents), `tq.query` (the tsquery). */
-  columns: (string | Knex.Raw)[];
+  columns: (string | SqlFragment)[];
   ranking?: RankingOptions;
 }
 
@@ -86,7 +94,7 @@ export interface RankedChunksRequest {
  *
  * The score is the column `score`; ties go to the smaller chunk id.
  */
-export function scoredChunks(knex: Knex, request: RankedChunksRequest): Knex.QueryBuilder {
+export function scoredChunks(request: RankedChunksRequest): SqlFragment {
   const { question, limit, columns } = request;
   const { k1, b } = request.ranking ?? DEFAULT_RANKING;
   const proximity = request.ranking?.proximity ?? 0;
@@ -95,131 +103,110 @@ export function scoredChunks(knex: Knex, request: RankedChunksRequest): Knex.Que
   const matched = (tsv: string) =>
     `select u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 as tf
        from unnest(ts_filter(setweight(${tsv}, 'A', tq.lexemes), '{a}')) u`;
-  // jsonb keeps the ids one bind parameter (knex would spread an array into a list)
+  // jsonb keeps the ids one bound value, whatever their number
   const subset = request.documentIds
     ? {
         sql: 'where h.document_id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
-        bindings: [JSON.stringify(request.documentIds)],
+        params: [JSON.stringify(request.documentIds)],
       }
-    : { sql: '', bindings: [] };
-  const query = knex
+    : { sql: '', params: [] };
+  const params: unknown[] = [];
+  /** Appends a fragment's values in the order its text is assembled below. */
+  const take = (fragment: SqlFragment) => {
+    params.push(...fragment.params);
+    return fragment.sql;
+  };
+  const ctes: string[] = [
     // the caller's readable documents, evaluated once: candidates and statistics come from here
-    .withMaterialized('readable', request.readable)
-    .with(
-      'q',
-      knex.raw(
-        `select lexeme from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme`,
-        [question],
-      ),
-    )
-    .with(
-      'tq',
-      knex.raw(
-        `select string_agg(${quoted('lexeme')}, ' | ')::tsquery as query,
-                array_agg(lexeme) as lexemes
-           from q`,
-      ),
-    )
+    `readable as materialized (${take(request.readable)})`,
+    `q as (${take({
+      sql: `select lexeme from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme`,
+      params: [question],
+    })})`,
+    `tq as (
+       select string_agg(${quoted('lexeme')}, ' | ')::tsquery as query,
+              array_agg(lexeme) as lexemes
+         from q)`,
     // every readable chunk holding a question lexeme (the GIN index finds them), one row per
     // lexeme it holds with its tf: the candidates and, counted, the exact df of the readable set
-    .withMaterialized(
-      'hits',
-      knex.raw(
-        `select c.id, c.document_id, t.lexeme, t.tf
-           from document_chunks c
-           cross join tq
-           cross join lateral (${matched('c.tsv')}) t
-          where tq.query is not null and c.tsv @@ tq.query
-            and c.document_id in (select id from readable)`,
-      ),
-    )
-    .with(
-      'corpus',
-      knex.raw(
-        `select coalesce(sum(s.chunks), 0)::float8 as n,
-                coalesce(sum(s.tokens)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
-           from readable r join document_chunk_stats s on s.document_id = r.id`,
-      ),
-    )
-    .with('df', knex.raw(`select lexeme, count(*)::float8 as df from hits group by lexeme`))
-    .with(
-      'w',
-      knex.raw(
-        `select q.lexeme,
-                ln(1 + (greatest(corpus.n, coalesce(df.df, 0)) - coalesce(df.df, 0) + 0.5)
-                       / (coalesce(df.df, 0) + 0.5)) as idf
-           from q cross join corpus left join df on df.lexeme = q.lexeme`,
-      ),
-    )
+    `hits as materialized (
+       select c.id, c.document_id, t.lexeme, t.tf
+         from document_chunks c
+         cross join tq
+         cross join lateral (${matched('c.tsv')}) t
+        where tq.query is not null and c.tsv @@ tq.query
+          and c.document_id in (select id from readable))`,
+    `corpus as (
+       select coalesce(sum(s.chunks), 0)::float8 as n,
+              coalesce(sum(s.tokens)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
+         from readable r join document_chunk_stats s on s.document_id = r.id)`,
+    `df as (select lexeme, count(*)::float8 as df from hits group by lexeme)`,
+    `w as (
+       select q.lexeme,
+              ln(1 + (greatest(corpus.n, coalesce(df.df, 0)) - coalesce(df.df, 0) + 0.5)
+                     / (coalesce(df.df, 0) + 0.5)) as idf
+         from q cross join corpus left join df on df.lexeme = q.lexeme)`,
     // phase 1, every candidate (of the requested documents): BM25 without length normalisation
     // (b = 0), which needs no pass over the whole tsvector; keeps the best `shortlist`
-    .with(
-      'shortlist',
-      knex.raw(
-        `select h.id
-           from hits h join w on w.lexeme = h.lexeme
-          ${subset.sql}
-          group by h.id
-          order by sum(w.idf * h.tf * (?::float8 + 1) / (h.tf + ?::float8)) desc, h.id
-          limit ?`,
-        [...subset.bindings, k1, k1, shortlist],
-      ),
-    )
-    .select(
-      ...columns,
-      proximity > 0
-        ? knex.raw(
-            `bm25.score + ?::float8 * coalesce(
-               (select sum(pairs.idf) from pairs where c.tsv @@ pairs.phrase), 0) as score`,
-            [proximity],
-          )
-        : knex.raw('bm25.score as score'),
-    )
-    // phase 2, the shortlist: exact BM25 with the chunk's token count
-    .from('shortlist')
-    .join('document_chunks as c', 'c.id', 'shortlist.id')
-    .join('documents as d', 'd.id', 'c.document_id')
-    .crossJoin(knex.raw('tq'))
-    .crossJoin(knex.raw('corpus'))
-    .joinRaw(
-      `cross join lateral (
-         select sum(coalesce(array_length(u.positions, 1), 1))::float8 as dl from unnest(c.tsv) u
-       ) len`,
-    )
-    .joinRaw(
-      `cross join lateral (
-         select coalesce(sum(
-                  w.idf * t.tf * (?::float8 + 1)
-                  / (t.tf + ?::float8 * (1 - ?::float8 + ?::float8 * len.dl / greatest(corpus.avgdl, 1)))
-                ), 0) as score
-           from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
-       ) bm25`,
-      [k1, k1, b, b],
-    )
-    .orderBy([
-      { column: 'score', order: 'desc' },
-      { column: 'c.id', order: 'asc' },
-    ])
-    .limit(limit);
+    `shortlist as (${take({
+      sql: `select h.id
+              from hits h join w on w.lexeme = h.lexeme
+             ${subset.sql}
+             group by h.id
+             order by sum(w.idf * h.tf * (?::float8 + 1) / (h.tf + ?::float8)) desc, h.id
+             limit ?`,
+      params: [...subset.params, k1, k1, shortlist],
+    })})`,
+  ];
   if (proximity > 0) {
-    query.with(
-      'pairs',
-      knex.raw(
-        `with ordered as (
-           select u.lexeme, min(p) as pos
-             from unnest(to_tsvector('english', ?::text)) u, unnest(u.positions) p
-            group by u.lexeme
-         ), seq as (
-           select lexeme, pos, lag(lexeme) over (order by pos) as prev, lag(pos) over (order by pos) as prev_pos
-             from ordered
-         )
-         select format('(%1$s <-> %2$s) | (%1$s <2> %2$s)', ${quoted('seq.prev')}, ${quoted('seq.lexeme')})::tsquery as phrase,
-                (wa.idf + wb.idf) / 2 as idf
-           from seq join w wa on wa.lexeme = seq.prev join w wb on wb.lexeme = seq.lexeme
-          where seq.prev is not null and seq.pos - seq.prev_pos <= 3`,
-        [question],
-      ),
+    ctes.push(
+      `pairs as (${take({
+        sql: `with ordered as (
+                select u.lexeme, min(p) as pos
+                  from unnest(to_tsvector('english', ?::text)) u, unnest(u.positions) p
+                 group by u.lexeme
+              ), seq as (
+                select lexeme, pos, lag(lexeme) over (order by pos) as prev, lag(pos) over (order by pos) as prev_pos
+                  from ordered
+              )
+              select format('(%1$s <-> %2$s) | (%1$s <2> %2$s)', ${quoted('seq.prev')}, ${quoted('seq.lexeme')})::tsquery as phrase,
+                     (wa.idf + wb.idf) / 2 as idf
+                from seq join w wa on wa.lexeme = seq.prev join w wb on wb.lexeme = seq.lexeme
+               where seq.prev is not null and seq.pos - seq.prev_pos <= 3`,
+        params: [question],
+      })})`,
     );
   }
-  return query;
+  const selected = columns.map((column) => (typeof column === 'string' ? column : take(column)));
+  selected.push(
+    proximity > 0
+      ? take({
+          sql: `bm25.score + ?::float8 * coalesce(
+                  (select sum(pairs.idf) from pairs where c.tsv @@ pairs.phrase), 0) as score`,
+          params: [proximity],
+        })
+      : 'bm25.score as score',
+  );
+  // phase 2, the shortlist: exact BM25 with the chunk's token count
+  const body = take({
+    sql: `from shortlist
+      join document_chunks c on c.id = shortlist.id
+      join documents d on d.id = c.document_id
+      cross join tq
+      cross join corpus
+      cross join lateral (
+        select sum(coalesce(array_length(u.positions, 1), 1))::float8 as dl from unnest(c.tsv) u
+      ) len
+      cross join lateral (
+        select coalesce(sum(
+                 w.idf * t.tf * (?::float8 + 1)
+                 / (t.tf + ?::float8 * (1 - ?::float8 + ?::float8 * len.dl / greatest(corpus.avgdl, 1)))
+               ), 0) as score
+          from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
+      ) bm25
+     order by score desc, c.id asc
+     limit ?`,
+    params: [k1, k1, b, b, limit],
+  });
+  return { sql: `with ${ctes.join(',\n')}\nselect ${selected.join(', ')}\n${body}`, params };
 }

@@ -79,8 +79,7 @@ export class ChunkRetriever {
   async retrieveWithTerms(request: RetrievalRequest): Promise<Retrieval> {
     if (request.documentIds?.length === 0 || request.limit <= 0) return { chunks: [], terms: [] };
     const em = this.em.fork();
-    const knex = em.getKnex();
-    const sql = scoredChunks(knex, {
+    const sql = scoredChunks({
       question: request.question,
       readable: readableDocuments(em, this.documents, request.caller, request.ability),
       documentIds: request.documentIds,
@@ -92,14 +91,12 @@ export class ChunkRetriever {
         'c.page',
         'c.content',
         // one value for the whole query (an init plan), repeated on each row
-        knex.raw(
-          `(select json_agg(json_build_object('lexeme', w.lexeme, 'idf', w.idf) order by w.lexeme)
-              from w) as terms`,
-        ),
+        `(select json_agg(json_build_object('lexeme', w.lexeme, 'idf', w.idf) order by w.lexeme)
+            from w) as terms`,
       ],
       ranking: request.ranking ?? DEFAULT_RANKING,
     });
-    const rows = await em.getConnection().execute<Row[]>(sql);
+    const rows = await em.getConnection().execute<Row[]>(sql.sql, [...sql.params]);
     return {
       chunks: rows.map((row) => ({
         chunkId: row.chunk_id,

@@ -1,8 +1,9 @@
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
 import { Document } from '../entities/document.entity';
 import type { DocumentsService } from '../http/documents.service';
+import type { SqlFragment } from './bm25-query';
 
 /**
  * `select d.id` of every completed document the caller can read right now (their ability's
@@ -15,10 +16,10 @@ export function readableDocuments(
   documents: DocumentsService,
   caller: AuthUser,
   ability: AppAbility,
-): Knex.QueryBuilder {
+): SqlFragment {
   return em
     .createQueryBuilder(Document, 'd')
     .select('d.id')
     .where({ $and: [documents.readableWhere(em, caller, ability), { status: 'completed' }] })
-    .getKnexQuery();
+    .toQuery();
 }

@@ -24,7 +24,7 @@ export const SOCKET_IO_PATH = '/socket.io';
  *   keyPrefix, which does not apply to pub/sub.
  */
 export class RedisIoAdapter extends IoAdapter {
-  private readonly logger = new Logger('RedisIoAdapter');
+  protected override readonly logger = new Logger('RedisIoAdapter');
   private readonly clients: RedisClient[] = [];
 
   constructor(
@@ -34,7 +34,7 @@ export class RedisIoAdapter extends IoAdapter {
     super(app);
   }
 
-  override createIOServer(port: number, options?: Partial<ServerOptions>): Server {
+  override createIOServer(port: number, options?: ServerOptions): Server {
     const { redis, app, notifications } = this.config;
     const pub = createRedisClient(redis, { name: 'socket.io-pub', keyPrefix: false });
     // a subscriber waits for Redis instead of failing its (re)subscriptions
@@ -61,14 +61,16 @@ export class RedisIoAdapter extends IoAdapter {
           withHandledSubscriptions(sub, this.logger),
           { key },
         );
-    const server = super.createIOServer(port, {
+    // socket.io fills in what is not given (its ServerOptions type lists every option as set)
+    const serverOptions: Partial<ServerOptions> = {
       ...options,
       path: SOCKET_IO_PATH,
       serveClient: false,
       maxHttpBufferSize: notifications.socketMaxMessageBytes,
       cors: { origin: app.corsOrigins, credentials: true, methods: ['GET', 'POST'] },
       adapter,
-    }) as Server;
+    };
+    const server = super.createIOServer(port, serverOptions as ServerOptions);
     server.of('/').use((_socket, next) => next(new Error('unauthorized')));
     return server;
   }
