@@ -24,6 +24,7 @@
  *   storage/         STORAGE_DIR as the release wrote it (encrypted with the fixture's key)
  *   manifest.json    the release (git commit, MikroORM version), the settings and what must be
  *                    readable afterwards (users and passwords, documents, chats, notifications...)
+ *   README.md        what the folder is, and the licences of the corpus files in storage/
  * and removes the database, role and keys. Settings are fixed fixture-only values (below), never
  * real secrets. Environment: FIXTURE_DATABASE_URL (a role allowed to create databases and roles,
  * default postgresql://postgres@127.0.0.1:5432/postgres), FIXTURE_REDIS_URL (redis://127.0.0.1:6379).
@@ -377,7 +378,9 @@ async function main() {
     const adminSession = await waitUntil('the admin account', () => login(ADMIN), 30_000, procs);
     users.admin = {
       ...ADMIN,
-      role: 'admin',
+      // the api names the administrator it creates from ADMIN_EMAIL itself
+      displayName: adminSession.user.displayName,
+      role: adminSession.user.role,
       id: adminSession.user.id,
       token: adminSession.accessToken,
     };
@@ -386,7 +389,7 @@ async function main() {
       ['bob', BOB],
     ]) {
       const res = await call('POST', '/api/v1/auth/register', { body: who });
-      users[key] = { ...who, role: 'member', id: res.user.id, token: res.accessToken };
+      users[key] = { ...who, role: res.user.role, id: res.user.id, token: res.accessToken };
     }
     // a second session for alice, whose refresh token is kept unused for the test to spend
     const spare = await login(ALICE);
@@ -615,6 +618,23 @@ async function main() {
       audit: manifestDb.audit,
     };
     fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(out, 'README.md'),
+      [
+        `# Upgrade-in-place fixture: release ${releaseId} (MikroORM ${manifest.release.mikroOrm}, NestJS ${manifest.release.nestCore}, Node ${process.version})`,
+        '',
+        'Written by `node test/upgrade/make-fixture.js` (see the comment at its top); read by',
+        '`test/upgrade-in-place.e2e-spec.ts`. `manifest.json` says what it holds and what must stay',
+        'readable; its settings and passwords are fixture-only values, not secrets. Do not edit these',
+        'files by hand: regenerate them from a checkout of the release instead.',
+        '',
+        '`storage/` holds the uploaded files, encrypted with the fixture key. Copies of the shared',
+        'test corpus among them: minimal-document.pdf (py-pdf sample-files, CC-BY-SA-4.0) and',
+        'single-paragraph.docx (mammoth.js test data, BSD 2-clause, Copyright (c) 2013 Michael',
+        'Williamson). The other files are text written by the generator.',
+        '',
+      ].join('\n'),
+    );
     console.log(
       `wrote ${path.relative(process.cwd(), out)}: ${redisDump.length} Redis keys, ${documents.length} documents, ${manifestDb.audit.length} audit events`,
     );
