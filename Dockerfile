@@ -9,7 +9,8 @@
 # (JWT_ACCESS_SECRET, DATA_ENCRYPTION_KEYS, ...). Needs BuildKit (Docker's default builder since
 # 23.0) for the npm cache mounts.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS, the major .nvmrc and package.json `engines` name
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
 WORKDIR /app
@@ -18,8 +19,8 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_AUDIT=false
 
 # Every dependency, dev included: the build needs the Nest CLI and TypeScript.
-# --ignore-scripts: the project installs without lifecycle scripts (npm 11 runs none by default;
-# the npm 10 that ships with this base image would). Native code arrives as prebuilt optional
+# --ignore-scripts: the project installs without lifecycle scripts (npm 11, which ships with this
+# base image, runs none by default; the flag keeps it so whatever npm the image carries). Native code arrives as prebuilt optional
 # packages, which `npm ci` keeps: never pass --omit=optional.
 FROM base AS deps
 COPY package.json package-lock.json ./

@@ -6,6 +6,8 @@ const moduleNameMapper = {
     '<rootDir>/libs/$1/src',
   // a dependency-free entry for code that runs in extraction processes (see extract-in-child.ts)
   '^@docent/common/app-error$': '<rootDir>/libs/common/src/errors/app-error',
+  // the dependency-free Node.js version check every entry point imports first
+  '^@docent/common/node-version$': '<rootDir>/libs/common/src/runtime/node-version',
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],

@@ -1,3 +1,5 @@
+// first: refuses an unsupported Node.js with one line, before anything else loads
+import '@docent/common/node-version';
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Logger } from 'nestjs-pino';

@@ -16,7 +16,7 @@ export class RolePermission {
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
 
-  @ManyToOne(() => Role, { fieldName: 'role_id', deleteRule: 'cascade' })
+  @ManyToOne(() => Role, { fieldName: 'role_id', deleteRule: 'cascade', updateRule: 'cascade' })
   role!: Role;
 
   @Property({ type: 'text' })

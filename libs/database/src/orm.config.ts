@@ -50,6 +50,9 @@ export function buildOrmOptions(settings: DatabaseSettings, entities: EntityList
       keepAlive: true,
       application_name: 'docent',
     },
+    // the schema is written by hand in the migrations, triggers and their functions included:
+    // the entities describe tables, and the comparison (test/schema.e2e-spec.ts) leaves those alone
+    schemaGenerator: { ignoreTriggers: true, ignoreRoutines: true },
     migrations: {
       tableName: 'mikro_orm_migrations',
       migrationsList: MIGRATIONS,

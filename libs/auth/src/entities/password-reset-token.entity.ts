@@ -22,6 +22,7 @@ export class PasswordResetToken {
   @ManyToOne(() => User, {
     fieldName: 'user_id',
     deleteRule: 'cascade',
+    updateRule: 'cascade',
     index: 'password_reset_tokens_user_id_idx',
   })
   user!: User;

@@ -14,7 +14,12 @@ export class SignInDevice {
   [PrimaryKeyProp]?: ['user', 'fingerprint'];
   [OptionalProps]?: 'firstSeenAt' | 'lastSeenAt';
 
-  @ManyToOne(() => User, { primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
+  @ManyToOne(() => User, {
+    primary: true,
+    fieldName: 'user_id',
+    deleteRule: 'cascade',
+    updateRule: 'cascade',
+  })
   user!: User;
 
   @Property({ type: 'text', primary: true })

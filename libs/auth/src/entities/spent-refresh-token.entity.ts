@@ -14,6 +14,7 @@ export class SpentRefreshToken {
   @ManyToOne(() => Session, {
     fieldName: 'session_id',
     deleteRule: 'cascade',
+    updateRule: 'cascade',
     index: 'spent_refresh_tokens_session_id_idx',
   })
   session!: Session;

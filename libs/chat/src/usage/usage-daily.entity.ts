@@ -16,7 +16,12 @@ export class UsageDaily {
   [PrimaryKeyProp]?: ['user', 'day'];
   [OptionalProps]?: 'uploads' | 'bytesIngested' | 'questions' | 'answerTokens';
 
-  @ManyToOne(() => User, { primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
+  @ManyToOne(() => User, {
+    primary: true,
+    fieldName: 'user_id',
+    deleteRule: 'cascade',
+    updateRule: 'cascade',
+  })
   user!: User;
 
   /** UTC calendar day, `YYYY-MM-DD`. */
@@ -26,12 +31,12 @@ export class UsageDaily {
   @Property({ type: 'integer', default: 0 })
   uploads: number = 0;
 
-  @Property({ type: 'bigint', columnType: 'bigint', default: 0 })
+  @Property({ type: 'bigint', columnType: 'bigint', defaultRaw: '0' })
   bytesIngested: string = '0';
 
   @Property({ type: 'integer', default: 0 })
   questions: number = 0;
 
-  @Property({ type: 'bigint', columnType: 'bigint', default: 0 })
+  @Property({ type: 'bigint', columnType: 'bigint', defaultRaw: '0' })
   answerTokens: string = '0';
 }

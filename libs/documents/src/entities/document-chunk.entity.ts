@@ -23,7 +23,11 @@ export class DocumentChunk {
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
 
-  @ManyToOne(() => Document, { fieldName: 'document_id', deleteRule: 'cascade' })
+  @ManyToOne(() => Document, {
+    fieldName: 'document_id',
+    deleteRule: 'cascade',
+    updateRule: 'cascade',
+  })
   document!: Document;
 
   @Property({ type: 'integer' })

@@ -58,7 +58,7 @@ export class Document {
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
 
-  @ManyToOne(() => User, { fieldName: 'owner_id', deleteRule: 'cascade' })
+  @ManyToOne(() => User, { fieldName: 'owner_id', deleteRule: 'cascade', updateRule: 'cascade' })
   owner!: User;
 
   @Property({ type: 'uuid' })

@@ -1,7 +1,7 @@
 import { subject } from '@casl/ability';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Readable } from 'node:stream';
 import { AuditService } from '@docent/audit';
@@ -21,7 +21,6 @@ import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import { Document } from '../entities/document.entity';
 import { DocumentShare } from '../entities/document-share.entity';
 import { detectType, HEAD_BYTES, isRejection, sanitizeFilename } from '../ingestion/detect-type';
-import { loadFileType } from '../ingestion/esm';
 import { IngestionProducer } from '../ingestion.producer';
 import { StorageCleanupProducer } from '../storage-cleanup.producer';
 import {
@@ -154,7 +153,7 @@ function multipartErrorCode(error: unknown): string | undefined {
  * downloads checked against the caller's ability (and shares), delete and reingest.
  */
 @Injectable()
-export class DocumentsService implements OnModuleInit {
+export class DocumentsService {
   private readonly logger = new Logger(DocumentsService.name);
   private readonly settings: DocumentSettings;
 
@@ -169,15 +168,6 @@ export class DocumentsService implements OnModuleInit {
     config: ConfigService,
   ) {
     this.settings = config.getOrThrow<DocumentSettings>('documents');
-  }
-
-  /**
-   * Loads file-type (an ESM package, imported lazily) at start-up: compiling it takes the event
-   * loop for about 150 ms, which the first upload would otherwise pay with every other request
-   * waiting (measured by test/hostile-files.e2e-spec.ts).
-   */
-  async onModuleInit(): Promise<void> {
-    await loadFileType();
   }
 
   // ---------------------------------------------------------------- upload

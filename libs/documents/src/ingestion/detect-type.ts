@@ -1,4 +1,4 @@
-import { loadFileType } from './esm';
+import { fileTypeFromBuffer } from 'file-type';
 import { type DocumentKind, MIME_BY_KIND } from './types';
 
 export interface DetectedType {
@@ -123,7 +123,6 @@ export async function detectType(
     truncated = true;
   }
 
-  const { fileTypeFromBuffer } = await loadFileType();
   const sniffed = await fileTypeFromBuffer(head);
   if (sniffed && !TEXTUAL_FILE_TYPES.has(sniffed.ext)) {
     const kind = BINARY_KIND_BY_FILE_TYPE[sniffed.ext];

@@ -1,6 +1,5 @@
 export * from './types';
 export * from './errors';
-export { loadFileType, loadPdfjs } from './esm';
 export * from './detect-type';
 export { extractText, resolveLimits } from './extract';
 export { extractPdf } from './pdf-extractor';

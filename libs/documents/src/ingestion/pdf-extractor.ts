@@ -1,8 +1,34 @@
 import { ExtractionError } from './errors';
-import { loadPdfjs } from './esm';
 import { checkPdfDecodedBytes } from './pdf-budget';
 import { checkCharLimit, hasText, noTextError } from './text-result';
 import { type ExtractionLimits, type ExtractionResult, type PageText } from './types';
+
+const importPdfjs = () => import('pdfjs-dist/legacy/build/pdf.mjs');
+/** The worker build ships no type declarations; only its presence matters here. */
+const PDFJS_WORKER = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
+const importPdfjsWorker = () => import(PDFJS_WORKER) as Promise<{ WorkerMessageHandler: unknown }>;
+let pdfjsPromise: ReturnType<typeof importPdfjs> | undefined;
+
+/**
+ * pdfjs-dist, loaded on the first PDF: it costs about 63 MB of memory and 150 ms to load
+ * (measured on Node 24), which only the processes that extract PDFs (the extraction children)
+ * should pay, not the api or the worker's main process, which import this library too. Its
+ * worker module is exposed as `globalThis.pdfjsWorker`, which pdfjs then runs in-process (its
+ * "fake" worker) instead of importing a worker file by URL or starting a worker thread. A failed
+ * load is not cached, so a later call can retry.
+ */
+function loadPdfjs(): ReturnType<typeof importPdfjs> {
+  pdfjsPromise ??= (async () => {
+    const [pdfjs, worker] = await Promise.all([importPdfjs(), importPdfjsWorker()]);
+    const global = globalThis as { pdfjsWorker?: unknown };
+    global.pdfjsWorker ??= worker;
+    return pdfjs;
+  })().catch((error: unknown) => {
+    pdfjsPromise = undefined;
+    throw error;
+  });
+  return pdfjsPromise;
+}
 
 /** pdfjs `VerbosityLevel.ERRORS`: no warnings or info on the console. */
 const PDFJS_VERBOSITY_ERRORS = 0;

@@ -11,7 +11,12 @@ export class NotificationPreference {
   [PrimaryKeyProp]?: ['user', 'type'];
   [OptionalProps]?: 'updatedAt';
 
-  @ManyToOne(() => User, { primary: true, fieldName: 'user_id', deleteRule: 'cascade' })
+  @ManyToOne(() => User, {
+    primary: true,
+    fieldName: 'user_id',
+    deleteRule: 'cascade',
+    updateRule: 'cascade',
+  })
   user!: User;
 
   @Property({ type: 'text', primary: true })

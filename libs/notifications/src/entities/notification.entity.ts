@@ -26,7 +26,7 @@ export class Notification {
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
 
-  @ManyToOne(() => User, { fieldName: 'user_id', deleteRule: 'cascade' })
+  @ManyToOne(() => User, { fieldName: 'user_id', deleteRule: 'cascade', updateRule: 'cascade' })
   user!: User;
 
   @Property({ type: 'text' })
