@@ -141,6 +141,31 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/**
+ * The file again as a stream: the head already read for type detection, then the rest of the
+ * multipart stream. Not `Readable.from(async generator)`: on Node 24 destroying that stream
+ * awaits the generator's `return()`, which waits for the client's next chunk, so a file cut at the
+ * quota would stay on disk (and the request hang) until the client sent more. Destroying this one
+ * settles at once; the caller drains what is left of the part.
+ */
+function restOfFile(head: Buffer, ended: boolean, iterator: AsyncIterator<Buffer>): Readable {
+  let headSent = false;
+  return new Readable({
+    read() {
+      if (!headSent) {
+        headSent = true;
+        this.push(head);
+        if (ended) this.push(null);
+        return;
+      }
+      iterator.next().then(
+        (next) => this.push(next.done ? null : next.value),
+        (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error))),
+      );
+    },
+  });
+}
+
 /** Codes @fastify/multipart gives its limit errors. */
 function multipartErrorCode(error: unknown): string | undefined {
   return error && typeof error === 'object' && 'code' in error && typeof error.code === 'string'
@@ -279,20 +304,11 @@ export class DocumentsService {
 
     const id = uuidv7();
     const key = `documents/${id}`;
-    async function* content(): AsyncGenerator<Buffer> {
-      yield head;
-      if (ended) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    }
     // the stream is cut at whichever comes first, so no more than the quota is ever stored
     const quotaBinds = room < this.settings.uploadMaxBytes;
     let result;
     try {
-      result = await this.storage.put(key, Readable.from(content(), { objectMode: false }), {
+      result = await this.storage.put(key, restOfFile(head, ended, iterator), {
         maxBytes: quotaBinds ? Math.max(0, room) : this.settings.uploadMaxBytes,
       });
     } catch (error) {
