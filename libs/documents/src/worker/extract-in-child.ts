@@ -284,7 +284,7 @@ export async function extractInChild(
         );
       } else if (/ERR_ACCESS_DENIED/.test(pooled.stderr)) {
         // a denial nobody caught: node printed it and exited
-        sandboxViolation({ message: lastLines(pooled.stderr) });
+        sandboxViolation(deniedOnStderr(pooled.stderr));
       } else {
         finish(false, () =>
           reject(
@@ -305,6 +305,15 @@ export async function extractInChild(
 /** The last few lines a child wrote on stderr, for an error message. */
 function lastLines(stderr: string): string {
   return stderr.trim().split('\n').slice(-5).join(' | ');
+}
+
+/** What node printed about an uncaught `ERR_ACCESS_DENIED` (its `permission` and `resource`). */
+function deniedOnStderr(stderr: string): AccessDenial {
+  return {
+    permission: /\bpermission: '(\w+)'/.exec(stderr)?.[1],
+    resource: /\bresource: '([^'\n]*)'/.exec(stderr)?.[1],
+    message: 'uncaught in the extraction process',
+  };
 }
 
 function sandboxViolationError(denial: AccessDenial): ExtractionError {
