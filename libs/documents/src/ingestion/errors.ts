@@ -4,7 +4,13 @@ import { AppError } from '@docent/common/app-error';
 
 /** Stable codes for documents that cannot be extracted (SPEC §6). */
 export type ExtractionErrorCode =
-  'encrypted_pdf' | 'no_extractable_text' | 'archive_bomb' | 'corrupt_file' | 'limit_exceeded';
+  | 'encrypted_pdf'
+  | 'no_extractable_text'
+  | 'archive_bomb'
+  | 'corrupt_file'
+  | 'limit_exceeded'
+  /** extraction tried something its process may not do (read another file, write, spawn) */
+  | 'sandbox_violation';
 
 export interface ExtractionErrorOptions {
   /** A permanent failure is not retried (default true: the same bytes always fail the same way). */

@@ -1,8 +1,16 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ExtractionError, isExtractionError, type ExtractionErrorCode } from '../ingestion/errors';
+import { installDomMatrix } from '../ingestion/dom-matrix';
 import { extractText } from '../ingestion/extract';
 import type { DocumentKind, ExtractionLimits, ExtractionResult } from '../ingestion/types';
+import {
+  type AccessDenial,
+  accessDenialOf,
+  assertSandboxSupported,
+  confinementProblem,
+  extractionExecArgv,
+} from './extraction-sandbox';
 
 /**
  * Text extraction in separate processes, with a memory cap that counts everything. A large PDF
@@ -13,6 +21,12 @@ import type { DocumentKind, ExtractionLimits, ExtractionResult } from '../ingest
  * and a watchdog reads the child's resident set size (all of its memory, ArrayBuffers
  * included) every `RSS_POLL_MS` and kills it above `maxRssMb`. Over the cap, out of heap, or out
  * of time: a permanent `limit_exceeded` (the same bytes would fail again), never retried.
+ *
+ * The child is confined by Node's permission model (`--permission`, see `extraction-sandbox.ts`):
+ * it reads only its own code, writes nothing, starts no process, thread or addon. Anything a
+ * parser does beyond that is refused (`ERR_ACCESS_DENIED`); the document then fails with a
+ * permanent `sandbox_violation` and the child, which may be running a hostile file's code, is
+ * killed and replaced.
  *
  * The child runs this very module (`__filename`): it is compiled with the rest of the worker
  * app, so it works from `dist/` with no extra build step, and it imports only the extractors.
@@ -30,8 +44,13 @@ export interface ExtractInChildOptions {
   maxRssMb?: number;
   /** Extraction taking longer than this is killed: a permanent `limit_exceeded`. */
   timeoutMs?: number;
-  /** Force in-process extraction (tests, debugging). */
+  /** Force in-process extraction (tests, debugging). Not confined. */
   inProcess?: boolean;
+  /**
+   * Tests only: a script the extraction process runs (and may read) before serving, standing for
+   * code a parser bug lets a file run. The deployed worker never sets it.
+   */
+  preload?: string;
 }
 
 /** One extraction request sent to a (reused) child. */
@@ -49,6 +68,8 @@ type ChildOutput =
       code?: ExtractionErrorCode;
       permanent?: boolean;
       message: string;
+      /** The extraction was refused something by the permission model. */
+      denied?: AccessDenial;
     };
 
 export const DEFAULT_EXTRACT_CHILD_OPTIONS = Object.freeze({
@@ -79,7 +100,8 @@ const MAX_JOBS_PER_CHILD = 200;
 
 interface PooledChild {
   child: ChildProcess;
-  maxOldGenerationSizeMb: number;
+  /** The node options it was started with: a child is reused for requests that want the same. */
+  execArgv: string[];
   jobs: number;
   /** The last lines the child wrote on stderr (V8's out-of-memory report). */
   stderr: string;
@@ -100,8 +122,9 @@ export function extractionChildPids(): number[] {
 
 const live = new Set<ChildProcess>();
 
-function acquireChild(maxOldGenerationSizeMb: number): PooledChild {
-  const index = idleChildren.findIndex((c) => c.maxOldGenerationSizeMb === maxOldGenerationSizeMb);
+function acquireChild(execArgv: string[]): PooledChild {
+  const key = execArgv.join('\0');
+  const index = idleChildren.findIndex((c) => c.execArgv.join('\0') === key);
   if (index >= 0) {
     const [pooled] = idleChildren.splice(index, 1);
     setReferenced(pooled.child, true);
@@ -109,14 +132,14 @@ function acquireChild(maxOldGenerationSizeMb: number): PooledChild {
   }
   childrenStarted += 1;
   const child = fork(__filename, [CHILD_MARKER], {
-    execArgv: [`--max-old-space-size=${maxOldGenerationSizeMb}`],
+    execArgv,
     // none of the worker's environment (JWT secret, data keys, database and Redis URLs): code
     // that a parser bug lets a hostile file run finds no secret to read
     env: { NODE_ENV: 'production' },
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  const pooled: PooledChild = { child, maxOldGenerationSizeMb, jobs: 0, stderr: '' };
+  const pooled: PooledChild = { child, execArgv, jobs: 0, stderr: '' };
   child.stderr?.on('data', (chunk: Buffer) => {
     pooled.stderr = (pooled.stderr + chunk.toString('utf8')).slice(-4096);
   });
@@ -193,8 +216,14 @@ export async function extractInChild(
   const maxRssMb = options.maxRssMb ?? DEFAULT_EXTRACT_CHILD_OPTIONS.maxRssMb;
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXTRACT_CHILD_OPTIONS.timeoutMs;
 
+  assertSandboxSupported();
+  const execArgv = extractionExecArgv(module, {
+    maxOldGenerationSizeMb,
+    preload: options.preload,
+  });
+
   const request: ExtractRequest = { content, kind, limits };
-  const pooled = acquireChild(maxOldGenerationSizeMb);
+  const pooled = acquireChild(execArgv);
   pooled.jobs += 1;
   pooled.stderr = '';
   const { child } = pooled;
@@ -213,6 +242,9 @@ export async function extractInChild(
     };
     const limitExceeded = (message: string, cause?: unknown) =>
       finish(false, () => reject(new ExtractionError('limit_exceeded', message, { cause })));
+    // the child may be running a hostile file's code: it is killed, never reused
+    const sandboxViolation = (denial: AccessDenial) =>
+      finish(false, () => reject(sandboxViolationError(denial)));
     const timer = setTimeout(
       () =>
         limitExceeded(
@@ -232,6 +264,7 @@ export async function extractInChild(
       });
     }, RSS_POLL_MS);
     child.once('message', (output: ChildOutput) => {
+      if (!output.ok && output.denied) return sandboxViolation(output.denied);
       // a clean answer, success or a classified extraction error: the child is healthy
       const reusable = output.ok || output.extraction;
       finish(reusable, () => {
@@ -249,11 +282,15 @@ export async function extractInChild(
         limitExceeded(
           `Extracting this document needs more than ${maxOldGenerationSizeMb} MB of heap.`,
         );
+      } else if (/ERR_ACCESS_DENIED/.test(pooled.stderr)) {
+        // a denial nobody caught: node printed it and exited
+        sandboxViolation(deniedOnStderr(pooled.stderr));
       } else {
         finish(false, () =>
           reject(
             new Error(
-              `The extraction process exited (${signal ?? `code ${code}`}) without a result.`,
+              `The extraction process exited (${signal ?? `code ${code}`}) without a result.` +
+                (pooled.stderr ? ` It said: ${lastLines(pooled.stderr)}` : ''),
             ),
           ),
         );
@@ -265,8 +302,39 @@ export async function extractInChild(
   });
 }
 
+/** The last few lines a child wrote on stderr, for an error message. */
+function lastLines(stderr: string): string {
+  return stderr.trim().split('\n').slice(-5).join(' | ');
+}
+
+/** What node printed about an uncaught `ERR_ACCESS_DENIED` (its `permission` and `resource`). */
+function deniedOnStderr(stderr: string): AccessDenial {
+  return {
+    permission: /\bpermission: '(\w+)'/.exec(stderr)?.[1],
+    resource: /\bresource: '([^'\n]*)'/.exec(stderr)?.[1],
+    message: 'uncaught in the extraction process',
+  };
+}
+
+function sandboxViolationError(denial: AccessDenial): ExtractionError {
+  const what = [denial.permission, denial.resource].filter(Boolean).join(' ');
+  return new ExtractionError(
+    'sandbox_violation',
+    'Extracting this document tried something the extraction sandbox forbids (reading other files, writing, or starting a process or thread); the file is treated as hostile.',
+    { cause: new Error(`ERR_ACCESS_DENIED${what ? ` (${what})` : ''}: ${denial.message}`) },
+  );
+}
+
 /** The child side: extract each request, send the result or a plain description of the failure. */
 function serveInChild(): void {
+  const problem = confinementProblem();
+  if (problem !== undefined) {
+    // never parse a hostile file unconfined: the parent reports this line with the exit
+    process.stderr.write(`${problem}\n`, () => process.exit(78));
+    return;
+  }
+  // pdf.js on Node takes DOMMatrix from a native addon, which this process may not load
+  installDomMatrix();
   process.on('message', (request: ExtractRequest) => {
     const content = Buffer.from(
       request.content.buffer,
@@ -276,19 +344,22 @@ function serveInChild(): void {
     extractText(content, request.kind, request.limits).then(
       (result) => process.send?.({ ok: true, result } satisfies ChildOutput),
       (error: unknown) => {
-        const output: ChildOutput = isExtractionError(error)
-          ? {
-              ok: false,
-              extraction: true,
-              code: error.code,
-              permanent: error.permanent,
-              message: error.message,
-            }
-          : {
-              ok: false,
-              extraction: false,
-              message: error instanceof Error ? error.message : String(error),
-            };
+        const denied = accessDenialOf(error);
+        const output: ChildOutput = denied
+          ? { ok: false, extraction: false, message: denied.message, denied }
+          : isExtractionError(error)
+            ? {
+                ok: false,
+                extraction: true,
+                code: error.code,
+                permanent: error.permanent,
+                message: error.message,
+              }
+            : {
+                ok: false,
+                extraction: false,
+                message: error instanceof Error ? error.message : String(error),
+              };
         process.send?.(output);
       },
     );

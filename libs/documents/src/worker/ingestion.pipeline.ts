@@ -197,7 +197,10 @@ export class IngestionPipeline {
     const documentId = document.id;
     const permanent = isPermanentIngestionError(error);
     const reason = isExtractionError(error)
-      ? error.code
+      ? // what the extraction sandbox refused (path, permission) is for the operator's log only
+        error.code === 'sandbox_violation' && error.cause instanceof Error
+        ? `${error.code}: ${error.cause.message}`
+        : error.code
       : error instanceof Error
         ? error.message
         : String(error);
