@@ -36,7 +36,6 @@ const { spawnSync } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
 const { URL } = require('node:url');
 const { Pool } = require('pg');
-const knexFactory = require('knex');
 const { adminQuery, writeResults } = require('./support.js');
 
 const DOCUMENTS = Number(process.env.BENCH_SEARCH_DOCUMENTS ?? 300);
@@ -120,87 +119,73 @@ async function indexDocument(client, documentId, texts) {
 const quoted = (column) =>
   `'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
 
-/** The previous scoredChunks (global statistics), verbatim but for the table's name. */
-function globalScoredChunks(knex, question, scope, limit, columns) {
+/** A `{ sql, params }` fragment with `?` placeholders as node-postgres runs it (`$1`, `$2`, …). */
+function toNative({ sql, params }) {
+  let n = 0;
+  const text = sql.replace(/\?/g, () => `$${(n += 1)}`);
+  if (n !== params.length) throw new Error(`${n} placeholders for ${params.length} values`);
+  return { sql: text, bindings: [...params] };
+}
+
+/** The previous scoredChunks (global statistics), as it was but for the table's name. */
+function globalScoredChunks(question, scope, limit, columns) {
   const shortlist = Math.max(limit * 20, 200);
   const matched = (tsv) =>
     `select u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 as tf
        from unnest(ts_filter(setweight(${tsv}, 'A', tq.lexemes), '{a}')) u`;
-  return knex
-    .with(
-      'q',
-      knex.raw(
-        `select lexeme from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme`,
-        [question],
-      ),
+  const params = [question, K1, K1, ...scope.params, shortlist];
+  const selected = columns.map((column) => {
+    if (typeof column === 'string') return column;
+    params.push(...column.params);
+    return column.sql;
+  });
+  params.push(K1, K1, B, B, limit);
+  const sql = `with q as (
+      select lexeme from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme
+    ), corpus as (
+      select coalesce(max(chunks), 0)::float8 as n,
+             coalesce(max(occurrences)::float8 / nullif(max(chunks), 0), 1) as avgdl
+        from bench_global_stats where lexeme = ''
+    ), w as (
+      select q.lexeme,
+             ln(1 + (greatest(corpus.n, coalesce(s.chunks, 0)) - coalesce(s.chunks, 0) + 0.5)
+                    / (coalesce(s.chunks, 0) + 0.5)) as idf
+        from q cross join corpus left join bench_global_stats s on s.lexeme = q.lexeme
+    ), tq as (
+      select string_agg(${quoted('lexeme')}, ' | ')::tsquery as query,
+             array_agg(lexeme) as lexemes
+        from q
+    ), shortlist as (
+      select c.id
+        from document_chunks c
+        cross join tq
+        cross join lateral (
+          select coalesce(sum(w.idf * t.tf * (?::float8 + 1) / (t.tf + ?::float8)), 0) as score
+            from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
+        ) pre
+       where tq.query is not null and c.tsv @@ tq.query and c.document_id in (${scope.sql})
+       order by pre.score desc, c.id
+       limit ?
     )
-    .with(
-      'corpus',
-      knex.raw(
-        `select coalesce(max(chunks), 0)::float8 as n,
-                coalesce(max(occurrences)::float8 / nullif(max(chunks), 0), 1) as avgdl
-           from bench_global_stats where lexeme = ''`,
-      ),
-    )
-    .with(
-      'w',
-      knex.raw(
-        `select q.lexeme,
-                ln(1 + (greatest(corpus.n, coalesce(s.chunks, 0)) - coalesce(s.chunks, 0) + 0.5)
-                       / (coalesce(s.chunks, 0) + 0.5)) as idf
-           from q cross join corpus left join bench_global_stats s on s.lexeme = q.lexeme`,
-      ),
-    )
-    .with(
-      'tq',
-      knex.raw(
-        `select string_agg(${quoted('lexeme')}, ' | ')::tsquery as query,
-                array_agg(lexeme) as lexemes
-           from q`,
-      ),
-    )
-    .with(
-      'shortlist',
-      knex.raw(
-        `select c.id
-           from document_chunks c
-           cross join tq
-           cross join lateral (
-             select coalesce(sum(w.idf * t.tf * (?::float8 + 1) / (t.tf + ?::float8)), 0) as score
-               from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
-           ) pre
-          where tq.query is not null and c.tsv @@ tq.query and c.document_id in ?
-          order by pre.score desc, c.id
-          limit ?`,
-        [K1, K1, scope, shortlist],
-      ),
-    )
-    .select(...columns, knex.raw('bm25.score as score'))
-    .from('shortlist')
-    .join('document_chunks as c', 'c.id', 'shortlist.id')
-    .join('documents as d', 'd.id', 'c.document_id')
-    .crossJoin(knex.raw('tq'))
-    .crossJoin(knex.raw('corpus'))
-    .joinRaw(
-      `cross join lateral (
-         select sum(coalesce(array_length(u.positions, 1), 1))::float8 as dl from unnest(c.tsv) u
-       ) len`,
-    )
-    .joinRaw(
-      `cross join lateral (
-         select coalesce(sum(
-                  w.idf * t.tf * (?::float8 + 1)
-                  / (t.tf + ?::float8 * (1 - ?::float8 + ?::float8 * len.dl / greatest(corpus.avgdl, 1)))
-                ), 0) as score
-           from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
-       ) bm25`,
-      [K1, K1, B, B],
-    )
-    .orderBy([
-      { column: 'score', order: 'desc' },
-      { column: 'c.id', order: 'asc' },
-    ])
-    .limit(limit);
+    select ${selected.join(', ')}, bm25.score as score
+      from shortlist
+      join document_chunks c on c.id = shortlist.id
+      join documents d on d.id = c.document_id
+      cross join tq
+      cross join corpus
+      cross join lateral (
+        select sum(coalesce(array_length(u.positions, 1), 1))::float8 as dl from unnest(c.tsv) u
+      ) len
+      cross join lateral (
+        select coalesce(sum(
+                 w.idf * t.tf * (?::float8 + 1)
+                 / (t.tf + ?::float8 * (1 - ?::float8 + ?::float8 * len.dl / greatest(corpus.avgdl, 1)))
+               ), 0) as score
+          from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
+      ) bm25
+     order by score desc, c.id asc
+     limit ?`;
+  return { sql, params };
 }
 
 const median = (values) => {
@@ -215,7 +200,6 @@ async function run() {
   const migrateEntry = path.join(root, 'dist/apps/api/apps/api/src/migrate.js');
   const { scoredChunks } = require(built);
   const { DEFAULTS } = require(path.join(root, 'dist/apps/api/libs/config/src/index.js'));
-  const knex = knexFactory({ client: 'pg' });
 
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const serverUrl = process.env.DATABASE_URL ?? DEFAULTS.DATABASE_URL;
@@ -309,38 +293,35 @@ async function run() {
     // ---------------------------------------------------------------- queries
     const readable = (userId) =>
       userId === admin
-        ? knex('documents as d')
-            .select('d.id')
-            .whereNotNull('d.id')
-            .andWhere('d.status', 'completed')
-        : knex('documents as d')
-            .select('d.id')
-            .where((w) =>
-              w
-                .where('d.owner_id', userId)
-                .orWhereIn(
-                  'd.id',
-                  knex('document_shares as s').select('s.document_id').where('s.user_id', userId),
-                ),
-            )
-            .andWhere('d.status', 'completed');
+        ? {
+            sql: `select d.id from documents d where d.id is not null and d.status = 'completed'`,
+            params: [],
+          }
+        : {
+            sql: `select d.id from documents d
+                   where (d.owner_id = ?
+                          or d.id in (select s.document_id from document_shares s where s.user_id = ?))
+                     and d.status = 'completed'`,
+            params: [userId, userId],
+          };
     const columns = () => [
       'c.id as chunk_id',
       'c.document_id',
       'd.filename',
       'c.page',
-      knex.raw(
-        `ts_headline('english', c.content, tq.query, 'StartSel=«,StopSel=»,MaxWords=30,MinWords=10,MaxFragments=2') as snippet`,
-      ),
+      {
+        sql: `ts_headline('english', c.content, tq.query, 'StartSel=«,StopSel=»,MaxWords=30,MinWords=10,MaxFragments=2') as snippet`,
+        params: [],
+      },
     ];
     const queries = {
       readable: (userId, question, limit) =>
-        scoredChunks(knex, { question, readable: readable(userId), limit, columns: columns() }),
+        scoredChunks({ question, readable: readable(userId), limit, columns: columns() }),
       global: (userId, question, limit) =>
-        globalScoredChunks(knex, question, readable(userId), limit, columns()),
+        globalScoredChunks(question, readable(userId), limit, columns()),
     };
     const time = async (query) => {
-      const { sql, bindings } = query.toSQL().toNative();
+      const { sql, bindings } = toNative(query);
       const t0 = performance.now();
       const { rows } = await pool.query(sql, bindings);
       return { ms: performance.now() - t0, rows };
@@ -352,13 +333,12 @@ async function run() {
       ['member with shares', users[0]],
       ['admin', admin],
     ]) {
-      const { sql, bindings } = knex
-        .count('* as chunks')
-        .countDistinct('c.document_id as documents')
-        .from('document_chunks as c')
-        .whereIn('c.document_id', readable(userId))
-        .toSQL()
-        .toNative();
+      const scope = readable(userId);
+      const { sql, bindings } = toNative({
+        sql: `select count(*)::int as chunks, count(distinct c.document_id)::int as documents
+                from document_chunks c where c.document_id in (${scope.sql})`,
+        params: scope.params,
+      });
       const [counts] = (await pool.query(sql, bindings)).rows;
       callers.push({
         label: `${kind} (reads ${counts.documents} documents, ${counts.chunks} chunks)`,
@@ -543,7 +523,6 @@ ${table}
     return { rows, summary };
   } finally {
     await pool?.end();
-    await knex.destroy();
     if (created && process.env.BENCH_SEARCH_KEEP_DATABASE === '1') {
       console.log(`kept database ${databaseName}`);
     } else if (created) {

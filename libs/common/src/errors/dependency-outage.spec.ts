@@ -26,24 +26,19 @@ describe('isDependencyOutage', () => {
     ['a full disk', coded('ENOSPC', 'no space left on device')],
     ['a failing disk', coded('EIO', 'i/o error')],
     ['MikroORM connection', named('ConnectionException')],
-    ['knex pool', named('KnexTimeoutError', 'Knex: Timeout acquiring a connection.')],
     ['pg terminated', new Error('Connection terminated unexpectedly')],
     ['pg pool timeout', new Error('timeout exceeded when trying to connect')],
-    // what the chaos suite saw: knex prefixes the statement, MikroORM keeps the message
+    // what the chaos suite saw: the statement before the driver's message
     [
-      'MikroORM/knex: connection lost mid-query',
+      'MikroORM: connection lost mid-query',
       named('DriverException', 'select 1 from "users" - Connection terminated unexpectedly'),
     ],
     [
-      'MikroORM/knex: a client after a connection error',
+      'MikroORM: a client after a connection error',
       named(
         'DriverException',
         'update "documents" set "x" = 1 - Client has encountered a connection error and is not queryable',
       ),
-    ],
-    [
-      'knex: the transaction lost its connection',
-      new Error('Transaction query already complete, run with DEBUG=knex:tx for more info'),
     ],
     [
       'PostgreSQL shutting down',

@@ -20,8 +20,6 @@ export const DEPENDENCY_UNAVAILABLE = 'dependency_unavailable';
 const OUTAGE_NAMES = new Set([
   // MikroORM: the driver could not connect or lost its connection
   'ConnectionException',
-  // knex's pool: no connection within acquireConnectionTimeout
-  'KnexTimeoutError',
   // ioredis: retries exhausted while reconnecting; every node of a cluster failed
   'MaxRetriesPerRequestError',
   'ClusterAllFailedError',
@@ -65,17 +63,13 @@ const OUTAGE_MESSAGES = [
   /^Too many Cluster redirections/,
   /^CLUSTERDOWN /,
   /^TRYAGAIN /,
-  // node-postgres and its pool; knex (and MikroORM's DriverException, which keeps knex's message)
-  // prefixes the statement: "<sql> - Connection terminated unexpectedly"
+  // node-postgres and its pool (MikroORM's DriverException keeps the driver's message, sometimes
+  // after the statement: "<sql> - Connection terminated unexpectedly")
   /(?:^| - )Connection terminated/,
   /(?:^| - )timeout exceeded when trying to connect/,
   /(?:^| - )Client has encountered a connection error and is not queryable/,
   /(?:^| - )Client was closed and is not queryable/,
   /(?:^| - )Query read timeout/,
-  // knex's pool
-  /^Knex: Timeout acquiring a connection/,
-  // knex, for the next statement of a transaction whose connection was lost mid-way
-  /^Transaction query already complete/,
 ];
 
 const MAX_DEPTH = 5;
