@@ -1,4 +1,5 @@
-import type { AuthTokens, FieldProblem, ProblemDetails } from './types';
+import type { AuthTokensDto } from './openapi.gen';
+import type { FieldProblem, ProblemDetails } from './extra-types';
 
 export const API = '/api/v1';
 
@@ -167,7 +168,7 @@ class AuthSession {
     return () => this.tokenListeners.delete(listener);
   }
 
-  accept(tokens: AuthTokens): void {
+  accept(tokens: AuthTokensDto): void {
     const renewed = this.token !== null;
     this.token = tokens.accessToken;
     clearTimeout(this.timer);
@@ -214,7 +215,7 @@ class AuthSession {
           }
           if (response?.ok) {
             connection.set('ok');
-            this.accept((await response.json()) as AuthTokens);
+            this.accept((await response.json()) as AuthTokensDto);
             return 'renewed';
           }
           if (response && [400, 401, 403].includes(response.status)) {
@@ -361,7 +362,7 @@ export const api = {
 /** The auth endpoints in the cookie flow. */
 export const authApi = {
   async register(body: { email: string; password: string; displayName: string }) {
-    const tokens = await request<AuthTokens>('POST', '/auth/register', {
+    const tokens = await request<AuthTokensDto>('POST', '/auth/register', {
       body,
       auth: false,
       headers: COOKIE_FLOW,
@@ -370,7 +371,7 @@ export const authApi = {
     return tokens;
   },
   async login(body: { email: string; password: string }) {
-    const tokens = await request<AuthTokens>('POST', '/auth/login', {
+    const tokens = await request<AuthTokensDto>('POST', '/auth/login', {
       body,
       auth: false,
       headers: COOKIE_FLOW,

@@ -1,5 +1,6 @@
 import { ApiError, rawRequest } from './client';
-import type { AskResult, ProblemDetails } from './types';
+import type { AskResultDto } from './openapi.gen';
+import type { ProblemDetails } from './extra-types';
 
 export interface SseEvent {
   event: string;
@@ -55,7 +56,7 @@ export async function askStreaming(
   content: string,
   onToken: (text: string) => void,
   signal?: AbortSignal,
-): Promise<AskResult> {
+): Promise<AskResultDto> {
   const response = await rawRequest('POST', `/chat/sessions/${sessionId}/messages`, {
     body: { content },
     headers: { Accept: 'text/event-stream' },
@@ -64,7 +65,7 @@ export async function askStreaming(
   if (!response.body) throw new Error('The answer stream is empty.');
   for await (const { event, data } of readSse(response.body)) {
     if (event === 'token') onToken((JSON.parse(data) as { text: string }).text);
-    else if (event === 'message') return JSON.parse(data) as AskResult;
+    else if (event === 'message') return JSON.parse(data) as AskResultDto;
     else if (event === 'error') throw new ApiError(JSON.parse(data) as ProblemDetails);
   }
   throw new Error('The answer stream ended early.');

@@ -8,13 +8,13 @@ import {
   useState,
 } from 'react';
 import { api, ApiError, authApi, session } from '../api/client';
-import type { Me, PermissionRule } from '../api/types';
+import type { MeDto, PermissionRuleDto } from '../api/openapi.gen';
 
 type Status = 'loading' | 'anonymous' | 'signed-in';
 
 interface AuthState {
   status: Status;
-  me: Me | null;
+  me: MeDto | null;
   signIn(email: string, password: string): Promise<void>;
   signUp(email: string, password: string, displayName: string): Promise<void>;
   signOut(): Promise<void>;
@@ -26,7 +26,11 @@ const AuthContext = createContext<AuthState | null>(null);
 const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 
 /** Whether the CASL rules from `/auth/me` allow `action` on `subject` (ignoring conditions). */
-export function can(rules: PermissionRule[] | undefined, action: string, subject: string): boolean {
+export function can(
+  rules: PermissionRuleDto[] | undefined,
+  action: string,
+  subject: string,
+): boolean {
   let allowed = false;
   for (const rule of rules ?? []) {
     const actions = list(rule.action);
@@ -46,10 +50,10 @@ export function can(rules: PermissionRule[] | undefined, action: string, subject
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>('loading');
-  const [me, setMe] = useState<Me | null>(null);
+  const [me, setMe] = useState<MeDto | null>(null);
 
   const loadMe = useCallback(async () => {
-    const current = await api.get<Me>('/auth/me');
+    const current = await api.get<MeDto>('/auth/me');
     setMe(current);
     setStatus('signed-in');
   }, []);

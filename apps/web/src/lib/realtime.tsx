@@ -9,11 +9,12 @@ import {
 } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { connection, retryDelayMs, session } from '../api/client';
-import type { IngestionProgress, Notification } from '../api/types';
+import type { NotificationDto } from '../api/openapi.gen';
+import type { IngestionProgress } from '../api/extra-types';
 import { useAuth } from './auth';
 
 interface ServerEvents {
-  notification: (notification: Notification) => void;
+  notification: (notification: NotificationDto) => void;
   'ingestion.progress': (progress: IngestionProgress) => void;
   'unread-count': (body: { count: number }) => void;
   'auth.expired': (body: { reason: string }) => void;

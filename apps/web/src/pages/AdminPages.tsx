@@ -1,15 +1,15 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api, messageOf } from '../api/client';
 import type {
-  AdminUser,
-  AuditEvent,
-  CatalogueEntry,
-  Page,
-  RoleRule,
-  QueueCounts,
-  QueueJob,
-  Role,
-} from '../api/types';
+  AdminUserDto,
+  AuditEventDto,
+  JobDto,
+  PermissionCatalogueEntryDto,
+  QueueDto,
+  RoleDto,
+  RoleRuleDto,
+} from '../api/openapi.gen';
+import type { Page } from '../api/extra-types';
 import { Empty, ProblemAlert, Spinner, useConfirm } from '../components/ui';
 import { formatBytes, formatDate } from '../lib/format';
 import { Link } from '../lib/router';
@@ -52,14 +52,17 @@ export function AdminUsersPage() {
   const [role, setRole] = useState('');
   const [search, setSearch] = useState({ q: '', status: '', role: '' });
   const users = useLoad(
-    () => api.get<Page<AdminUser>>('/admin/users', { ...search, limit: 50 }),
+    () => api.get<Page<AdminUserDto>>('/admin/users', { ...search, limit: 50 }),
     [search],
   );
-  const roles = useLoad(() => api.get<{ items: Role[] }>('/admin/roles'), []);
+  const roles = useLoad(() => api.get<{ items: RoleDto[] }>('/admin/roles'), []);
 
-  const patch = async (user: AdminUser, body: Partial<Pick<AdminUser, 'role' | 'status'>>) => {
+  const patch = async (
+    user: AdminUserDto,
+    body: Partial<Pick<AdminUserDto, 'role' | 'status'>>,
+  ) => {
     try {
-      const updated = await api.patch<AdminUser>(`/admin/users/${user.id}`, body);
+      const updated = await api.patch<AdminUserDto>(`/admin/users/${user.id}`, body);
       users.setData(
         (page) =>
           page && { ...page, items: page.items.map((u) => (u.id === user.id ? updated : u)) },
@@ -70,7 +73,7 @@ export function AdminUsersPage() {
     }
   };
 
-  const toggleStatus = async (user: AdminUser) => {
+  const toggleStatus = async (user: AdminUserDto) => {
     const disabling = user.status === 'active';
     if (
       disabling &&
@@ -84,7 +87,7 @@ export function AdminUsersPage() {
     await patch(user, { status: disabling ? 'disabled' : 'active' });
   };
 
-  const unlock = async (user: AdminUser) => {
+  const unlock = async (user: AdminUserDto) => {
     try {
       await api.post(`/admin/users/${user.id}/unlock`);
       toasts.show({ tone: 'success', title: `Unlocked ${user.email}` });
@@ -162,7 +165,7 @@ export function AdminUsersPage() {
                     value={user.role}
                     onChange={(e) => void patch(user, { role: e.target.value })}
                   >
-                    {(roles.data?.items ?? [{ id: user.role, name: user.role } as Role]).map(
+                    {(roles.data?.items ?? [{ id: user.role, name: user.role } as RoleDto]).map(
                       (role) => (
                         <option key={role.id} value={role.name}>
                           {role.name}
@@ -202,12 +205,15 @@ export function AdminUsersPage() {
 }
 
 export function AdminRolesPage() {
-  const roles = useLoad(() => api.get<{ items: Role[] }>('/admin/roles'), []);
-  const catalogue = useLoad(() => api.get<{ items: CatalogueEntry[] }>('/admin/permissions'), []);
+  const roles = useLoad(() => api.get<{ items: RoleDto[] }>('/admin/roles'), []);
+  const catalogue = useLoad(
+    () => api.get<{ items: PermissionCatalogueEntryDto[] }>('/admin/permissions'),
+    [],
+  );
   const error = roles.error ?? catalogue.error;
-  const mark = (role: Role, entry: CatalogueEntry) => {
+  const mark = (role: RoleDto, entry: PermissionCatalogueEntryDto) => {
     // read the stored rules, so `manage all` (admin) and inverted rules show as they act
-    const matches = (rule: RoleRule) =>
+    const matches = (rule: RoleRuleDto) =>
       (rule.action === entry.action || rule.action === 'manage') &&
       (rule.subject === entry.subject || rule.subject === 'all');
     const rules = (role.rules ?? role.permissions.map((p) => ({ ...p, inverted: false }))).filter(
@@ -278,7 +284,7 @@ export function AdminAuditPage() {
     to: '',
   });
   const [applied, setApplied] = useState(filters);
-  const [items, setItems] = useState<AuditEvent[] | null>(null);
+  const [items, setItems] = useState<AuditEventDto[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -286,7 +292,7 @@ export function AdminAuditPage() {
     async (after?: string) => {
       setError(null);
       try {
-        const page = await api.get<Page<AuditEvent>>('/admin/audit-events', {
+        const page = await api.get<Page<AuditEventDto>>('/admin/audit-events', {
           ...applied,
           from: applied.from ? new Date(applied.from).toISOString() : undefined,
           to: applied.to ? new Date(applied.to).toISOString() : undefined,
@@ -382,9 +388,9 @@ export function AdminAuditPage() {
 
 export function AdminQueuesPage() {
   const toasts = useToasts();
-  const queues = useLoad(() => api.get<{ items: QueueCounts[] }>('/admin/queues'), []);
+  const queues = useLoad(() => api.get<{ items: QueueDto[] }>('/admin/queues'), []);
   const [openQueue, setOpenQueue] = useState<string | null>(null);
-  const [jobs, setJobs] = useState<QueueJob[] | null>(null);
+  const [jobs, setJobs] = useState<JobDto[] | null>(null);
 
   const showFailed = async (name: string) => {
     setOpenQueue(name);
@@ -392,7 +398,7 @@ export function AdminQueuesPage() {
     try {
       setJobs(
         (
-          await api.get<Page<QueueJob>>(`/admin/queues/${name}/jobs`, {
+          await api.get<Page<JobDto>>(`/admin/queues/${name}/jobs`, {
             state: 'failed',
             limit: 50,
           })
@@ -404,7 +410,7 @@ export function AdminQueuesPage() {
     }
   };
 
-  const retry = async (job: QueueJob) => {
+  const retry = async (job: JobDto) => {
     try {
       await api.post(`/admin/queues/${openQueue}/jobs/${job.id}/retry`);
       setJobs((current) => current?.filter((j) => j.id !== job.id) ?? current);
@@ -415,7 +421,7 @@ export function AdminQueuesPage() {
     }
   };
 
-  const removeJob = async (job: QueueJob) => {
+  const removeJob = async (job: JobDto) => {
     try {
       await api.del(`/admin/queues/${openQueue}/jobs/${job.id}`);
       setJobs((current) => current?.filter((j) => j.id !== job.id) ?? current);
@@ -461,7 +467,7 @@ export function AdminQueuesPage() {
                   {queue.name}
                   {queue.isPaused ? <span className="badge">paused</span> : null}
                 </th>
-                {['waiting', 'active', 'delayed', 'failed', 'completed'].map((state) => (
+                {(['waiting', 'active', 'delayed', 'failed', 'completed'] as const).map((state) => (
                   <td key={state}>{queue.counts[state] ?? 0}</td>
                 ))}
                 <td>

@@ -8,7 +8,8 @@ import {
 } from 'react';
 import { api, download, messageOf } from '../api/client';
 import { askStreaming } from '../api/sse';
-import type { ChatMessage, ChatSession, Citation, DocumentItem, Page } from '../api/types';
+import type { ChatMessageDto, ChatSessionDto, CitationDto, DocumentDto } from '../api/openapi.gen';
+import type { Page } from '../api/extra-types';
 import {
   Dialog,
   Empty,
@@ -31,15 +32,15 @@ export function ChatPage() {
   const { path } = useLocation();
   const selectedId = path.startsWith('/chat/') ? path.slice('/chat/'.length) : null;
   const toasts = useToasts();
-  const [sessions, setSessions] = useState<ChatSession[] | null>(null);
+  const [sessions, setSessions] = useState<ChatSessionDto[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
-  const [renaming, setRenaming] = useState<ChatSession | null>(null);
+  const [renaming, setRenaming] = useState<ChatSessionDto | null>(null);
   const confirm = useConfirm();
 
   const loadSessions = useCallback(async () => {
     try {
-      const page = await api.get<Page<ChatSession>>('/chat/sessions', { limit: 100 });
+      const page = await api.get<Page<ChatSessionDto>>('/chat/sessions', { limit: 100 });
       setSessions(page.items);
     } catch (e) {
       setError(e);
@@ -53,7 +54,7 @@ export function ChatPage() {
 
   const selected = sessions?.find((s) => s.id === selectedId) ?? null;
 
-  const remove = async (chat: ChatSession) => {
+  const remove = async (chat: ChatSessionDto) => {
     if (
       !(await confirm.ask(
         `Delete “${chat.title}”?`,
@@ -70,7 +71,7 @@ export function ChatPage() {
     }
   };
 
-  const touched = (chat: ChatSession) =>
+  const touched = (chat: ChatSessionDto) =>
     setSessions((current) => [chat, ...(current ?? []).filter((s) => s.id !== chat.id)]);
 
   return (
@@ -143,7 +144,7 @@ export function ChatPage() {
 }
 
 /** A source of an answer: shows the cited passage on hover, downloads the file on click. */
-function CitationChip({ citation }: { citation: Citation }) {
+function CitationChip({ citation }: { citation: CitationDto }) {
   const toasts = useToasts();
   const label = citation.page ? `${citation.filename}, p. ${citation.page}` : citation.filename;
   return (
@@ -163,7 +164,7 @@ function CitationChip({ citation }: { citation: Citation }) {
   );
 }
 
-function MessageView({ message }: { message: ChatMessage }) {
+function MessageView({ message }: { message: ChatMessageDto }) {
   return (
     <article
       className={`message message-${message.role}`}
@@ -187,13 +188,13 @@ function Conversation({
   onRename,
   onDelete,
 }: {
-  chat: ChatSession;
-  onActivity: (chat: ChatSession) => void;
+  chat: ChatSessionDto;
+  onActivity: (chat: ChatSessionDto) => void;
   onRename: () => void;
   onDelete: () => void;
 }) {
   const toasts = useToasts();
-  const [messages, setMessages] = useState<ChatMessage[] | null>(null);
+  const [messages, setMessages] = useState<ChatMessageDto[] | null>(null);
   const [older, setOlder] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [pending, setPending] = useState<PendingAnswer | null>(null);
@@ -203,7 +204,7 @@ function Conversation({
 
   const loadPage = useCallback(
     async (before?: string) => {
-      const page = await api.get<Page<ChatMessage>>(`/chat/sessions/${chat.id}/messages`, {
+      const page = await api.get<Page<ChatMessageDto>>(`/chat/sessions/${chat.id}/messages`, {
         before,
         limit: 50,
       });
@@ -360,10 +361,10 @@ function NewChatDialog({
 }: {
   open: boolean;
   onClose: () => void;
-  onCreated: (chat: ChatSession) => void;
+  onCreated: (chat: ChatSessionDto) => void;
 }) {
   const [title, setTitle] = useState('');
-  const [docs, setDocs] = useState<DocumentItem[] | null>(null);
+  const [docs, setDocs] = useState<DocumentDto[] | null>(null);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>(null);
 
@@ -374,7 +375,7 @@ function NewChatDialog({
     setError(null);
     setDocs(null);
     api
-      .get<Page<DocumentItem>>('/documents', { status: 'completed', limit: 100 })
+      .get<Page<DocumentDto>>('/documents', { status: 'completed', limit: 100 })
       .then((page) => setDocs(page.items))
       .catch(() => setDocs([]));
   }, [open]);
@@ -382,7 +383,7 @@ function NewChatDialog({
   const create = async (event: FormEvent) => {
     event.preventDefault();
     try {
-      const chat = await api.post<ChatSession>('/chat/sessions', {
+      const chat = await api.post<ChatSessionDto>('/chat/sessions', {
         title: title.trim() || undefined,
         documentIds: chosen.size > 0 ? [...chosen] : undefined,
       });
@@ -450,9 +451,9 @@ function RenameDialog({
   onClose,
   onRenamed,
 }: {
-  chat: ChatSession | null;
+  chat: ChatSessionDto | null;
   onClose: () => void;
-  onRenamed: (chat: ChatSession) => void;
+  onRenamed: (chat: ChatSessionDto) => void;
 }) {
   const [title, setTitle] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -464,7 +465,7 @@ function RenameDialog({
     event.preventDefault();
     if (!chat) return;
     try {
-      onRenamed(await api.patch<ChatSession>(`/chat/sessions/${chat.id}`, { title }));
+      onRenamed(await api.patch<ChatSessionDto>(`/chat/sessions/${chat.id}`, { title }));
     } catch (e) {
       setError(e);
     }

@@ -1,13 +1,13 @@
 import { type DragEvent, type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { api, download, messageOf, uploadFiles } from '../api/client';
 import type {
-  DocumentItem,
-  Page,
-  SearchHit,
-  Share,
-  ShareRequested,
-  UploadResult,
-} from '../api/types';
+  DocumentDto,
+  SearchHitDto,
+  ShareDto,
+  ShareRequestedDto,
+  UploadResultDto,
+} from '../api/openapi.gen';
+import type { Page } from '../api/extra-types';
 import {
   Dialog,
   Empty,
@@ -57,13 +57,13 @@ function perFileProgress(sizes: number[], loaded: number, total: number): number
 export function DocumentsPage() {
   const { me } = useAuth();
   const toasts = useToasts();
-  const [items, setItems] = useState<DocumentItem[] | null>(null);
+  const [items, setItems] = useState<DocumentDto[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [query, setQuery] = useState('');
   const [uploads, setUploads] = useState<UploadRow[]>([]);
   const [dragging, setDragging] = useState(false);
-  const [sharing, setSharing] = useState<DocumentItem | null>(null);
+  const [sharing, setSharing] = useState<DocumentDto | null>(null);
   const confirm = useConfirm();
   const input = useRef<HTMLInputElement>(null);
   const queryRef = useRef(query);
@@ -72,7 +72,7 @@ export function DocumentsPage() {
   const load = useCallback(async (q: string, after?: string) => {
     setLoadError(null);
     try {
-      const page = await api.get<Page<DocumentItem>>('/documents', {
+      const page = await api.get<Page<DocumentDto>>('/documents', {
         q: q || undefined,
         cursor: after,
         limit: 50,
@@ -92,7 +92,7 @@ export function DocumentsPage() {
 
   const refreshOne = useCallback(async (id: string) => {
     try {
-      const doc = await api.get<DocumentItem>(`/documents/${id}`);
+      const doc = await api.get<DocumentDto>(`/documents/${id}`);
       setItems((current) => current?.map((item) => (item.id === id ? doc : item)) ?? current);
     } catch {
       // gone: the next list load drops it
@@ -142,7 +142,7 @@ export function DocumentsPage() {
         ),
       );
     const sizes = files.map((file) => file.size);
-    const outcome = await uploadFiles<UploadResult>(files, (loaded, total) => {
+    const outcome = await uploadFiles<UploadResultDto>(files, (loaded, total) => {
       const values = perFileProgress(sizes, loaded, total);
       update((row, index) => ({ ...row, progress: Math.max(row.progress, values[index]) }));
     });
@@ -188,14 +188,14 @@ export function DocumentsPage() {
     void startUpload([...event.dataTransfer.files]);
   };
 
-  const reingest = async (doc: DocumentItem) => {
+  const reingest = async (doc: DocumentDto) => {
     try {
       await api.post(`/documents/${doc.id}/reingest`);
       setItems(
         (current) =>
           current?.map((item) =>
             item.id === doc.id
-              ? { ...item, status: 'queued', stage: null, progress: 0, error: null }
+              ? { ...item, status: 'queued', stage: 'validating', progress: 0, error: null }
               : item,
           ) ?? current,
       );
@@ -208,7 +208,7 @@ export function DocumentsPage() {
     }
   };
 
-  const remove = async (doc: DocumentItem) => {
+  const remove = async (doc: DocumentDto) => {
     const ok = await confirm.ask(
       `Delete ${doc.filename}?`,
       'The file, its index and its shares are removed. This cannot be undone.',
@@ -415,8 +415,8 @@ export function DocumentsPage() {
   );
 }
 
-function ShareDialog({ doc, onClose }: { doc: DocumentItem | null; onClose: () => void }) {
-  const [shares, setShares] = useState<Share[] | null>(null);
+function ShareDialog({ doc, onClose }: { doc: DocumentDto | null; onClose: () => void }) {
+  const [shares, setShares] = useState<ShareDto[] | null>(null);
   const [email, setEmail] = useState('');
   const [permission, setPermission] = useState<'read' | 'write'>('read');
   const [error, setError] = useState<unknown>(null);
@@ -430,7 +430,7 @@ function ShareDialog({ doc, onClose }: { doc: DocumentItem | null; onClose: () =
     setNotice(null);
     setEmail('');
     api
-      .get<Page<Share>>(`/documents/${doc.id}/shares`)
+      .get<Page<ShareDto>>(`/documents/${doc.id}/shares`)
       .then((page) => setShares(page.items))
       .catch((e: unknown) => {
         setError(e);
@@ -447,11 +447,11 @@ function ShareDialog({ doc, onClose }: { doc: DocumentItem | null; onClose: () =
     try {
       // the answer is the same whether or not the address has an account: the list says who
       // actually has access
-      const sent = await api.post<ShareRequested>(`/documents/${doc.id}/shares`, {
+      const sent = await api.post<ShareRequestedDto>(`/documents/${doc.id}/shares`, {
         email,
         permission,
       });
-      setShares((await api.get<Page<Share>>(`/documents/${doc.id}/shares`)).items);
+      setShares((await api.get<Page<ShareDto>>(`/documents/${doc.id}/shares`)).items);
       setNotice(`If ${sent.email} has a Docent account, it now has access.`);
       setEmail('');
     } catch (e) {
@@ -461,7 +461,7 @@ function ShareDialog({ doc, onClose }: { doc: DocumentItem | null; onClose: () =
     }
   };
 
-  const revoke = async (share: Share) => {
+  const revoke = async (share: ShareDto) => {
     if (!doc) return;
     try {
       await api.del(`/documents/${doc.id}/shares/${share.userId}`);
@@ -550,7 +550,7 @@ function Snippet({ text }: { text: string }) {
 function ContentSearch() {
   const toasts = useToasts();
   const [q, setQ] = useState('');
-  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [hits, setHits] = useState<SearchHitDto[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const search = async (event: FormEvent) => {
@@ -559,7 +559,9 @@ function ContentSearch() {
     setBusy(true);
     setError(null);
     try {
-      setHits((await api.get<{ items: SearchHit[] }>('/search', { q: q.trim(), limit: 20 })).items);
+      setHits(
+        (await api.get<{ items: SearchHitDto[] }>('/search', { q: q.trim(), limit: 20 })).items,
+      );
     } catch (e) {
       setError(e);
     } finally {

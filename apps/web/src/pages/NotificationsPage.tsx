@@ -1,6 +1,11 @@
 import { type Ref, useCallback, useEffect, useRef, useState } from 'react';
 import { api, messageOf } from '../api/client';
-import type { Notification, NotificationPreferences, Page } from '../api/types';
+import type {
+  ChannelPreferenceDto,
+  NotificationDto,
+  NotificationPreferencesDto,
+} from '../api/openapi.gen';
+import type { Page } from '../api/extra-types';
 import { Empty, ProblemAlert, Spinner } from '../components/ui';
 import { formatDate, relativeTime } from '../lib/format';
 import { useRealtime, useSocketEvent } from '../lib/realtime';
@@ -20,7 +25,7 @@ const ALWAYS_ON = new Set(['security.password_changed', 'security.new_sign_in'])
 const ALWAYS_ON_HINT = 'Security notices are always on';
 
 function useNotifications(unreadOnly: boolean) {
-  const [items, setItems] = useState<Notification[] | null>(null);
+  const [items, setItems] = useState<NotificationDto[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const realtime = useRealtime();
@@ -28,7 +33,7 @@ function useNotifications(unreadOnly: boolean) {
   const load = useCallback(
     async (after?: string) => {
       try {
-        const page = await api.get<Page<Notification>>('/notifications', {
+        const page = await api.get<Page<NotificationDto>>('/notifications', {
           unread: unreadOnly ? true : undefined,
           cursor: after,
           limit: 20,
@@ -53,7 +58,7 @@ function useNotifications(unreadOnly: boolean) {
     );
   });
 
-  const markRead = async (notification: Notification) => {
+  const markRead = async (notification: NotificationDto) => {
     await api.post(`/notifications/${notification.id}/read`);
     setItems(
       (current) =>
@@ -72,7 +77,7 @@ function useNotifications(unreadOnly: boolean) {
     realtime.setUnreadCount(0);
   };
 
-  const remove = async (notification: Notification) => {
+  const remove = async (notification: NotificationDto) => {
     await api.del(`/notifications/${notification.id}`);
     setItems((current) => current?.filter((n) => n.id !== notification.id) ?? current);
   };
@@ -287,25 +292,27 @@ export function NotificationsPage() {
   );
 }
 
+type PreferenceType = keyof NotificationPreferencesDto;
+
 export function PreferencesPage() {
   const toasts = useToasts();
-  const [prefs, setPrefs] = useState<NotificationPreferences | null>(null);
+  const [prefs, setPrefs] = useState<NotificationPreferencesDto | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api
-      .get<NotificationPreferences>('/notifications/preferences')
+      .get<NotificationPreferencesDto>('/notifications/preferences')
       .then(setPrefs)
       .catch((e: unknown) => setError(e));
   }, []);
 
-  const toggle = async (type: string, channel: 'inApp' | 'email', value: boolean) => {
+  const toggle = async (type: PreferenceType, channel: 'inApp' | 'email', value: boolean) => {
     const previous = prefs;
     setPrefs((current) =>
       current ? { ...current, [type]: { ...current[type], [channel]: value } } : current,
     );
     try {
       setPrefs(
-        await api.put<NotificationPreferences>('/notifications/preferences', {
+        await api.put<NotificationPreferencesDto>('/notifications/preferences', {
           [type]: { [channel]: value },
         }),
       );
@@ -334,39 +341,41 @@ export function PreferencesPage() {
             </tr>
           </thead>
           <tbody>
-            {Object.entries(prefs).map(([type, pref]) => {
-              const fixed = ALWAYS_ON.has(type);
-              return (
-                <tr key={type}>
-                  <th scope="row">
-                    {TYPE_LABEL[type] ?? type}
-                    {fixed ? (
-                      <small className="muted"> ({ALWAYS_ON_HINT.toLowerCase()})</small>
-                    ) : null}
-                  </th>
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`${TYPE_LABEL[type] ?? type}: in the app`}
-                      checked={fixed || pref.inApp}
-                      disabled={fixed}
-                      title={fixed ? ALWAYS_ON_HINT : undefined}
-                      onChange={(e) => void toggle(type, 'inApp', e.target.checked)}
-                    />
-                  </td>
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`${TYPE_LABEL[type] ?? type}: by e-mail`}
-                      checked={fixed || pref.email}
-                      disabled={fixed}
-                      title={fixed ? ALWAYS_ON_HINT : undefined}
-                      onChange={(e) => void toggle(type, 'email', e.target.checked)}
-                    />
-                  </td>
-                </tr>
-              );
-            })}
+            {(Object.entries(prefs) as [PreferenceType, ChannelPreferenceDto][]).map(
+              ([type, pref]) => {
+                const fixed = ALWAYS_ON.has(type);
+                return (
+                  <tr key={type}>
+                    <th scope="row">
+                      {TYPE_LABEL[type] ?? type}
+                      {fixed ? (
+                        <small className="muted"> ({ALWAYS_ON_HINT.toLowerCase()})</small>
+                      ) : null}
+                    </th>
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`${TYPE_LABEL[type] ?? type}: in the app`}
+                        checked={fixed || pref.inApp}
+                        disabled={fixed}
+                        title={fixed ? ALWAYS_ON_HINT : undefined}
+                        onChange={(e) => void toggle(type, 'inApp', e.target.checked)}
+                      />
+                    </td>
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`${TYPE_LABEL[type] ?? type}: by e-mail`}
+                        checked={fixed || pref.email}
+                        disabled={fixed}
+                        title={fixed ? ALWAYS_ON_HINT : undefined}
+                        onChange={(e) => void toggle(type, 'email', e.target.checked)}
+                      />
+                    </td>
+                  </tr>
+                );
+              },
+            )}
           </tbody>
         </table>
       ) : null}

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api, messageOf } from '../api/client';
-import type { Session } from '../api/types';
+import type { SessionDto } from '../api/openapi.gen';
 import { Empty, Field, ProblemAlert, Spinner, fieldErrors, useConfirm } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { formatDate } from '../lib/format';
@@ -11,12 +11,12 @@ export function SessionsPage() {
   const { me, signOut, signOutEverywhere } = useAuth();
   const toasts = useToasts();
   const confirm = useConfirm();
-  const [sessions, setSessions] = useState<Session[] | null>(null);
+  const [sessions, setSessions] = useState<SessionDto[] | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const load = useCallback(async () => {
     try {
-      setSessions((await api.get<{ items: Session[] }>('/auth/sessions')).items);
+      setSessions((await api.get<{ items: SessionDto[] }>('/auth/sessions')).items);
     } catch (e) {
       setError(e);
       setSessions([]);
@@ -26,7 +26,7 @@ export function SessionsPage() {
     void load();
   }, [load]);
 
-  const end = async (session: Session) => {
+  const end = async (session: SessionDto) => {
     try {
       await api.del(`/auth/sessions/${session.id}`);
       setSessions((current) => current?.filter((s) => s.id !== session.id) ?? current);
