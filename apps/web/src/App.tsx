@@ -4,17 +4,17 @@ import { Spinner } from './components/ui';
 import { can, useAuth } from './lib/auth';
 import { RealtimeProvider, useRealtime } from './lib/realtime';
 import { Link, navigate, useLocation } from './lib/router';
-import {
-  AdminAuditPage,
-  AdminQueuesPage,
-  AdminRolesPage,
-  AdminStatsPage,
-  AdminUsersPage,
-} from './pages/AdminPages';
+import { AdminAuditPage } from './pages/admin/AuditPage';
+import { AdminQueuesPage } from './pages/admin/QueuesPage';
+import { AdminRolesPage } from './pages/admin/RolesPage';
+import { AdminStatsPage } from './pages/admin/StatsPage';
+import { AdminUsersPage } from './pages/admin/UsersPage';
 import { ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage } from './pages/AuthPages';
-import { ChatPage } from './pages/ChatPage';
+import { ChatPage } from './pages/chat/ChatPage';
 import { DocumentsPage } from './pages/DocumentsPage';
-import { NotificationBell, NotificationsPage, PreferencesPage } from './pages/NotificationsPage';
+import { NotificationBell } from './pages/notifications/NotificationBell';
+import { NotificationsPage } from './pages/notifications/NotificationsPage';
+import { PreferencesPage } from './pages/notifications/PreferencesPage';
 import { SessionsPage } from './pages/SessionsPage';
 
 const PUBLIC_PAGES: Record<string, (() => ReactNode) | undefined> = {

@@ -1,0 +1,103 @@
+import { useState } from 'react';
+import { api } from '../../api/client';
+import type { AuditEventDto } from '../../api/openapi.gen';
+import type { Page } from '../../api/extra-types';
+import { Empty, ProblemAlert, Spinner } from '../../components/ui';
+import { formatDate } from '../../lib/format';
+import { usePagedList } from '../../lib/usePagedList';
+import { AdminNav } from './AdminNav';
+
+export function AdminAuditPage() {
+  const [filters, setFilters] = useState({
+    action: '',
+    actorId: '',
+    targetType: '',
+    from: '',
+    to: '',
+  });
+  const [applied, setApplied] = useState(filters);
+  const { items, cursor, error, load } = usePagedList(
+    (after) =>
+      api.get<Page<AuditEventDto>>('/admin/audit-events', {
+        ...applied,
+        from: applied.from ? new Date(applied.from).toISOString() : undefined,
+        to: applied.to ? new Date(applied.to).toISOString() : undefined,
+        cursor: after,
+        limit: 50,
+      }),
+    [applied],
+  );
+
+  const set = (key: keyof typeof filters) => (e: { target: { value: string } }) =>
+    setFilters({ ...filters, [key]: e.target.value });
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <h1>Audit log</h1>
+      </header>
+      <AdminNav />
+      <form
+        className="toolbar wrap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied(filters);
+        }}
+      >
+        <label>
+          Action <input value={filters.action} onChange={set('action')} placeholder="auth.login" />
+        </label>
+        <label>
+          Actor id <input value={filters.actorId} onChange={set('actorId')} />
+        </label>
+        <label>
+          Target type{' '}
+          <input value={filters.targetType} onChange={set('targetType')} placeholder="user" />
+        </label>
+        <label>
+          From <input type="datetime-local" value={filters.from} onChange={set('from')} />
+        </label>
+        <label>
+          To <input type="datetime-local" value={filters.to} onChange={set('to')} />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {error ? <ProblemAlert error={error} /> : null}
+      {items === null ? (
+        <Spinner label="Loading audit events…" />
+      ) : items.length === 0 ? (
+        <Empty>No audit events match.</Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Action</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Target</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((event) => (
+              <tr key={event.id}>
+                <td>{formatDate(event.occurredAt)}</td>
+                <th scope="row">{event.action}</th>
+                <td>{event.outcome}</td>
+                <td className="mono">{event.actorId ?? '—'}</td>
+                <td className="mono">
+                  {event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cursor ? (
+        <button type="button" onClick={() => void load(cursor)}>
+          Load more
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import { download, messageOf } from '../../api/client';
+import type { ChatMessageDto, CitationDto } from '../../api/openapi.gen';
+import { useToasts } from '../../lib/toasts';
+
+/** A source of an answer: shows the cited passage on hover, downloads the file on click. */
+function CitationChip({ citation }: { citation: CitationDto }) {
+  const toasts = useToasts();
+  const label = citation.page ? `${citation.filename}, p. ${citation.page}` : citation.filename;
+  return (
+    <button
+      type="button"
+      className="chip"
+      title={citation.snippet}
+      data-document-id={citation.documentId}
+      onClick={() =>
+        void download(`/documents/${citation.documentId}/content`, citation.filename).catch((e) =>
+          toasts.show({ tone: 'error', title: 'Could not download', body: messageOf(e) }),
+        )
+      }
+    >
+      {label}
+    </button>
+  );
+}
+
+export function MessageView({ message }: { message: ChatMessageDto }) {
+  return (
+    <article
+      className={`message message-${message.role}`}
+      aria-label={message.role === 'user' ? 'Question' : 'Answer'}
+    >
+      <p className="message-content">{message.content}</p>
+      {message.citations.length > 0 ? (
+        <div className="citations" aria-label="Sources">
+          {message.citations.map((citation) => (
+            <CitationChip key={citation.chunkId} citation={citation} />
+          ))}
+        </div>
+      ) : null}
+    </article>
+  );
+}

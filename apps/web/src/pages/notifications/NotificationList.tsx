@@ -1,0 +1,64 @@
+import { messageOf } from '../../api/client';
+import { Empty, Spinner } from '../../components/ui';
+import { formatDate, relativeTime } from '../../lib/format';
+import { useToasts } from '../../lib/toasts';
+import type { useNotifications } from './useNotifications';
+
+export function NotificationList({
+  state,
+  compact,
+}: {
+  state: ReturnType<typeof useNotifications>;
+  compact?: boolean;
+}) {
+  const toasts = useToasts();
+  const guard = (action: Promise<unknown>) =>
+    action.catch((e: unknown) =>
+      toasts.show({ tone: 'error', title: 'Failed', body: messageOf(e) }),
+    );
+  if (state.items === null) return <Spinner label="Loading notifications…" />;
+  if (state.items.length === 0) return <Empty>No notifications.</Empty>;
+  return (
+    <>
+      <ul className="notifications">
+        {state.items.map((n) => (
+          <li key={n.id} className={n.readAt ? 'read' : 'unread'}>
+            <div>
+              <strong>{n.title}</strong>
+              {n.readAt ? null : <span className="badge">new</span>}
+              <p>{n.body}</p>
+              <small className="muted" title={formatDate(n.createdAt)}>
+                {relativeTime(n.createdAt)}
+              </small>
+            </div>
+            <div className="row-actions">
+              {n.readAt ? null : (
+                <button
+                  type="button"
+                  onClick={() => void guard(state.markRead(n))}
+                  aria-label={`Mark “${n.title}” as read`}
+                >
+                  Mark read
+                </button>
+              )}
+              {compact ? null : (
+                <button
+                  type="button"
+                  onClick={() => void guard(state.remove(n))}
+                  aria-label={`Delete “${n.title}”`}
+                >
+                  Delete
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+      {state.cursor && !compact ? (
+        <button type="button" onClick={() => void state.load(state.cursor!)}>
+          Load more
+        </button>
+      ) : null}
+    </>
+  );
+}
