@@ -4,25 +4,8 @@ import { Spinner } from './components/ui';
 import { can, useAuth } from './lib/auth';
 import { RealtimeProvider, useRealtime } from './lib/realtime';
 import { Link, navigate, useLocation } from './lib/router';
-import { AdminAuditPage } from './pages/admin/AuditPage';
-import { AdminQueuesPage } from './pages/admin/QueuesPage';
-import { AdminRolesPage } from './pages/admin/RolesPage';
-import { AdminStatsPage } from './pages/admin/StatsPage';
-import { AdminUsersPage } from './pages/admin/UsersPage';
-import { ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage } from './pages/AuthPages';
-import { ChatPage } from './pages/chat/ChatPage';
-import { DocumentsPage } from './pages/DocumentsPage';
 import { NotificationBell } from './pages/notifications/NotificationBell';
-import { NotificationsPage } from './pages/notifications/NotificationsPage';
-import { PreferencesPage } from './pages/notifications/PreferencesPage';
-import { SessionsPage } from './pages/SessionsPage';
-
-const PUBLIC_PAGES: Record<string, (() => ReactNode) | undefined> = {
-  '/sign-in': () => <SignInPage />,
-  '/sign-up': () => <SignUpPage />,
-  '/forgot-password': () => <ForgotPasswordPage />,
-  '/reset-password': () => <ResetPasswordPage />,
-};
+import { PUBLIC_PAGES, privatePage } from './routes';
 
 function isAdmin(rules: Parameters<typeof can>[0]): boolean {
   return can(rules, 'manage', 'User') || can(rules, 'read', 'AuditEvent');
@@ -74,18 +57,8 @@ function Shell({ children }: { children: ReactNode }) {
 function PrivatePage({ path }: { path: string }) {
   const { me } = useAuth();
   const admin = isAdmin(me?.permissions);
-  if (path === '/documents' || path === '/') return <DocumentsPage />;
-  if (path === '/chat' || path.startsWith('/chat/')) return <ChatPage />;
-  if (path === '/notifications') return <NotificationsPage />;
-  if (path === '/settings/notifications') return <PreferencesPage />;
-  if (path === '/settings/sessions') return <SessionsPage />;
-  if (admin) {
-    if (path === '/admin' || path === '/admin/users') return <AdminUsersPage />;
-    if (path === '/admin/roles') return <AdminRolesPage />;
-    if (path === '/admin/audit') return <AdminAuditPage />;
-    if (path === '/admin/queues') return <AdminQueuesPage />;
-    if (path === '/admin/stats') return <AdminStatsPage />;
-  }
+  const page = privatePage(path, admin);
+  if (page) return page;
   return (
     <div className="page">
       <h1>Page not found</h1>

@@ -1,0 +1,89 @@
+import { type FormEvent, useState } from 'react';
+import { api, download, messageOf } from '../../api/client';
+import type { SearchHitDto } from '../../api/openapi.gen';
+import { Empty, ProblemAlert, Spinner } from '../../components/ui';
+import { useToasts } from '../../lib/toasts';
+
+/** The search service marks matches with « »: shown as <mark>. */
+function Snippet({ text }: { text: string }) {
+  const parts = text.split(/«|»/);
+  return (
+    <span>
+      {parts.map((part, index) => (index % 2 === 1 ? <mark key={index}>{part}</mark> : part))}
+    </span>
+  );
+}
+
+/** Full-text search over the passages of every document the caller can read. */
+export function ContentSearch() {
+  const toasts = useToasts();
+  const [q, setQ] = useState('');
+  const [hits, setHits] = useState<SearchHitDto[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const search = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!q.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setHits(
+        (await api.get<{ items: SearchHitDto[] }>('/search', { q: q.trim(), limit: 20 })).items,
+      );
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="content-search-heading" className="content-search">
+      <h2 id="content-search-heading">Full-text search</h2>
+      <form className="toolbar" role="search" onSubmit={(e) => void search(e)}>
+        <label htmlFor="content-search" className="visually-hidden">
+          Search inside documents
+        </label>
+        <input
+          id="content-search"
+          type="search"
+          placeholder="Words or a question…"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+        />
+        <button type="submit" disabled={busy}>
+          Search
+        </button>
+      </form>
+      {error ? <ProblemAlert error={error} /> : null}
+      {busy ? <Spinner label="Searching…" /> : null}
+      {hits && !busy ? (
+        hits.length === 0 ? (
+          <Empty>Nothing found.</Empty>
+        ) : (
+          <ul className="hits">
+            {hits.map((hit) => (
+              <li key={hit.chunkId}>
+                <button
+                  type="button"
+                  className="chip"
+                  onClick={() =>
+                    void download(`/documents/${hit.documentId}/content`, hit.filename).catch((e) =>
+                      toasts.show({
+                        tone: 'error',
+                        title: 'Could not download',
+                        body: messageOf(e),
+                      }),
+                    )
+                  }
+                >
+                  {hit.page ? `${hit.filename}, p. ${hit.page}` : hit.filename}
+                </button>{' '}
+                <Snippet text={hit.snippet} />
+              </li>
+            ))}
+          </ul>
+        )
+      ) : null}
+    </section>
+  );
+}

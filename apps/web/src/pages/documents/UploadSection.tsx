@@ -1,0 +1,169 @@
+import { type DragEvent, useRef, useState } from 'react';
+import { messageOf, uploadFiles } from '../../api/client';
+import type { DocumentDto, UploadResultDto } from '../../api/openapi.gen';
+import { ProgressBar } from '../../components/ui';
+import { formatBytes } from '../../lib/format';
+
+interface UploadRow {
+  key: string;
+  name: string;
+  size: number;
+  progress: number;
+  state: 'uploading' | 'accepted' | 'rejected' | 'failed';
+  message?: string;
+}
+
+let uploadCounter = 0;
+
+/** Splits the bytes sent of one multipart body across its files, in order. */
+function perFileProgress(sizes: number[], loaded: number, total: number): number[] {
+  const sum = sizes.reduce((a, b) => a + b, 0) || 1;
+  const sent = (loaded / (total || 1)) * sum;
+  let start = 0;
+  return sizes.map((size) => {
+    const value = size === 0 ? (sent >= start ? 100 : 0) : ((sent - start) / size) * 100;
+    start += size;
+    return Math.max(0, Math.min(99, value));
+  });
+}
+
+/** The drop zone and file picker (for those who may upload), and the progress of each upload. */
+export function UploadSection({
+  canUpload,
+  onAccepted,
+}: {
+  canUpload: boolean;
+  onAccepted: (documents: DocumentDto[]) => void;
+}) {
+  const [uploads, setUploads] = useState<UploadRow[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+
+  const startUpload = async (files: File[]) => {
+    if (files.length === 0) return;
+    const batch = ++uploadCounter;
+    const rows: UploadRow[] = files.map((file, index) => ({
+      key: `${batch}-${index}`,
+      name: file.name,
+      size: file.size,
+      progress: 0,
+      state: 'uploading',
+    }));
+    setUploads((current) => [...rows, ...current]);
+    const keys = new Set(rows.map((row) => row.key));
+    const update = (fn: (row: UploadRow, index: number) => UploadRow) =>
+      setUploads((current) =>
+        current.map((row) =>
+          keys.has(row.key)
+            ? fn(
+                row,
+                rows.findIndex((r) => r.key === row.key),
+              )
+            : row,
+        ),
+      );
+    const sizes = files.map((file) => file.size);
+    const outcome = await uploadFiles<UploadResultDto>(files, (loaded, total) => {
+      const values = perFileProgress(sizes, loaded, total);
+      update((row, index) => ({ ...row, progress: Math.max(row.progress, values[index]) }));
+    });
+    const result = outcome.body;
+    if (outcome.status === 202 || (outcome.status === 422 && result?.rejected)) {
+      // decide each row's outcome here, outside the state updater (updaters must stay pure:
+      // React may run one twice)
+      const rejected = [...(result?.rejected ?? [])];
+      const outcomes = new Map<string, Pick<UploadRow, 'state' | 'message'>>();
+      for (const row of rows) {
+        const index = rejected.findIndex((r) => r.filename === row.name);
+        if (index < 0) continue;
+        const [rejection] = rejected.splice(index, 1);
+        outcomes.set(row.key, { state: 'rejected', message: rejection.message });
+      }
+      // rejections whose (sanitised) name matched no row go to rows no accepted document matches
+      const acceptedNames = new Set((result?.accepted ?? []).map((doc) => doc.filename));
+      for (const row of rows) {
+        if (rejected.length === 0) break;
+        if (outcomes.has(row.key) || acceptedNames.has(row.name)) continue;
+        outcomes.set(row.key, { state: 'rejected', message: rejected.shift()!.message });
+      }
+      update((row) => ({
+        ...row,
+        progress: 100,
+        ...(outcomes.get(row.key) ?? { state: 'accepted' }),
+      }));
+      if (result && result.accepted.length > 0) onAccepted(result.accepted);
+      return;
+    }
+    const message = outcome.error ? messageOf(outcome.error) : `Upload failed (${outcome.status})`;
+    update((row) => ({ ...row, state: 'failed', message }));
+  };
+
+  const onDrop = (event: DragEvent<HTMLElement>) => {
+    event.preventDefault();
+    setDragging(false);
+    void startUpload([...event.dataTransfer.files]);
+  };
+
+  return (
+    <>
+      {canUpload ? (
+        <section
+          className={`dropzone${dragging ? ' dragging' : ''}`}
+          aria-label="Upload documents"
+          data-testid="dropzone"
+          onDragEnter={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragOver={(e) => {
+            e.preventDefault();
+            e.dataTransfer.dropEffect = 'copy';
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+        >
+          <p>Drop files here (PDF, Word, text, Markdown, HTML, CSV, JSON), or</p>
+          <label className="button primary" htmlFor="file-picker">
+            Choose files
+          </label>
+          <input
+            id="file-picker"
+            ref={input}
+            className="visually-hidden"
+            type="file"
+            multiple
+            accept=".pdf,.docx,.txt,.md,.html,.htm,.csv,.json"
+            onChange={(e) => {
+              void startUpload([...(e.target.files ?? [])]);
+              e.target.value = '';
+            }}
+          />
+        </section>
+      ) : null}
+
+      {uploads.length > 0 ? (
+        <section aria-label="Uploads" className="uploads">
+          <h2>Uploads</h2>
+          <ul>
+            {uploads.map((row) => (
+              <li key={row.key} className={`upload upload-${row.state}`} data-testid="upload-row">
+                <span className="upload-name">{row.name}</span>
+                <span className="muted">{formatBytes(row.size)}</span>
+                <ProgressBar value={row.progress} label={`Upload of ${row.name}`} />
+                <span className="upload-state">
+                  {row.state === 'uploading' ? `${Math.round(row.progress)}%` : null}
+                  {row.state === 'accepted' ? 'Uploaded' : null}
+                  {row.state === 'rejected' ? `Rejected: ${row.message}` : null}
+                  {row.state === 'failed' ? `Failed: ${row.message}` : null}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <button type="button" className="link" onClick={() => setUploads([])}>
+            Clear finished uploads
+          </button>
+        </section>
+      ) : null}
+    </>
+  );
+}
