@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api, messageOf } from '../api/client';
-import type { SessionDto } from '../api/openapi.gen';
+import type { SessionDto, SessionListDto } from '../api/openapi.gen';
 import { Empty, Field, ProblemAlert, Spinner, fieldErrors, useConfirm } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { formatDate } from '../lib/format';
@@ -16,7 +16,7 @@ export function SessionsPage() {
 
   const load = useCallback(async () => {
     try {
-      setSessions((await api.get<{ items: SessionDto[] }>('/auth/sessions')).items);
+      setSessions((await api.get<SessionListDto>('/auth/sessions')).items);
     } catch (e) {
       setError(e);
       setSessions([]);

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { api } from '../../api/client';
-import type { AuditEventDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { AuditEventPageDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { usePagedList } from '../../lib/usePagedList';
@@ -18,7 +17,7 @@ export function AdminAuditPage() {
   const [applied, setApplied] = useState(filters);
   const { items, cursor, error, load } = usePagedList(
     (after) =>
-      api.get<Page<AuditEventDto>>('/admin/audit-events', {
+      api.get<AuditEventPageDto>('/admin/audit-events', {
         ...applied,
         from: applied.from ? new Date(applied.from).toISOString() : undefined,
         to: applied.to ? new Date(applied.to).toISOString() : undefined,

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { api, messageOf } from '../../api/client';
-import type { JobDto, QueueDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { JobDto, JobPageDto, QueueListDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner } from '../../components/ui';
 import { useLoad } from '../../lib/useLoad';
 import { useToasts } from '../../lib/toasts';
@@ -9,7 +8,7 @@ import { AdminNav } from './AdminNav';
 
 export function AdminQueuesPage() {
   const toasts = useToasts();
-  const queues = useLoad(() => api.get<{ items: QueueDto[] }>('/admin/queues'), []);
+  const queues = useLoad(() => api.get<QueueListDto>('/admin/queues'), []);
   const [openQueue, setOpenQueue] = useState<string | null>(null);
   const [jobs, setJobs] = useState<JobDto[] | null>(null);
 
@@ -19,7 +18,7 @@ export function AdminQueuesPage() {
     try {
       setJobs(
         (
-          await api.get<Page<JobDto>>(`/admin/queues/${name}/jobs`, {
+          await api.get<JobPageDto>(`/admin/queues/${name}/jobs`, {
             state: 'failed',
             limit: 50,
           })

@@ -1,15 +1,18 @@
 import { api } from '../../api/client';
-import type { PermissionCatalogueEntryDto, RoleDto, RoleRuleDto } from '../../api/openapi.gen';
+import type {
+  PermissionCatalogueDto,
+  PermissionCatalogueEntryDto,
+  RoleDto,
+  RoleListDto,
+  RoleRuleDto,
+} from '../../api/openapi.gen';
 import { ProblemAlert, Spinner } from '../../components/ui';
 import { useLoad } from '../../lib/useLoad';
 import { AdminNav } from './AdminNav';
 
 export function AdminRolesPage() {
-  const roles = useLoad(() => api.get<{ items: RoleDto[] }>('/admin/roles'), []);
-  const catalogue = useLoad(
-    () => api.get<{ items: PermissionCatalogueEntryDto[] }>('/admin/permissions'),
-    [],
-  );
+  const roles = useLoad(() => api.get<RoleListDto>('/admin/roles'), []);
+  const catalogue = useLoad(() => api.get<PermissionCatalogueDto>('/admin/permissions'), []);
   const error = roles.error ?? catalogue.error;
   const mark = (role: RoleDto, entry: PermissionCatalogueEntryDto) => {
     // read the stored rules, so `manage all` (admin) and inverted rules show as they act

@@ -1,7 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, messageOf } from '../../api/client';
-import type { AdminUserDto, RoleDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { AdminUserDto, AdminUserPageDto, RoleDto, RoleListDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useLoad } from '../../lib/useLoad';
@@ -16,10 +15,10 @@ export function AdminUsersPage() {
   const [role, setRole] = useState('');
   const [search, setSearch] = useState({ q: '', status: '', role: '' });
   const users = useLoad(
-    () => api.get<Page<AdminUserDto>>('/admin/users', { ...search, limit: 50 }),
+    () => api.get<AdminUserPageDto>('/admin/users', { ...search, limit: 50 }),
     [search],
   );
-  const roles = useLoad(() => api.get<{ items: RoleDto[] }>('/admin/roles'), []);
+  const roles = useLoad(() => api.get<RoleListDto>('/admin/roles'), []);
 
   const patch = async (
     user: AdminUserDto,

@@ -1,7 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../../api/client';
-import type { ChatSessionDto, DocumentDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { ChatSessionDto, DocumentDto, DocumentPageDto } from '../../api/openapi.gen';
 import { Dialog, Empty, Field, ProblemAlert, Spinner, fieldErrors } from '../../components/ui';
 
 export function NewChatDialog({
@@ -25,7 +24,7 @@ export function NewChatDialog({
     setError(null);
     setDocs(null);
     api
-      .get<Page<DocumentDto>>('/documents', { status: 'completed', limit: 100 })
+      .get<DocumentPageDto>('/documents', { status: 'completed', limit: 100 })
       .then((page) => setDocs(page.items))
       .catch(() => setDocs([]));
   }, [open]);

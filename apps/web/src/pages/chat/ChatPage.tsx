@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, messageOf } from '../../api/client';
-import type { ChatSessionDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { ChatSessionDto, ChatSessionPageDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
 import { relativeTime } from '../../lib/format';
 import { navigate, useLocation } from '../../lib/router';
@@ -21,7 +20,7 @@ export function ChatPage() {
 
   const loadSessions = useCallback(async () => {
     try {
-      const page = await api.get<Page<ChatSessionDto>>('/chat/sessions', { limit: 100 });
+      const page = await api.get<ChatSessionPageDto>('/chat/sessions', { limit: 100 });
       setSessions(page.items);
     } catch (e) {
       setError(e);

@@ -8,8 +8,7 @@ import {
 } from 'react';
 import { api, download, messageOf } from '../../api/client';
 import { askStreaming } from '../../api/sse';
-import type { ChatMessageDto, ChatSessionDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { ChatMessageDto, ChatMessagePageDto, ChatSessionDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner } from '../../components/ui';
 import { useToasts } from '../../lib/toasts';
 import { MessageView } from './MessageView';
@@ -41,7 +40,7 @@ export function Conversation({
 
   const loadPage = useCallback(
     async (before?: string) => {
-      const page = await api.get<Page<ChatMessageDto>>(`/chat/sessions/${chat.id}/messages`, {
+      const page = await api.get<ChatMessagePageDto>(`/chat/sessions/${chat.id}/messages`, {
         before,
         limit: 50,
       });

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, download, messageOf } from '../../api/client';
-import type { SearchHitDto } from '../../api/openapi.gen';
+import type { SearchHitDto, SearchResultDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner } from '../../components/ui';
 import { useToasts } from '../../lib/toasts';
 
@@ -27,9 +27,7 @@ export function ContentSearch() {
     setBusy(true);
     setError(null);
     try {
-      setHits(
-        (await api.get<{ items: SearchHitDto[] }>('/search', { q: q.trim(), limit: 20 })).items,
-      );
+      setHits((await api.get<SearchResultDto>('/search', { q: q.trim(), limit: 20 })).items);
     } catch (e) {
       setError(e);
     } finally {

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, messageOf } from '../../api/client';
-import type { DocumentDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { DocumentDto, DocumentPageDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
 import { useAuth } from '../../lib/auth';
 import { useSocketEvent } from '../../lib/realtime';
@@ -29,7 +28,7 @@ export function DocumentsPage() {
     load,
   } = usePagedList(
     (after) =>
-      api.get<Page<DocumentDto>>('/documents', { q: query || undefined, cursor: after, limit: 50 }),
+      api.get<DocumentPageDto>('/documents', { q: query || undefined, cursor: after, limit: 50 }),
     [query],
     { auto: false },
   );

@@ -1,7 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../../api/client';
-import type { DocumentDto, ShareDto, ShareRequestedDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { DocumentDto, ShareDto, ShareListDto, ShareRequestedDto } from '../../api/openapi.gen';
 import { Dialog, Empty, Field, ProblemAlert, Spinner, fieldErrors } from '../../components/ui';
 
 export function ShareDialog({ doc, onClose }: { doc: DocumentDto | null; onClose: () => void }) {
@@ -19,7 +18,7 @@ export function ShareDialog({ doc, onClose }: { doc: DocumentDto | null; onClose
     setNotice(null);
     setEmail('');
     api
-      .get<Page<ShareDto>>(`/documents/${doc.id}/shares`)
+      .get<ShareListDto>(`/documents/${doc.id}/shares`)
       .then((page) => setShares(page.items))
       .catch((e: unknown) => {
         setError(e);
@@ -40,7 +39,7 @@ export function ShareDialog({ doc, onClose }: { doc: DocumentDto | null; onClose
         email,
         permission,
       });
-      setShares((await api.get<Page<ShareDto>>(`/documents/${doc.id}/shares`)).items);
+      setShares((await api.get<ShareListDto>(`/documents/${doc.id}/shares`)).items);
       setNotice(`If ${sent.email} has a Docent account, it now has access.`);
       setEmail('');
     } catch (e) {

@@ -1,5 +1,6 @@
 import { type Ref, useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client';
+import type { UnreadCountDto } from '../../api/openapi.gen';
 import { ProblemAlert } from '../../components/ui';
 import { useRealtime, useSocketEvent } from '../../lib/realtime';
 import { Link } from '../../lib/router';
@@ -18,7 +19,7 @@ export function NotificationBell() {
   useEffect(() => {
     // the socket pushes the count on connect; fetch it too in case the socket is slow
     api
-      .get<{ count: number }>('/notifications/unread-count')
+      .get<UnreadCountDto>('/notifications/unread-count')
       .then(({ count }) => realtime.setUnreadCount(count))
       .catch(() => undefined);
   }, []);

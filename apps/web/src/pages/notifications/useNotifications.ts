@@ -1,6 +1,5 @@
 import { api } from '../../api/client';
-import type { NotificationDto } from '../../api/openapi.gen';
-import type { Page } from '../../api/extra-types';
+import type { NotificationDto, NotificationPageDto, UnreadCountDto } from '../../api/openapi.gen';
 import { useRealtime, useSocketEvent } from '../../lib/realtime';
 import { usePagedList } from '../../lib/usePagedList';
 
@@ -9,7 +8,7 @@ export function useNotifications(unreadOnly: boolean) {
   const realtime = useRealtime();
   const { items, setItems, cursor, error, load } = usePagedList(
     (after) =>
-      api.get<Page<NotificationDto>>('/notifications', {
+      api.get<NotificationPageDto>('/notifications', {
         unread: unreadOnly ? true : undefined,
         cursor: after,
         limit: 20,
@@ -31,7 +30,7 @@ export function useNotifications(unreadOnly: boolean) {
           n.id === notification.id ? { ...n, readAt: new Date().toISOString() } : n,
         ) ?? current,
     );
-    const { count } = await api.get<{ count: number }>('/notifications/unread-count');
+    const { count } = await api.get<UnreadCountDto>('/notifications/unread-count');
     realtime.setUnreadCount(count);
   };
 
