@@ -2,7 +2,7 @@ import { subject } from '@casl/ability';
 import type { FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '@docent/audit';
+import { AUDIT_TARGET, type AuditAction, AuditService } from '@docent/audit';
 import {
   AccountService,
   type AuthUser,
@@ -156,7 +156,7 @@ export class AdminUsersService {
       await this.audit.record({
         action: 'admin.user_created',
         outcome: 'denied',
-        targetType: 'user',
+        targetType: AUDIT_TARGET.user,
         metadata: { reason: ADMINISTRATOR_REQUIRED, requested: { role: input.role } },
       });
       throw administratorRequired();
@@ -164,7 +164,7 @@ export class AdminUsersService {
     const user = await this.accounts.create(input);
     await this.audit.record({
       action: 'admin.user_created',
-      targetType: 'user',
+      targetType: AUDIT_TARGET.user,
       targetId: user.id,
       metadata: { after: snapshotOf(user) },
     });
@@ -226,7 +226,7 @@ export class AdminUsersService {
       const changed = UPDATABLE.filter((field) => before[field] !== after[field]);
       await this.audit.record({
         action: 'admin.user_updated',
-        targetType: 'user',
+        targetType: AUDIT_TARGET.user,
         targetId: target.id,
         metadata: { before: pick(before, changed), after: pick(after, changed), changed },
       });
@@ -246,7 +246,7 @@ export class AdminUsersService {
     await this.lockout.unlock(user.email);
     await this.audit.record({
       action: 'admin.user_unlocked',
-      targetType: 'user',
+      targetType: AUDIT_TARGET.user,
       targetId: user.id,
       metadata: { before: { lockedUntil }, after: { lockedUntil: null } },
     });
@@ -275,7 +275,7 @@ export class AdminUsersService {
       // inside the transaction: a deletion that cannot be audited does not happen
       await this.audit.record({
         action: 'admin.user_deleted',
-        targetType: 'user',
+        targetType: AUDIT_TARGET.user,
         targetId: id,
         metadata: { before, sessionsEnded },
       });
@@ -304,7 +304,7 @@ export class AdminUsersService {
   /** 403 `administrator_required` (audited as denied) unless the caller holds the admin role. */
   private async assertCallerIsAdmin(
     caller: AuthUser,
-    action: string,
+    action: AuditAction,
     target: User,
     requested: Partial<UpdateAdminUserDto> = {},
   ): Promise<void> {
@@ -314,7 +314,7 @@ export class AdminUsersService {
   }
 
   private async assertAnotherActiveAdmin(
-    action: string,
+    action: AuditAction,
     target: User,
     requested: Partial<UpdateAdminUserDto>,
     what: string,
@@ -326,7 +326,7 @@ export class AdminUsersService {
 
   /** Audits a refused change (written outside the transaction, so it is kept). */
   private async refused(
-    action: string,
+    action: AuditAction,
     target: User,
     reason: string,
     requested: Partial<UpdateAdminUserDto> = {},
@@ -334,7 +334,7 @@ export class AdminUsersService {
     await this.audit.record({
       action,
       outcome: 'denied',
-      targetType: 'user',
+      targetType: AUDIT_TARGET.user,
       targetId: target.id,
       metadata: { reason, before: snapshotOf(target), requested: { ...requested } },
     });

@@ -4,7 +4,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { ConfigService } from '@nestjs/config';
 import { AppError } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
-import { AuditService } from '@docent/audit';
+import { AUDIT_TARGET, AuditService } from '@docent/audit';
 import { User } from '../entities/user.entity';
 import { AccountService } from './account.service';
 
@@ -42,7 +42,7 @@ export class AdminBootstrap {
         await this.audit.record({
           action: 'user.admin_bootstrapped',
           actorId: null,
-          targetType: 'user',
+          targetType: AUDIT_TARGET.user,
           targetId: user.id,
         });
         return 'created';
