@@ -1,4 +1,5 @@
 import { AppError, type FieldError } from '@docent/common';
+import type { PasswordProblemCode } from './passwords/password-policy';
 
 /**
  * Stable codes of the auth library: clients branch on them (the web client refreshes on
@@ -133,7 +134,7 @@ export const invalidResetToken = (): AppError =>
   });
 
 /** A password the policy refuses; the code names the rule (see passwords/password-policy). */
-export const passwordRefused = (code: string, error: FieldError): AppError =>
+export const passwordRefused = (code: PasswordProblemCode, error: FieldError): AppError =>
   new AppError('bad_request', code, error.message, { errors: [error] });
 
 // ---- accounts and sessions

@@ -1,20 +1,13 @@
-import { subject } from '@casl/ability';
 import type { FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AUDIT_TARGET, type AuditAction, AuditService } from '@docent/audit';
-import {
-  AccountService,
-  type AuthUser,
-  type BuiltInRole,
-  LoginLockout,
-  type User,
-} from '@docent/auth';
+import { AccountService, type AuthUser, LoginLockout, type User } from '@docent/auth';
 import { AbilityFactory, accessibleWhere, type AppAbility } from '@docent/authorization';
 import { StorageCleanupProducer } from '@docent/documents';
 import { assertGrantable, permissionsOf } from '../roles/role-permissions';
-import { decodeCursor, toPage, UUID_PATTERN, ValidationFailedError } from '@docent/common';
-import { AdminUserRepository, likePattern } from './admin-user.repository';
+import { decodeCursor, toPage, ValidationFailedError } from '@docent/common';
+import { AdminUserRepository, isListPosition, likePattern } from './admin-user.repository';
 import {
   ADMINISTRATOR_REQUIRED,
   administratorRequired,
@@ -35,59 +28,8 @@ import {
   AdminUserDto,
   type AdminUserPageDto,
 } from './dto/admin-user-response.dto';
-
-/** The role whose last active holder may not be demoted, disabled or deleted. */
-export const ADMIN_ROLE: BuiltInRole = 'admin';
-
-/** What the audit log keeps of a user: never the password hash. */
-interface UserSnapshot {
-  email: string;
-  displayName: string;
-  role: string;
-  status: string;
-}
-
-const UPDATABLE = ['role', 'status', 'displayName'] as const;
-type Updatable = (typeof UPDATABLE)[number];
-
-function snapshotOf(user: User): UserSnapshot {
-  return {
-    email: user.email,
-    displayName: user.displayName,
-    role: user.role.name,
-    status: user.status,
-  };
-}
-
-function pick(snapshot: UserSnapshot, fields: Updatable[]): Partial<UserSnapshot> {
-  return Object.fromEntries(fields.map((field) => [field, snapshot[field]]));
-}
-
-/** The user as CASL sees it (conditions such as "own" compare `id`). */
-const asSubject = (user: User) =>
-  subject('User', {
-    id: user.id,
-    email: user.email,
-    displayName: user.displayName,
-    status: user.status,
-  });
-
-const isAdmin = (user: User): boolean => user.role.name === ADMIN_ROLE;
-
-const isActiveAdmin = (user: User): boolean => user.status === 'active' && isAdmin(user);
-
-/** Keyset position of the list: `createdAt` (ISO) and `id` of the last row returned. */
-interface Position extends Record<string, unknown> {
-  c: string;
-  i: string;
-}
-
-function isPosition(value: Record<string, unknown>): value is Position {
-  const { c, i } = value;
-  if (typeof c !== 'string' || typeof i !== 'string' || !UUID_PATTERN.test(i)) return false;
-  const date = new Date(c);
-  return !Number.isNaN(date.getTime()) && date.toISOString() === c;
-}
+import { pick, snapshotOf, UPDATABLE } from './user-snapshot';
+import { ADMIN_ROLE, asSubject, isActiveAdmin, isAdmin } from './user-policies';
 
 /**
  * The admin users API (SPEC §5): the rules about who may change whom. Every change is audited
@@ -123,7 +65,7 @@ export class AdminUsersService {
   async list(ability: AppAbility, query: ListAdminUsersQueryDto): Promise<AdminUserPageDto> {
     const visible = accessibleWhere(ability, 'read', 'User');
     if (!visible) return { items: [], nextCursor: null };
-    const position = query.cursor ? decodeCursor(query.cursor, isPosition) : undefined;
+    const position = query.cursor ? decodeCursor(query.cursor, isListPosition) : undefined;
     const rows = await this.users.page(
       {
         visible: visible as FilterQuery<User>,
