@@ -5,6 +5,7 @@ import { ConfigService } from '@nestjs/config';
 import { AppError } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
 import { AUDIT_TARGET, AuditService } from '@docent/audit';
+import { AUTH_ERROR_CODES } from '../auth.errors';
 import { User } from '../entities/user.entity';
 import { AccountService } from './account.service';
 
@@ -47,7 +48,8 @@ export class AdminBootstrap {
         });
         return 'created';
       } catch (error) {
-        if (error instanceof AppError && error.code === 'email_taken') return 'exists';
+        if (error instanceof AppError && error.code === AUTH_ERROR_CODES.emailTaken)
+          return 'exists';
         throw error;
       }
     });
