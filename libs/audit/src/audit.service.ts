@@ -1,14 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { RequestContext } from '@docent/common';
+import type { AuditAction, AuditTargetType } from './audit-catalogue';
 import { AuditEvent, type AuditOutcome } from './audit-event.entity';
 
 export interface AuditRecord {
-  action: string;
+  action: AuditAction;
   outcome?: AuditOutcome;
   /** Defaults to the authenticated caller of the current request. */
   actorId?: string | null;
-  targetType?: string;
+  targetType?: AuditTargetType;
   targetId?: string | null;
   metadata?: Record<string, unknown>;
 }

@@ -29,7 +29,9 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, Public, ValidationFailedError } from '@docent/common';
 import type { AuthUser } from './auth.constants';
-import { AuthService } from './auth.service';
+import { refreshTokenMissing } from './auth.errors';
+import { MeService } from './accounts/me.service';
+import { PasswordChangeService } from './accounts/password-change.service';
 import {
   ChangePasswordDto,
   ForgotPasswordDto,
@@ -47,6 +49,10 @@ import {
   RefreshCookie,
   readCookie,
 } from './refresh-cookie';
+import { PasswordResetService } from './password-reset/password-reset.service';
+import { ResetRequestService } from './password-reset/reset-request.service';
+import { SessionTokensService } from './sign-in/session-tokens.service';
+import { SignInService } from './sign-in/sign-in.service';
 import { AuthRateLimit } from './throttle/throttle';
 
 const PROBLEM = { description: 'RFC 9457 problem details' };
@@ -71,7 +77,12 @@ const MISSING_REFRESH_TOKEN = () =>
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly signIn: SignInService,
+    private readonly sessionTokens: SessionTokensService,
+    private readonly account: MeService,
+    private readonly passwordChange: PasswordChangeService,
+    private readonly resetRequests: ResetRequestService,
+    private readonly passwordReset: PasswordResetService,
     private readonly cookie: RefreshCookie,
   ) {}
 
@@ -110,7 +121,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AuthTokensDto> {
-    return this.deliver(await this.auth.register(body), request, reply);
+    return this.deliver(await this.signIn.register(body), request, reply);
   }
 
   @Post('login')
@@ -132,7 +143,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AuthTokensDto> {
-    return this.deliver(await this.auth.login(body), request, reply);
+    return this.deliver(await this.signIn.login(body), request, reply);
   }
 
   @Post('refresh')
@@ -154,12 +165,12 @@ export class AuthController {
     if (refreshToken === undefined) {
       // a browser without the cookie is simply not signed in
       if (wantsCookie(request)) {
-        throw new AppError('unauthenticated', 'refresh_token_missing', 'Not signed in.');
+        throw refreshTokenMissing();
       }
       throw MISSING_REFRESH_TOKEN();
     }
     try {
-      return this.deliver(await this.auth.refresh(refreshToken), request, reply);
+      return this.deliver(await this.sessionTokens.refresh(refreshToken), request, reply);
     } catch (error) {
       // a cookie that no longer works is dropped, so the browser stops presenting it; an outage
       // (503) or a rate limit (429) says nothing about the token: the cookie stays for the retry
@@ -190,10 +201,10 @@ export class AuthController {
     if (refreshToken === undefined) {
       if (!wantsCookie(request)) throw MISSING_REFRESH_TOKEN();
       // a browser without its cookie: end the session its access token belongs to
-      await this.auth.endSession(caller, caller.sessionId);
+      await this.account.endSession(caller, caller.sessionId);
       return;
     }
-    await this.auth.logout(caller, refreshToken);
+    await this.sessionTokens.logout(caller, refreshToken);
   }
 
   @Post('logout-all')
@@ -203,7 +214,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse(PROBLEM)
   async logoutAll(@CurrentUser() caller: AuthUser): Promise<void> {
-    await this.auth.logoutAll(caller);
+    await this.sessionTokens.logoutAll(caller);
   }
 
   @Get('me')
@@ -212,7 +223,7 @@ export class AuthController {
   @ApiOkResponse({ type: MeDto })
   @ApiUnauthorizedResponse(PROBLEM)
   me(@CurrentUser() caller: AuthUser): Promise<MeDto> {
-    return this.auth.me(caller);
+    return this.account.me(caller);
   }
 
   @Get('sessions')
@@ -221,7 +232,7 @@ export class AuthController {
   @ApiOkResponse({ type: SessionListDto })
   @ApiUnauthorizedResponse(PROBLEM)
   sessions(@CurrentUser() caller: AuthUser): Promise<SessionListDto> {
-    return this.auth.listSessions(caller);
+    return this.account.listSessions(caller);
   }
 
   @Delete('sessions/:id')
@@ -235,7 +246,7 @@ export class AuthController {
     @CurrentUser() caller: AuthUser,
     @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
   ): Promise<void> {
-    await this.auth.endSession(caller, id);
+    await this.account.endSession(caller, id);
   }
 
   @Post('change-password')
@@ -260,7 +271,7 @@ export class AuthController {
     @CurrentUser() caller: AuthUser,
     @Body() body: ChangePasswordDto,
   ): Promise<void> {
-    await this.auth.changePassword(caller, body.currentPassword, body.newPassword);
+    await this.passwordChange.changePassword(caller, body.currentPassword, body.newPassword);
   }
 
   @Post('forgot-password')
@@ -273,7 +284,7 @@ export class AuthController {
   @ApiAcceptedResponse()
   @ApiBadRequestResponse(PROBLEM)
   forgotPassword(@Body() body: ForgotPasswordDto): void {
-    this.auth.requestPasswordReset(body.email);
+    this.resetRequests.requestPasswordReset(body.email);
   }
 
   @Post('reset-password')
@@ -286,6 +297,6 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ description: 'Invalid, used or expired token, or a refused password' })
   async resetPassword(@Body() body: ResetPasswordDto): Promise<void> {
-    await this.auth.resetPassword(body.token, body.newPassword);
+    await this.passwordReset.resetPassword(body.token, body.newPassword);
   }
 }

@@ -8,12 +8,23 @@ import { MailModule } from '@docent/mail';
 import { AccountService } from './accounts/account.service';
 import { AdminBootstrap } from './accounts/admin-bootstrap';
 import { LoginLockout } from './accounts/login-lockout';
+import { MeService } from './accounts/me.service';
+import { PasswordAttempts } from './accounts/password-attempts';
+import { PasswordChangeService } from './accounts/password-change.service';
 import { JWT_SIGNING_KEY } from './auth.constants';
-import { AuthService } from './auth.service';
 import { PasswordHasher } from './passwords';
+import { PasswordChangedNotice } from './passwords/password-changed-notice';
+import { PasswordResetService } from './password-reset/password-reset.service';
+import { ResetMail } from './password-reset/reset-mail';
+import { ResetRequestService } from './password-reset/reset-request.service';
+import { ResetTokenRepository } from './password-reset/reset-token.repository';
 import { RevocationStore } from './sessions/revocation.store';
 import { SessionService } from './sessions/session.service';
 import { SignInDevices } from './sessions/sign-in-devices';
+import { NewDeviceNotice } from './sign-in/new-device-notice';
+import { SessionIssuer } from './sign-in/session-issuer';
+import { SessionTokensService } from './sign-in/session-tokens.service';
+import { SignInService } from './sign-in/sign-in.service';
 import { AccessTokenService } from './tokens/access-token.service';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
 
@@ -38,7 +49,19 @@ import { AccessTokenVerifier } from './tokens/access-token.verifier';
     PasswordHasher,
     LoginLockout,
     AccountService,
-    AuthService,
+    PasswordAttempts,
+    PasswordChangedNotice,
+    // the use cases behind /auth/*
+    SessionIssuer,
+    NewDeviceNotice,
+    SignInService,
+    SessionTokensService,
+    MeService,
+    PasswordChangeService,
+    ResetTokenRepository,
+    ResetMail,
+    ResetRequestService,
+    PasswordResetService,
     AdminBootstrap,
   ],
   exports: [
@@ -50,7 +73,12 @@ import { AccessTokenVerifier } from './tokens/access-token.verifier';
     PasswordHasher,
     LoginLockout,
     AccountService,
-    AuthService,
+    SignInService,
+    SessionTokensService,
+    MeService,
+    PasswordChangeService,
+    ResetRequestService,
+    PasswordResetService,
     AdminBootstrap,
   ],
 })

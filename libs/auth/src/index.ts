@@ -3,7 +3,7 @@ export * from './auth.constants';
 export * from './auth.module';
 export * from './auth-http.module';
 export * from './auth-worker.module';
-export * from './auth.service';
+export { AUTH_ERROR_CODES, type AuthErrorCode } from './auth.errors';
 export { AccountService, normalizeEmail } from './accounts/account.service';
 export { AdminBootstrap } from './accounts/admin-bootstrap';
 export { LoginLockout } from './accounts/login-lockout';

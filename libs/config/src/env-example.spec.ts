@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from './load-config';
 
@@ -17,7 +17,11 @@ describe('.env.example', () => {
   const example = parseEnvFile(readFileSync(join(root, '.env.example'), 'utf8'));
 
   it('lists every variable the configuration reads', () => {
-    const source = readFileSync(join(__dirname, 'load-config.ts'), 'utf8');
+    // every file of the library that reads variables (loadConfig is split by section)
+    const source = readdirSync(__dirname)
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+      .map((file) => readFileSync(join(__dirname, file), 'utf8'))
+      .join('\n');
     const read = [...source.matchAll(/(?:read|optional)(?:<[^>]+>)?\(\s*'([A-Z0-9_]+)'/g)].map(
       (m) => m[1],
     );

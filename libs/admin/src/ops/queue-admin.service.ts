@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Job, Queue } from 'bull';
-import { AuditService } from '@docent/audit';
+import { AUDIT_TARGET, type AuditAction, AuditService } from '@docent/audit';
 import { AppError, decodeCursor, encodeCursor, type Page } from '@docent/common';
 import { withTimeout } from '@docent/health';
 import { QUEUE_NAMES, type QueueName } from '@docent/queue';
@@ -238,7 +238,7 @@ export class QueueAdminService {
   }
 
   private async record(
-    action: string,
+    action: AuditAction,
     change: JobChange,
     outcome: 'success' | 'failure',
     reason?: string,
@@ -246,7 +246,7 @@ export class QueueAdminService {
     await this.audit.record({
       action,
       outcome,
-      targetType: 'job',
+      targetType: AUDIT_TARGET.job,
       targetId: `${change.queue}:${change.jobId}`,
       metadata: { ...change, ...(reason ? { reason } : {}) },
     });

@@ -3,7 +3,7 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditService } from '@docent/audit';
+import { AUDIT_TARGET, AuditService } from '@docent/audit';
 import { AccountService, type Role } from '@docent/auth';
 import {
   AbilityFactory,
@@ -133,7 +133,7 @@ export class AdminRolesService {
     await this.abilities.invalidateRole(role.name);
     await this.audit.record({
       action: 'admin.role_created',
-      targetType: 'role',
+      targetType: AUDIT_TARGET.role,
       targetId: role.id,
       metadata: { after: snapshot(role, rows) },
     });
@@ -194,7 +194,7 @@ export class AdminRolesService {
     if (oldName !== role.name) await this.abilities.invalidateRole(role.name);
     await this.audit.record({
       action: 'admin.role_updated',
-      targetType: 'role',
+      targetType: AUDIT_TARGET.role,
       targetId: role.id,
       metadata: {
         before,
@@ -232,7 +232,7 @@ export class AdminRolesService {
     await this.abilities.invalidateRole(removed.role.name);
     await this.audit.record({
       action: 'admin.role_deleted',
-      targetType: 'role',
+      targetType: AUDIT_TARGET.role,
       targetId: id,
       metadata: { before: removed.before },
     });

@@ -2,6 +2,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Session, User, type UserStatus } from '@docent/auth';
+import { UUID_PATTERN } from '@docent/common';
 
 export interface UserListFilter {
   /** Already escaped for LIKE: matched as a substring of the e-mail or the display name. */
@@ -17,6 +18,20 @@ export interface UserListFilter {
 /** Escapes LIKE's wildcards (and its escape character) so user input matches literally. */
 export function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/** Keyset position of the list in its cursor: `createdAt` (ISO) and `id` of the last row returned. */
+export interface ListPosition extends Record<string, unknown> {
+  c: string;
+  i: string;
+}
+
+/** A decoded cursor is client input: only a position this API could have written passes. */
+export function isListPosition(value: Record<string, unknown>): value is ListPosition {
+  const { c, i } = value;
+  if (typeof c !== 'string' || typeof i !== 'string' || !UUID_PATTERN.test(i)) return false;
+  const date = new Date(c);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === c;
 }
 
 /** Serialises changes that can take the admin role away from someone (see `lockAdminChanges`). */

@@ -1,20 +1,13 @@
-import { subject } from '@casl/ability';
 import type { FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '@docent/audit';
-import {
-  AccountService,
-  type AuthUser,
-  type BuiltInRole,
-  LoginLockout,
-  type User,
-} from '@docent/auth';
+import { AUDIT_TARGET, type AuditAction, AuditService } from '@docent/audit';
+import { AccountService, type AuthUser, LoginLockout, type User } from '@docent/auth';
 import { AbilityFactory, accessibleWhere, type AppAbility } from '@docent/authorization';
 import { StorageCleanupProducer } from '@docent/documents';
 import { assertGrantable, permissionsOf } from '../roles/role-permissions';
-import { decodeCursor, toPage, UUID_PATTERN, ValidationFailedError } from '@docent/common';
-import { AdminUserRepository, likePattern } from './admin-user.repository';
+import { decodeCursor, toPage, ValidationFailedError } from '@docent/common';
+import { AdminUserRepository, isListPosition, likePattern } from './admin-user.repository';
 import {
   ADMINISTRATOR_REQUIRED,
   administratorRequired,
@@ -35,59 +28,8 @@ import {
   AdminUserDto,
   type AdminUserPageDto,
 } from './dto/admin-user-response.dto';
-
-/** The role whose last active holder may not be demoted, disabled or deleted. */
-export const ADMIN_ROLE: BuiltInRole = 'admin';
-
-/** What the audit log keeps of a user: never the password hash. */
-interface UserSnapshot {
-  email: string;
-  displayName: string;
-  role: string;
-  status: string;
-}
-
-const UPDATABLE = ['role', 'status', 'displayName'] as const;
-type Updatable = (typeof UPDATABLE)[number];
-
-function snapshotOf(user: User): UserSnapshot {
-  return {
-    email: user.email,
-    displayName: user.displayName,
-    role: user.role.name,
-    status: user.status,
-  };
-}
-
-function pick(snapshot: UserSnapshot, fields: Updatable[]): Partial<UserSnapshot> {
-  return Object.fromEntries(fields.map((field) => [field, snapshot[field]]));
-}
-
-/** The user as CASL sees it (conditions such as "own" compare `id`). */
-const asSubject = (user: User) =>
-  subject('User', {
-    id: user.id,
-    email: user.email,
-    displayName: user.displayName,
-    status: user.status,
-  });
-
-const isAdmin = (user: User): boolean => user.role.name === ADMIN_ROLE;
-
-const isActiveAdmin = (user: User): boolean => user.status === 'active' && isAdmin(user);
-
-/** Keyset position of the list: `createdAt` (ISO) and `id` of the last row returned. */
-interface Position extends Record<string, unknown> {
-  c: string;
-  i: string;
-}
-
-function isPosition(value: Record<string, unknown>): value is Position {
-  const { c, i } = value;
-  if (typeof c !== 'string' || typeof i !== 'string' || !UUID_PATTERN.test(i)) return false;
-  const date = new Date(c);
-  return !Number.isNaN(date.getTime()) && date.toISOString() === c;
-}
+import { pick, snapshotOf, UPDATABLE } from './user-snapshot';
+import { ADMIN_ROLE, asSubject, isActiveAdmin, isAdmin } from './user-policies';
 
 /**
  * The admin users API (SPEC §5): the rules about who may change whom. Every change is audited
@@ -123,7 +65,7 @@ export class AdminUsersService {
   async list(ability: AppAbility, query: ListAdminUsersQueryDto): Promise<AdminUserPageDto> {
     const visible = accessibleWhere(ability, 'read', 'User');
     if (!visible) return { items: [], nextCursor: null };
-    const position = query.cursor ? decodeCursor(query.cursor, isPosition) : undefined;
+    const position = query.cursor ? decodeCursor(query.cursor, isListPosition) : undefined;
     const rows = await this.users.page(
       {
         visible: visible as FilterQuery<User>,
@@ -156,7 +98,7 @@ export class AdminUsersService {
       await this.audit.record({
         action: 'admin.user_created',
         outcome: 'denied',
-        targetType: 'user',
+        targetType: AUDIT_TARGET.user,
         metadata: { reason: ADMINISTRATOR_REQUIRED, requested: { role: input.role } },
       });
       throw administratorRequired();
@@ -164,7 +106,7 @@ export class AdminUsersService {
     const user = await this.accounts.create(input);
     await this.audit.record({
       action: 'admin.user_created',
-      targetType: 'user',
+      targetType: AUDIT_TARGET.user,
       targetId: user.id,
       metadata: { after: snapshotOf(user) },
     });
@@ -226,7 +168,7 @@ export class AdminUsersService {
       const changed = UPDATABLE.filter((field) => before[field] !== after[field]);
       await this.audit.record({
         action: 'admin.user_updated',
-        targetType: 'user',
+        targetType: AUDIT_TARGET.user,
         targetId: target.id,
         metadata: { before: pick(before, changed), after: pick(after, changed), changed },
       });
@@ -246,7 +188,7 @@ export class AdminUsersService {
     await this.lockout.unlock(user.email);
     await this.audit.record({
       action: 'admin.user_unlocked',
-      targetType: 'user',
+      targetType: AUDIT_TARGET.user,
       targetId: user.id,
       metadata: { before: { lockedUntil }, after: { lockedUntil: null } },
     });
@@ -275,7 +217,7 @@ export class AdminUsersService {
       // inside the transaction: a deletion that cannot be audited does not happen
       await this.audit.record({
         action: 'admin.user_deleted',
-        targetType: 'user',
+        targetType: AUDIT_TARGET.user,
         targetId: id,
         metadata: { before, sessionsEnded },
       });
@@ -304,7 +246,7 @@ export class AdminUsersService {
   /** 403 `administrator_required` (audited as denied) unless the caller holds the admin role. */
   private async assertCallerIsAdmin(
     caller: AuthUser,
-    action: string,
+    action: AuditAction,
     target: User,
     requested: Partial<UpdateAdminUserDto> = {},
   ): Promise<void> {
@@ -314,7 +256,7 @@ export class AdminUsersService {
   }
 
   private async assertAnotherActiveAdmin(
-    action: string,
+    action: AuditAction,
     target: User,
     requested: Partial<UpdateAdminUserDto>,
     what: string,
@@ -326,7 +268,7 @@ export class AdminUsersService {
 
   /** Audits a refused change (written outside the transaction, so it is kept). */
   private async refused(
-    action: string,
+    action: AuditAction,
     target: User,
     reason: string,
     requested: Partial<UpdateAdminUserDto> = {},
@@ -334,7 +276,7 @@ export class AdminUsersService {
     await this.audit.record({
       action,
       outcome: 'denied',
-      targetType: 'user',
+      targetType: AUDIT_TARGET.user,
       targetId: target.id,
       metadata: { reason, before: snapshotOf(target), requested: { ...requested } },
     });

@@ -1,10 +1,11 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AppError, DomainEventBus } from '@docent/common';
+import { DomainEventBus } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
-import { AuditService } from '@docent/audit';
+import { AUDIT_TARGET, AuditService } from '@docent/audit';
 import { DEFAULT_ROLE } from '../auth.constants';
+import { emailTaken, unknownRole } from '../auth.errors';
 import { Role } from '../entities/role.entity';
 import { User, type UserStatus } from '../entities/user.entity';
 import { assertPasswordAcceptable, PasswordHasher } from '../passwords';
@@ -57,14 +58,7 @@ export class AccountService {
     });
     const role = await this.em.findOne(Role, { name: account.role ?? DEFAULT_ROLE });
     if (!role) {
-      throw new AppError(
-        'unprocessable',
-        'unknown_role',
-        `There is no role named "${account.role}".`,
-        {
-          errors: [{ field: 'role', message: 'role does not exist' }],
-        },
-      );
+      throw unknownRole(account.role);
     }
     const user = this.em.create(User, {
       email,
@@ -77,14 +71,7 @@ export class AccountService {
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         this.em.clear();
-        throw new AppError(
-          'conflict',
-          'email_taken',
-          'An account with this e-mail address already exists.',
-          {
-            errors: [{ field: 'email', message: 'e-mail address is already registered' }],
-          },
-        );
+        throw emailTaken();
       }
       throw error;
     }
@@ -123,7 +110,7 @@ export class AccountService {
     }
     await this.audit.record({
       action: 'user.status_changed',
-      targetType: 'user',
+      targetType: AUDIT_TARGET.user,
       targetId: user.id,
       metadata: { before, after: status },
     });
@@ -134,9 +121,7 @@ export class AccountService {
     if (user.role.name === roleName) return;
     const role = await this.em.findOne(Role, { name: roleName });
     if (!role) {
-      throw new AppError('unprocessable', 'unknown_role', `There is no role named "${roleName}".`, {
-        errors: [{ field: 'role', message: 'role does not exist' }],
-      });
+      throw unknownRole(roleName);
     }
     const before = user.role.name;
     user.role = role;
@@ -144,7 +129,7 @@ export class AccountService {
     await this.cacheState(user);
     await this.audit.record({
       action: 'user.role_changed',
-      targetType: 'user',
+      targetType: AUDIT_TARGET.user,
       targetId: user.id,
       metadata: { before, after: roleName },
     });
@@ -175,6 +160,20 @@ export class AccountService {
     await this.revocations.forgetUser(user.id);
     await this.events.emit('user.sessions_ended', { userId: user.id, reason: 'deleted' });
     return { sessionsEnded: ended.length };
+  }
+
+  /** Throws the policy's 400 (on `field`) unless `password` may become this user's password. */
+  assertNewPassword(user: User, password: string, field = 'newPassword'): void {
+    assertPasswordAcceptable(password, {
+      email: user.email,
+      minLength: this.settings.passwordMinLength,
+      field,
+    });
+  }
+
+  /** After a successful sign-in: a hash made with older argon2 parameters is redone with today's. */
+  async upgradeHashIfNeeded(user: User, password: string): Promise<void> {
+    if (this.hasher.needsRehash(user.passwordHash)) await this.setPassword(user, password);
   }
 
   /** Sets a new password (already checked by the caller) and rehashes with the current parameters. */

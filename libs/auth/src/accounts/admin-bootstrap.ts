@@ -4,7 +4,8 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { ConfigService } from '@nestjs/config';
 import { AppError } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
-import { AuditService } from '@docent/audit';
+import { AUDIT_TARGET, AuditService } from '@docent/audit';
+import { AUTH_ERROR_CODES } from '../auth.errors';
 import { User } from '../entities/user.entity';
 import { AccountService } from './account.service';
 
@@ -42,12 +43,13 @@ export class AdminBootstrap {
         await this.audit.record({
           action: 'user.admin_bootstrapped',
           actorId: null,
-          targetType: 'user',
+          targetType: AUDIT_TARGET.user,
           targetId: user.id,
         });
         return 'created';
       } catch (error) {
-        if (error instanceof AppError && error.code === 'email_taken') return 'exists';
+        if (error instanceof AppError && error.code === AUTH_ERROR_CODES.emailTaken)
+          return 'exists';
         throw error;
       }
     });

@@ -3,23 +3,21 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AppError, IS_PUBLIC, RequestContext } from '@docent/common';
 import type { AuthUser } from '../auth.constants';
-import { unauthenticated } from './jwt.strategy';
+import {
+  accessTokenExpired,
+  accessTokenNotYetValid,
+  invalidAccessToken,
+  missingAccessToken,
+} from '../auth.errors';
 
-/** Why passport-jwt refused a token, turned into a stable code. */
-function codeFor(info: unknown): { code: string; message: string } {
+/** Why passport-jwt refused a token, turned into the error with its stable code. */
+function refusalFor(info: unknown): AppError {
   const name = info instanceof Error ? info.name : undefined;
   const message = info instanceof Error ? info.message : '';
-  if (name === 'TokenExpiredError')
-    return { code: 'token_expired', message: 'The access token has expired.' };
-  if (name === 'NotBeforeError')
-    return { code: 'token_not_yet_valid', message: 'The access token is not valid yet.' };
-  if (message === 'No auth token') {
-    return {
-      code: 'missing_token',
-      message: 'Authentication is required: send Authorization: Bearer <access token>.',
-    };
-  }
-  return { code: 'invalid_token', message: 'The access token is not valid.' };
+  if (name === 'TokenExpiredError') return accessTokenExpired();
+  if (name === 'NotBeforeError') return accessTokenNotYetValid();
+  if (message === 'No auth token') return missingAccessToken();
+  return invalidAccessToken();
 }
 
 /**
@@ -54,8 +52,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     // Redis or PostgreSQL failing there is an outage (503 from the filter), not a bad token
     if (error instanceof Error) throw error;
     if (error || !user) {
-      const { code, message } = codeFor(info ?? error);
-      throw unauthenticated(code, message);
+      throw refusalFor(info ?? error);
     }
     this.context.setActor((user as unknown as AuthUser).id);
     return user;

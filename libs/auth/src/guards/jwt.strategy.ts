@@ -10,10 +10,8 @@ import {
   type AccessPayload,
   AccessTokenVerifier,
   hasAccessTokenHeader,
-  unauthenticated,
 } from '../tokens/access-token.verifier';
-
-export { unauthenticated };
+import { invalidAccessToken } from '../auth.errors';
 
 /**
  * Access tokens on HTTP: passport-jwt checks the signature (HS256 only, prepared key), `typ`,
@@ -37,7 +35,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         done: (err: unknown, key?: Buffer) => void,
       ) => {
         if (!hasAccessTokenHeader(rawJwt)) {
-          done(unauthenticated('invalid_token', 'The access token is not valid.'));
+          done(invalidAccessToken());
           return;
         }
         // jsonwebtoken takes a KeyObject; passport-jwt's types predate that

@@ -3,7 +3,6 @@ export {
   checkPassword,
   assertPasswordAcceptable,
   normalizePassword,
-  preloadCommonPasswords,
   PASSWORD_TOO_SHORT,
   PASSWORD_TOO_LONG,
   PASSWORD_TOO_COMMON,
@@ -14,3 +13,4 @@ export {
   type PasswordProblemCode,
   type PasswordContext,
 } from './password-policy';
+export { preloadCommonPasswords } from './common-passwords';

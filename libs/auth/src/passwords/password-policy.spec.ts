@@ -3,13 +3,13 @@ import {
   assertPasswordAcceptable,
   checkPassword,
   normalizePassword,
-  preloadCommonPasswords,
   PASSWORD_DERIVED_FROM_EMAIL,
   PASSWORD_TOO_COMMON,
   PASSWORD_TOO_LONG,
   PASSWORD_TOO_SHORT,
   type PasswordContext,
 } from './password-policy';
+import { preloadCommonPasswords } from './common-passwords';
 
 const context: PasswordContext = { email: 'jane.doe@example.com', minLength: 15 };
 const codeOf = (password: string, ctx: PasswordContext = context): string | null =>

@@ -4,8 +4,8 @@ import {
   type ThrottlerLimitDetail,
   type ThrottlerRequest,
 } from '@nestjs/throttler';
-import { AppError } from '@docent/common';
 import type { AuthUser } from '../auth.constants';
+import { tooManyRequests } from '../auth.errors';
 import { rateLimitAddress } from './client-address';
 
 export const DEFAULT_THROTTLER = 'default';
@@ -69,13 +69,6 @@ export class DocentThrottlerGuard extends ThrottlerGuard {
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    throw new AppError(
-      'rate_limited',
-      'rate_limited',
-      'Too many requests; slow down and retry later.',
-      {
-        retryAfterSeconds: Math.max(1, detail.timeToBlockExpire),
-      },
-    );
+    throw tooManyRequests(Math.max(1, detail.timeToBlockExpire));
   }
 }

@@ -2,9 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import type { KeyObject } from 'node:crypto';
-import { AppError, UUID_PATTERN } from '@docent/common';
+import { UUID_PATTERN } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
 import { AccountService } from '../accounts/account.service';
+import {
+  accessTokenExpired,
+  accessTokenNotYetValid,
+  accountDisabledToken,
+  accountGone,
+  invalidAccessToken,
+  missingAccessToken,
+  sessionEnded,
+} from '../auth.errors';
 import {
   ACCESS_TOKEN_ALGORITHM,
   ACCESS_TOKEN_TYPE,
@@ -30,13 +39,6 @@ export interface VerifiedAccessToken {
   /** When the token stops being valid (its `exp`, without the clock tolerance). */
   expiresAt: Date;
 }
-
-export const unauthenticated = (code: string, message: string): AppError =>
-  new AppError('unauthenticated', code, message, {
-    headers: { 'WWW-Authenticate': `Bearer error="invalid_token"` },
-  });
-
-const invalidToken = () => unauthenticated('invalid_token', 'The access token is not valid.');
 
 /**
  * True when the token's header says `typ: at+jwt`, `alg: HS256`: checked before the signature, so a
@@ -78,9 +80,9 @@ export class AccessTokenVerifier {
   /** Everything the HTTP guard checks, for a token that did not come in an Authorization header. */
   async verify(token: string): Promise<VerifiedAccessToken> {
     if (typeof token !== 'string' || token.length === 0) {
-      throw unauthenticated('missing_token', 'An access token is required.');
+      throw missingAccessToken('An access token is required.');
     }
-    if (!hasAccessTokenHeader(token)) throw invalidToken();
+    if (!hasAccessTokenHeader(token)) throw invalidAccessToken();
     let payload: AccessPayload;
     try {
       payload = await this.jwt.verifyAsync<AccessPayload & object>(token, {
@@ -94,12 +96,12 @@ export class AccessTokenVerifier {
     } catch (error) {
       const name = error instanceof Error ? error.name : undefined;
       if (name === 'TokenExpiredError') {
-        throw unauthenticated('token_expired', 'The access token has expired.');
+        throw accessTokenExpired();
       }
       if (name === 'NotBeforeError') {
-        throw unauthenticated('token_not_yet_valid', 'The access token is not valid yet.');
+        throw accessTokenNotYetValid();
       }
-      throw invalidToken();
+      throw invalidAccessToken();
     }
     const user = await this.resolveCaller(payload);
     // resolveCaller refused a token without a numeric `exp`
@@ -120,22 +122,22 @@ export class AccessTokenVerifier {
       typeof exp !== 'number' ||
       !Number.isFinite(exp)
     ) {
-      throw invalidToken();
+      throw invalidAccessToken();
     }
-    if (!UUID_PATTERN.test(sid)) throw invalidToken();
+    if (!UUID_PATTERN.test(sid)) throw invalidAccessToken();
     const state = await this.revocations.callerState(sid, sub);
-    if (state.sessionRevoked) throw unauthenticated('session_revoked', 'This session has ended.');
+    if (state.sessionRevoked) throw sessionEnded();
     let user = state.user;
     // an entry written by an older release may lack the profile fields: reload it once
     if (!user || user.email === undefined) {
       const found = await this.accounts.findById(sub);
-      if (!found) throw unauthenticated('invalid_token', 'The account no longer exists.');
+      if (!found) throw accountGone();
       await this.accounts.cacheState(found);
       user = this.accounts.stateOf(found);
     }
-    if (user.status !== 'active')
-      throw unauthenticated('account_disabled', 'This account is disabled.');
-    if ((state.sessionOwner ?? (await this.loadSessionOwner(sid))) !== sub) throw invalidToken();
+    if (user.status !== 'active') throw accountDisabledToken();
+    if ((state.sessionOwner ?? (await this.loadSessionOwner(sid))) !== sub)
+      throw invalidAccessToken();
     // the role comes from the current state, so a role change applies on the next request
     return {
       id: sub,

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { RequestContext } from '@docent/common';
+import { AUDIT_TARGET, AuditService } from '@docent/audit';
+import { AccountService, normalizeEmail } from '../accounts/account.service';
+import { PasswordAttempts } from '../accounts/password-attempts';
+import { accountDisabled, invalidCredentials } from '../auth.errors';
+import type { AuthTokensDto } from '../dto/auth-response.dto';
+import type { LoginDto, RegisterDto } from '../dto/auth-request.dto';
+import { NewDeviceNotice } from './new-device-notice';
+import { SessionIssuer } from './session-issuer';
+
+/** Sign-up and sign-in with e-mail and password (SPEC §3). */
+@Injectable()
+export class SignInService {
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly passwords: PasswordAttempts,
+    private readonly issuer: SessionIssuer,
+    private readonly newDevices: NewDeviceNotice,
+    private readonly audit: AuditService,
+    private readonly context: RequestContext,
+  ) {}
+
+  async register(input: RegisterDto): Promise<AuthTokensDto> {
+    const user = await this.accounts.create(input);
+    this.context.setActor(user.id);
+    await this.audit.record({
+      action: 'auth.register',
+      actorId: user.id,
+      targetType: AUDIT_TARGET.user,
+      targetId: user.id,
+    });
+    return this.issuer.open(user);
+  }
+
+  async login(input: LoginDto): Promise<AuthTokensDto> {
+    const email = normalizeEmail(input.email);
+    const check = await this.passwords.check(
+      email,
+      () => this.accounts.findByEmail(email),
+      input.password,
+      {
+        refused: (reason) => ({
+          action: 'auth.login',
+          outcome: 'denied',
+          actorId: null,
+          metadata: { email, reason },
+        }),
+        failed: (user) => ({
+          action: 'auth.login',
+          outcome: 'failure',
+          actorId: user?.id ?? null,
+          targetType: user ? AUDIT_TARGET.user : undefined,
+          targetId: user?.id ?? null,
+          metadata: { email, reason: 'invalid_credentials' },
+        }),
+      },
+    );
+    if (!check.valid) throw invalidCredentials();
+    const { user, attempt } = check;
+    if (user.status !== 'active') {
+      await attempt.abandon();
+      await this.audit.record({
+        action: 'auth.login',
+        outcome: 'denied',
+        actorId: user.id,
+        targetType: AUDIT_TARGET.user,
+        targetId: user.id,
+        metadata: { reason: 'account_disabled' },
+      });
+      throw accountDisabled();
+    }
+    await attempt.succeeded();
+    await this.accounts.upgradeHashIfNeeded(user, input.password);
+    this.context.setActor(user.id);
+    await this.audit.record({
+      action: 'auth.login',
+      actorId: user.id,
+      targetType: AUDIT_TARGET.user,
+      targetId: user.id,
+    });
+    const tokens = await this.issuer.open(user);
+    await this.newDevices.afterSignIn(user, this.issuer.client());
+    return tokens;
+  }
+}
