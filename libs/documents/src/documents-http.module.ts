@@ -6,12 +6,13 @@ import { SearchController } from './http/search.controller';
 import { SearchService } from './http/search.service';
 import { SharesController } from './http/shares.controller';
 import { SharesService } from './http/shares.service';
+import { UploadService } from './upload/upload.service';
 
 /** `/api/v1/documents` with its shares, and `/api/v1/search` (SPEC §6): imported by the api, never by the worker. */
 @Module({
   imports: [DocumentsModule],
   controllers: [DocumentsController, SharesController, SearchController],
-  providers: [MultipartRegistrar, SharesService, SearchService],
+  providers: [MultipartRegistrar, UploadService, SharesService, SearchService],
 })
 export class DocumentsHttpModule {}
 
