@@ -1,5 +1,5 @@
 import { AppError, NotFoundError } from '@docent/common';
-import type { UploadRejectionDto } from './http/dto/document-response.dto';
+import type { UploadRejectionDto } from './dto/document-response.dto';
 
 /**
  * The documents library's error catalogue: every code its services answer with, as constants or

@@ -14,8 +14,8 @@ import {
   DocumentDto,
   type DocumentPageDto,
   type StorageUsageDto,
-} from './http/dto/document-response.dto';
-import type { ListDocumentsQueryDto } from './http/dto/list-documents-query.dto';
+} from './dto/document-response.dto';
+import type { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
 import { IngestionProducer } from './ingestion.producer';
 import { StorageCleanupProducer } from './storage-cleanup.producer';
 

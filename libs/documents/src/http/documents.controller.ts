@@ -45,8 +45,8 @@ import {
   StorageUsageDto,
   UploadProblemDto,
   UploadResultDto,
-} from './dto/document-response.dto';
-import { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
+} from '../dto/document-response.dto';
+import { ListDocumentsQueryDto } from '../dto/list-documents-query.dto';
 
 const PROBLEM = { description: 'RFC 9457 problem details' };
 const DOCUMENT_ID = new ParseUUIDPipe({ version: undefined });

@@ -24,7 +24,7 @@ import {
   DocumentDto,
   type UploadRejectionDto,
   type UploadResultDto,
-} from '../http/dto/document-response.dto';
+} from '../dto/document-response.dto';
 import { detectType, HEAD_BYTES, isRejection, sanitizeFilename } from '../ingestion/detect-type';
 import { IngestionProducer } from '../ingestion.producer';
 import {

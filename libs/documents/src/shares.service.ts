@@ -6,10 +6,10 @@ import { type AuthUser, normalizeEmail, User } from '@docent/auth';
 import { AbilityFactory, type AppAbility } from '@docent/authorization';
 import { DomainEventBus } from '@docent/common';
 import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
-import type { Document } from '../entities/document.entity';
-import type { SharePermission } from '../entities/document-share.entity';
-import { DocumentAccess } from '../access/document-access';
-import { DocumentShareRepository } from '../document-share.repository';
+import type { Document } from './entities/document.entity';
+import type { SharePermission } from './entities/document-share.entity';
+import { DocumentAccess } from './access/document-access';
+import { DocumentShareRepository } from './document-share.repository';
 import {
   cannotShareWithOwner,
   forbidden,
@@ -18,7 +18,7 @@ import {
   shareRateLimited,
   shareTargetNotFound,
   shareTargetRequired,
-} from '../documents.errors';
+} from './documents.errors';
 import {
   type CreateShareDto,
   ShareDto,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
-import { ScopedChunkQuery, type ScopedChunkRow } from '../retrieval/scoped-chunk-query';
+import { ScopedChunkQuery, type ScopedChunkRow } from './retrieval/scoped-chunk-query';
 import type { SearchHitDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 
 interface Row extends ScopedChunkRow {
