@@ -1,5 +1,4 @@
 import { subject } from '@casl/ability';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AuditService } from '@docent/audit';
@@ -7,7 +6,7 @@ import type { AuthUser } from '@docent/auth';
 import type { Action, AppAbility } from '@docent/authorization';
 import { AppError, decodeCursor, encodeCursor, uuidv7 } from '@docent/common';
 import type { ChatSettings } from '@docent/config';
-import { ChunkRetriever, Document, DocumentShare } from '@docent/documents';
+import { ChunkRetriever, DocumentAccess } from '@docent/documents';
 import {
   ANSWER_GENERATOR,
   type AnswerGenerator,
@@ -77,7 +76,7 @@ export class ChatService {
     private readonly usage: UsageService,
     private readonly metrics: ChatMetrics,
     private readonly audit: AuditService,
-    private readonly em: EntityManager,
+    private readonly access: DocumentAccess,
     config: ConfigService,
   ) {
     this.settings = config.getOrThrow<ChatSettings>('chat');
@@ -308,31 +307,7 @@ export class ChatService {
     ability: AppAbility,
     documentIds: string[],
   ): Promise<void> {
-    const em = this.em.fork();
-    const [documents, shares] = await Promise.all([
-      em.find(Document, { id: { $in: documentIds } }),
-      em.find(DocumentShare, { document: { $in: documentIds }, user: caller.id }),
-    ]);
-    const shared = new Set(shares.map((share) => share.document.id));
-    const readable = new Set(
-      documents
-        .filter(
-          (document) =>
-            shared.has(document.id) ||
-            ability.can(
-              'read',
-              subject('Document', {
-                id: document.id,
-                ownerId: document.owner.id,
-                status: document.status,
-                kind: document.kind,
-                mimeType: document.mimeType,
-                batchId: document.batchId,
-              }),
-            ),
-        )
-        .map((document) => document.id),
-    );
+    const readable = await this.access.readableAmong(caller, ability, documentIds);
     const errors = documentIds
       .map((documentId, index) => ({ documentId, index }))
       .filter(({ documentId }) => !readable.has(documentId))

@@ -3,15 +3,16 @@ import { DocumentsModule } from './documents.module';
 import { DocumentsController } from './http/documents.controller';
 import { MultipartRegistrar } from './http/multipart.registrar';
 import { SearchController } from './http/search.controller';
-import { SearchService } from './http/search.service';
+import { SearchService } from './search.service';
 import { SharesController } from './http/shares.controller';
-import { SharesService } from './http/shares.service';
+import { SharesService } from './shares.service';
+import { UploadService } from './upload/upload.service';
 
 /** `/api/v1/documents` with its shares, and `/api/v1/search` (SPEC §6): imported by the api, never by the worker. */
 @Module({
   imports: [DocumentsModule],
   controllers: [DocumentsController, SharesController, SearchController],
-  providers: [MultipartRegistrar, SharesService, SearchService],
+  providers: [MultipartRegistrar, UploadService, SharesService, SearchService],
 })
 export class DocumentsHttpModule {}
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { StorageModule } from '@docent/storage';
-import { ChunkIndexer } from './chunk-indexer';
+import { DocumentChunkRepository } from './document-chunk.repository';
+import { DocumentRepository } from './document.repository';
 import { IngestionEventPublisher } from './events/ingestion-event.publisher';
 import { IngestionProducer } from './ingestion.producer';
 import { StorageCleanupProducer } from './storage-cleanup.producer';
@@ -23,7 +24,8 @@ import { StorageCleanupProcessor, StorageCleanupScheduler } from './worker/stora
 @Module({
   imports: [StorageModule],
   providers: [
-    ChunkIndexer,
+    DocumentRepository,
+    DocumentChunkRepository,
     IngestionProducer,
     IngestionEventPublisher,
     IngestionMetrics,

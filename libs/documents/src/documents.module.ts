@@ -1,32 +1,37 @@
-import { ChunkRetriever } from './retrieval/chunk-retriever';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { ChunkIndexer } from './chunk-indexer';
+import { DocumentAccess } from './access/document-access';
+import { DocumentChunkRepository } from './document-chunk.repository';
+import { DocumentShareRepository } from './document-share.repository';
+import { DocumentRepository } from './document.repository';
+import { DocumentsService } from './documents.service';
 import { Document, DocumentChunk, DocumentShare, StorageDeletion } from './entities';
-import { DocumentsService } from './http/documents.service';
 import { IngestionProducer } from './ingestion.producer';
+import { ChunkRetriever } from './retrieval/chunk-retriever';
+import { ScopedChunkQuery } from './retrieval/scoped-chunk-query';
 import { StorageCleanupProducer } from './storage-cleanup.producer';
 
+const CORE = [
+  DocumentRepository,
+  DocumentShareRepository,
+  DocumentChunkRepository,
+  DocumentAccess,
+  IngestionProducer,
+  StorageCleanupProducer,
+  DocumentsService,
+  ScopedChunkQuery,
+  ChunkRetriever,
+];
+
 /**
- * The documents core, shared by both apps: entities, the ingestion producer (the only code that
- * enqueues ingestion jobs), the file-removal hint producer, the chunk indexer and the documents
- * service. Needs the global QueueModule, StorageModule, AuditModule and CommonModule from the app.
+ * The documents core, shared by both apps: entities, their repositories, the access policy, the
+ * ingestion producer (the only code that enqueues ingestion jobs), the file-removal hint
+ * producer, the documents service and chunk retrieval. Needs the global QueueModule,
+ * StorageModule, AuditModule and CommonModule from the app.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([Document, DocumentChunk, DocumentShare, StorageDeletion])],
-  providers: [
-    ChunkIndexer,
-    IngestionProducer,
-    StorageCleanupProducer,
-    DocumentsService,
-    ChunkRetriever,
-  ],
-  exports: [
-    ChunkIndexer,
-    IngestionProducer,
-    StorageCleanupProducer,
-    DocumentsService,
-    ChunkRetriever,
-  ],
+  providers: CORE,
+  exports: CORE,
 })
 export class DocumentsModule {}

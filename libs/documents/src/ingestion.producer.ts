@@ -1,16 +1,16 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { type IngestJobPayload, JOBS, QUEUES } from '@docent/queue';
-import { Document } from './entities/document.entity';
+import { DocumentRepository } from './document.repository';
+import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from './documents.errors';
+import type { Document } from './entities/document.entity';
+import { within } from './within';
+
+/** How long a request waits for the queue before leaving the document to the pending re-queue. */
+const QUEUE_TIMEOUT_MS = 3000;
 
 export const INGESTION_ATTEMPTS = 5;
-
-/** The code a document gets when a transient failure used up every attempt. */
-export const INGESTION_FAILED_CODE = 'ingestion_failed';
-export const INGESTION_FAILED_MESSAGE =
-  'The document could not be processed after several attempts. Try again later (reingest).';
 
 /** A document whose job was lost and that had no attempt left: now `failed`. */
 export interface ExhaustedDocument {
@@ -26,16 +26,6 @@ export interface LostIngestionResult {
   requeued: string[];
   /** Documents marked failed (`ingestion_failed`) instead: their attempts were used up. */
   exhausted: ExhaustedDocument[];
-}
-
-interface LostCandidate {
-  id: string;
-  ingestion_version: number;
-  status: string;
-  attempts: number;
-  owner_id: string;
-  batch_id: string;
-  filename: string;
 }
 
 /** One job per document and ingestion run: enqueueing the same run twice makes one job. */
@@ -54,7 +44,7 @@ export class IngestionProducer {
 
   constructor(
     @InjectQueue(QUEUES.ingestion) private readonly queue: Queue<IngestJobPayload>,
-    private readonly em: EntityManager,
+    private readonly documents: DocumentRepository,
   ) {}
 
   async enqueue(
@@ -72,26 +62,41 @@ export class IngestionProducer {
         removeOnFail: { age: 14 * 24 * 3600 },
       },
     );
-    await this.em
-      .fork()
-      .nativeUpdate(
-        Document,
-        { id: document.id, ingestionVersion: document.ingestionVersion },
-        { enqueuedAt: new Date() },
+    await this.documents.markEnqueued(document.id, document.ingestionVersion);
+  }
+
+  /**
+   * Queues the document's job for a request, waiting at most QUEUE_TIMEOUT_MS. When the queue is
+   * unreachable the document stays `queued` with `enqueuedAt` null and the worker side's pending
+   * re-queue picks it up; the request still succeeds.
+   */
+  async tryEnqueue(
+    document: Pick<Document, 'id' | 'ingestionVersion'>,
+    requestId?: string,
+  ): Promise<void> {
+    try {
+      await within(this.enqueue(document, requestId), QUEUE_TIMEOUT_MS, 'enqueue');
+    } catch (error) {
+      this.logger.warn(
+        { err: error, documentId: document.id },
+        'could not enqueue ingestion; the document stays queued for the pending re-queue',
       );
+    }
+  }
+
+  /** `cancel` for a request, waiting at most QUEUE_TIMEOUT_MS; never throws. */
+  async tryCancel(document: Pick<Document, 'id' | 'ingestionVersion'>): Promise<void> {
+    try {
+      await within(this.cancel(document), QUEUE_TIMEOUT_MS, 'cancel');
+    } catch (error) {
+      // the worker reloads the document and stops when it is gone or its version moved on
+      this.logger.warn({ err: error, documentId: document.id }, 'could not cancel the queued job');
+    }
   }
 
   /** Queues every document still waiting for its job; returns how many were queued. */
   async enqueuePending(olderThanMs = 0, limit = 500): Promise<number> {
-    const pending = await this.em.fork().find(
-      Document,
-      {
-        status: 'queued',
-        enqueuedAt: null,
-        createdAt: { $lte: new Date(Date.now() - olderThanMs) },
-      },
-      { fields: ['id', 'ingestionVersion'], limit, orderBy: { createdAt: 'asc' } },
-    );
+    const pending = await this.documents.findUnqueued(olderThanMs, limit);
     for (const document of pending) await this.enqueue(document);
     return pending.length;
   }
@@ -112,16 +117,7 @@ export class IngestionProducer {
    * a file that kills its workers.
    */
   async requeueLost(graceMs: number, limit = 500): Promise<LostIngestionResult> {
-    const em = this.em.fork();
-    const candidates = await em.execute<LostCandidate[]>(
-      `select id, ingestion_version, status, attempts, owner_id, batch_id, filename
-         from documents
-        where (status = 'processing' or (status = 'queued' and enqueued_at is not null))
-          and updated_at < now() - (? * interval '1 millisecond')
-        order by updated_at asc
-        limit ?`,
-      [graceMs, limit],
-    );
+    const candidates = await this.documents.findLostCandidates(graceMs, limit);
     const result: LostIngestionResult = { requeued: [], exhausted: [] };
     if (candidates.length === 0) return result;
 
@@ -147,17 +143,14 @@ export class IngestionProducer {
       const alive = exists === 1 && completed === null && failed === null;
       if (alive) continue;
 
-      const guard = `id = ? and ingestion_version = ? and status in ('queued', 'processing')
-        and updated_at < now() - (? * interval '1 millisecond')`;
-      const guardParams = [candidate.id, candidate.ingestion_version, graceMs];
       if (candidate.status === 'processing' && candidate.attempts >= INGESTION_ATTEMPTS) {
-        const rows = await em.execute<{ id: string }[]>(
-          `update documents set status = 'failed', error_code = ?, error_message = ?,
-             updated_at = now() where ${guard} returning id`,
-          [INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE, ...guardParams],
-          'all',
+        const failed = await this.documents.failLost(
+          candidate,
+          graceMs,
+          INGESTION_FAILED_CODE,
+          INGESTION_FAILED_MESSAGE,
         );
-        if (rows.length > 0) {
+        if (failed) {
           result.exhausted.push({
             documentId: candidate.id,
             ownerId: candidate.owner_id,
@@ -167,18 +160,11 @@ export class IngestionProducer {
         }
         continue;
       }
-      const rows = await em.execute<{ ingestion_version: number }[]>(
-        `update documents set ingestion_version = ingestion_version + 1, status = 'queued',
-           attempts = attempts + (case when status = 'processing' then 1 else 0 end),
-           enqueued_at = null, updated_at = now()
-         where ${guard} returning ingestion_version`,
-        guardParams,
-        'all',
-      );
-      if (rows.length === 0) continue; // it moved on meanwhile, or another sweeper won
+      const version = await this.documents.requeueLost(candidate, graceMs);
+      if (version === undefined) continue; // it moved on meanwhile, or another sweeper won
       result.requeued.push(candidate.id);
       try {
-        await this.enqueue({ id: candidate.id, ingestionVersion: rows[0].ingestion_version });
+        await this.enqueue({ id: candidate.id, ingestionVersion: version });
       } catch (error) {
         // Redis down again: the document is now queued without a job, `enqueuePending` takes over
         this.logger.warn(`could not queue document=${candidate.id} again: ${String(error)}`);

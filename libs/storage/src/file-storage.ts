@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AppError } from '@docent/common';
+import { StorageInvalidKeyError } from './storage.errors';
 
 /** DI token of the configured `FileStorage` (local encrypted disk by default). */
 export const FILE_STORAGE = Symbol('FILE_STORAGE');
@@ -51,9 +51,7 @@ const MAX_SEGMENT_LENGTH = 128;
  */
 export function parseStorageKey(key: string): string[] {
   const invalid = () =>
-    new AppError(
-      'bad_request',
-      'storage_invalid_key',
+    new StorageInvalidKeyError(
       'Storage keys are segments of lowercase letters, digits and "-" separated by "/".',
     );
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw invalid();

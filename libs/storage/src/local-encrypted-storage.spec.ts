@@ -9,6 +9,12 @@ import { AppError } from '@docent/common';
 import { Keyring } from '@docent/crypto';
 import { isValidStorageKey } from './file-storage';
 import { LocalEncryptedStorage } from './local-encrypted-storage';
+import {
+  STORAGE_NOT_FOUND,
+  STORAGE_TOO_LARGE,
+  StorageNotFoundError,
+  StorageTooLargeError,
+} from './storage.errors';
 
 const CORPUS = path.join(__dirname, '../../../../shared/corpus');
 const k1 = randomBytes(32);
@@ -185,12 +191,15 @@ describe('LocalEncryptedStorage', () => {
   });
 
   it('refuses a source over maxBytes and keeps nothing', async () => {
-    await rejectsWith(
+    const error = await rejectsWith(
       storage.put('docs/big', Readable.from([randomBytes(600), randomBytes(600)]), {
         maxBytes: 1000,
       }),
-      'storage_too_large',
+      STORAGE_TOO_LARGE,
     );
+    // callers tell it apart by class, never by matching the code string
+    expect(error).toBeInstanceOf(StorageTooLargeError);
+    expect((error as StorageTooLargeError).maxBytes).toBe(1000);
     expect(await listFiles(path.join(dir, 'files'))).toEqual([]);
   });
 
@@ -296,7 +305,8 @@ describe('LocalEncryptedStorage', () => {
   });
 
   it('throws storage_not_found for a missing file', async () => {
-    await rejectsWith(storage.get('docs/missing'), 'storage_not_found');
+    const error = await rejectsWith(storage.get('docs/missing'), STORAGE_NOT_FOUND);
+    expect(error).toBeInstanceOf(StorageNotFoundError);
     expect(await storage.exists('docs/missing')).toBe(false);
   });
 

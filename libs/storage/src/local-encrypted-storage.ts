@@ -4,8 +4,14 @@ import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/prom
 import path from 'node:path';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, dependencyUnavailable, isDependencyOutage } from '@docent/common';
 import { CryptoError, type Keyring } from '@docent/crypto';
+import {
+  StorageInvalidKeyError,
+  StorageNotFoundError,
+  StorageTooLargeError,
+  storageCorrupt,
+  storageReadFailed,
+} from './storage.errors';
 import { parseStorageKey, type FileStorage, type PutOptions, type PutResult } from './file-storage';
 
 const DIR_MODE = 0o700;
@@ -15,28 +21,6 @@ const TEMP_PREFIX = '.tmp-';
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function corrupt(key: string, cause: unknown): AppError {
-  return new AppError(
-    'internal',
-    'storage_corrupt',
-    `The stored file "${key}" cannot be decrypted: it is damaged, was tampered with, or its key is no longer configured.`,
-    { cause },
-  );
-}
-
-function readFailed(key: string, cause: unknown): AppError {
-  // a failing disk (EIO, a stale network-filesystem handle) is an outage: 503, retry later
-  if (isDependencyOutage(cause)) return dependencyUnavailable(cause);
-  return new AppError(
-    'internal',
-    'storage_read_failed',
-    `The stored file "${key}" cannot be read.`,
-    {
-      cause,
-    },
-  );
 }
 
 /** Counts and hashes plaintext on its way to the encryptor; enforces `maxBytes`. */
@@ -51,13 +35,7 @@ class Meter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length;
     if (this.maxBytes !== undefined && this.size > this.maxBytes) {
-      callback(
-        new AppError(
-          'too_large',
-          'storage_too_large',
-          `The file is larger than ${this.maxBytes} bytes.`,
-        ),
-      );
+      callback(new StorageTooLargeError(this.maxBytes));
       return;
     }
     this.hash.update(chunk);
@@ -114,7 +92,7 @@ export class LocalEncryptedStorage implements FileStorage {
       handle = await open(target, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
     } catch (error) {
       if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') throw this.notFound(key);
-      throw readFailed(key, error);
+      throw storageReadFailed(key, error);
     }
     const isFile = await handle.stat().then(
       (stats) => stats.isFile(),
@@ -133,7 +111,9 @@ export class LocalEncryptedStorage implements FileStorage {
       failed = true;
       file.destroy();
       decrypt.destroy();
-      out.destroy(error instanceof CryptoError ? corrupt(key, error) : readFailed(key, error));
+      out.destroy(
+        error instanceof CryptoError ? storageCorrupt(key, error) : storageReadFailed(key, error),
+      );
     };
     file.on('error', fail);
     decrypt.on('error', fail);
@@ -170,13 +150,13 @@ export class LocalEncryptedStorage implements FileStorage {
   private pathOf(key: string): string {
     const target = path.resolve(this.root, ...parseStorageKey(key));
     if (!target.startsWith(this.root + path.sep)) {
-      throw new AppError('bad_request', 'storage_invalid_key', 'The storage key is not valid.');
+      throw new StorageInvalidKeyError();
     }
     return target;
   }
 
-  private notFound(key: string): AppError {
-    return new AppError('not_found', 'storage_not_found', `No stored file under "${key}".`);
+  private notFound(key: string): StorageNotFoundError {
+    return new StorageNotFoundError(key);
   }
 
   /** Makes the rename durable; some platforms cannot open directories, which is fine. */

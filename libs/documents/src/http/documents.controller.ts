@@ -35,17 +35,18 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
-import { AppError } from '@docent/common';
 import { attachmentDisposition, DOWNLOAD_SECURITY_HEADERS } from './content-disposition';
-import { DocumentsService } from './documents.service';
+import { DocumentsService } from '../documents.service';
+import { multipartRequired } from '../documents.errors';
+import { UploadService } from '../upload/upload.service';
 import {
   DocumentDto,
   DocumentPageDto,
   StorageUsageDto,
   UploadProblemDto,
   UploadResultDto,
-} from './dto/document-response.dto';
-import { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
+} from '../dto/document-response.dto';
+import { ListDocumentsQueryDto } from '../dto/list-documents-query.dto';
 
 const PROBLEM = { description: 'RFC 9457 problem details' };
 const DOCUMENT_ID = new ParseUUIDPipe({ version: undefined });
@@ -60,7 +61,10 @@ const ANY_CALLER = () => true;
 @ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
 @Controller('documents')
 export class DocumentsController {
-  constructor(private readonly documents: DocumentsService) {}
+  constructor(
+    private readonly documents: DocumentsService,
+    private readonly uploads: UploadService,
+  ) {}
 
   @Post()
   @StrictRateLimit('upload')
@@ -101,13 +105,9 @@ export class DocumentsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (typeof request.isMultipart !== 'function' || !request.isMultipart()) {
-      throw new AppError(
-        'unsupported_media_type',
-        'multipart_required',
-        'Upload files as multipart/form-data.',
-      );
+      throw multipartRequired();
     }
-    const result = await this.documents.upload(caller, request.parts());
+    const result = await this.uploads.upload(caller, request.parts());
     await reply.status(202).send(result);
   }
 

@@ -10,8 +10,8 @@ import {
 } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
-import { SearchQueryDto, SearchResultDto } from './dto/search.dto';
-import { SearchService } from './search.service';
+import { SearchQueryDto, SearchResultDto } from '../dto/search.dto';
+import { SearchService } from '../search.service';
 
 /** Results are limited in SQL to documents the caller can read; every signed-in caller may ask. */
 const ANY_CALLER = () => true;

@@ -28,8 +28,8 @@ import {
 import type { FastifyReply } from 'fastify';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
-import { CreateShareDto, ShareDto, ShareListDto, ShareRequestedDto } from './dto/share.dto';
-import { SharesService } from './shares.service';
+import { CreateShareDto, ShareDto, ShareListDto, ShareRequestedDto } from '../dto/share.dto';
+import { SharesService } from '../shares.service';
 
 const PROBLEM = { description: 'RFC 9457 problem details' };
 const UUID = new ParseUUIDPipe({ version: undefined });

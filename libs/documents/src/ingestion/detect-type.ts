@@ -1,5 +1,9 @@
 import { fileTypeFromBuffer } from 'file-type';
+import { hasHtmlMarkup, isHtmlDocument, skipWhitespace } from './html-markup';
 import { type DocumentKind, MIME_BY_KIND } from './types';
+
+export { hasHtmlMarkup, isHtmlDocument } from './html-markup';
+export { sanitizeFilename } from './sanitize-filename';
 
 export interface DetectedType {
   kind: DocumentKind;
@@ -55,36 +59,6 @@ const TEXTUAL_FILE_TYPES = new Set(['xml', 'svg', 'html', 'txt', 'csv', 'json'])
  * backtracking patterns), so an upload can never make detection slow, however hostile.
  */
 export const HEAD_BYTES = 4096;
-
-/** Tags whose presence marks text as HTML (`<p>`, `<div …`, `<br/>`, …). */
-const HTML_TAGS = new Set([
-  'html',
-  'head',
-  'body',
-  'title',
-  'meta',
-  'p',
-  'div',
-  'span',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'table',
-  'ul',
-  'ol',
-  'li',
-  'a',
-  'br',
-  'article',
-  'section',
-  'main',
-  'pre',
-]);
-/** The longest name looked at after a `<` (`!doctype`). */
-const LONGEST_TAG = 8;
 
 /** The extension of a file name, lower-cased, without the dot ('' when there is none). */
 export function extensionOf(filename: string): string {
@@ -212,98 +186,6 @@ function looksLikeJson(text: string, truncated: boolean): boolean {
   }
 }
 
-/**
- * Text that is a whole HTML document: a doctype or an `<html>` element first, after optional
- * whitespace and comments. Refused under any other text extension, so a page is never stored as
- * plain text (and later served with a text type it could be sniffed out of). A comment ends at
- * the first `-->`, as in a browser. One pass over the text.
- */
-export function isHtmlDocument(text: string): boolean {
-  let i = skipWhitespace(text, 0);
-  while (text.startsWith('<!--', i)) {
-    const end = text.indexOf('-->', i + 4);
-    if (end < 0) {
-      return false;
-    }
-    i = skipWhitespace(text, end + 3);
-  }
-  return text.charCodeAt(i) === 0x3c && isHtmlStart(text, i + 1, true);
-}
-
-/** Whether the text has HTML markup: one of `HTML_TAGS` (or a doctype) opened anywhere. */
-export function hasHtmlMarkup(text: string): boolean {
-  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
-    if (isHtmlStart(text, i + 1, false)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/**
- * At `start` (just after a `<`): `!doctype html` or a tag name, then whitespace, `>` (or `/`
- * unless `documentOnly`). `documentOnly` accepts only `html` as the tag. Looks at a bounded
- * number of characters (the doctype's whitespace aside, which the caller's scan passes once).
- */
-function isHtmlStart(text: string, start: number, documentOnly: boolean): boolean {
-  let end = start;
-  while (end < text.length && end - start <= LONGEST_TAG && isNameChar(text.charCodeAt(end))) {
-    end += 1;
-  }
-  const name = text.slice(start, end).toLowerCase();
-  if (name === '!doctype') {
-    const html = skipWhitespace(text, end);
-    return (
-      html > end &&
-      text.slice(html, html + 4).toLowerCase() === 'html' &&
-      isTagEnd(text.charCodeAt(html + 4), documentOnly)
-    );
-  }
-  const known = documentOnly ? name === 'html' : HTML_TAGS.has(name);
-  return known && isTagEnd(text.charCodeAt(end), documentOnly);
-}
-
-/** Letters, digits and `!` (a doctype). */
-function isNameChar(code: number): boolean {
-  return (
-    (code >= 0x61 && code <= 0x7a) || // a-z
-    (code >= 0x41 && code <= 0x5a) || // A-Z
-    (code >= 0x30 && code <= 0x39) || // 0-9
-    code === 0x21 // !
-  );
-}
-
-/** What may follow a tag name: whitespace or `>`, and `/` (`<br/>`) unless `documentOnly`. */
-function isTagEnd(code: number, documentOnly: boolean): boolean {
-  return code === 0x3e || (!documentOnly && code === 0x2f) || isWhitespace(code);
-}
-
-/** The index of the first character at or after `from` that is not whitespace. */
-function skipWhitespace(text: string, from: number): number {
-  let i = from;
-  while (i < text.length && isWhitespace(text.charCodeAt(i))) {
-    i += 1;
-  }
-  return i;
-}
-
-/** The characters of the `\s` class (ECMAScript WhiteSpace and LineTerminator). */
-function isWhitespace(code: number): boolean {
-  return (
-    (code >= 0x09 && code <= 0x0d) ||
-    code === 0x20 ||
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}
-
 function detected(kind: DocumentKind): DetectedType {
   return { kind, mime: MIME_BY_KIND[kind] };
 }
@@ -318,60 +200,4 @@ function allowedList(): string {
 
 function describe(ext: string): string {
   return ext === 'zip' ? 'a ZIP archive (not a Word document)' : `a .${ext} file`;
-}
-
-const MAX_FILENAME_BYTES = 200;
-const RESERVED_CHARACTERS = /[<>:"/\\|?*]/g;
-// C0/C1 controls, DEL, and invisible/bidi formatting characters that can disguise a name.
-const CONTROL_CHARACTERS = /[\p{Cc}\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu;
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
-
-/**
- * A file name safe to show and to put in a Content-Disposition header: no directories, control
- * or reserved characters, at most 200 UTF-8 bytes, extension kept. Never used as a storage path.
- */
-export function sanitizeFilename(name: string): string {
-  let base = (name.split(/[/\\]/).pop() ?? '').normalize('NFC');
-  base = base
-    .replace(CONTROL_CHARACTERS, '')
-    .replace(RESERVED_CHARACTERS, '_')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^[.\s]+|(?<![.\s])[.\s]+$/g, '');
-
-  const dot = base.lastIndexOf('.');
-  let stem = dot > 0 ? base.slice(0, dot) : base;
-  let extension = dot > 0 ? base.slice(dot) : '';
-  if (byteLength(extension) > 20) {
-    stem = base;
-    extension = '';
-  }
-  stem = stem.replace(/(?<![.\s])[.\s]+$/g, '');
-  if (stem === '' || WINDOWS_RESERVED.test(stem)) {
-    stem = stem === '' ? 'file' : `_${stem}`;
-  }
-  stem = truncateBytes(stem, MAX_FILENAME_BYTES - byteLength(extension));
-  return `${stem}${extension}`;
-}
-
-function byteLength(value: string): number {
-  return Buffer.byteLength(value, 'utf8');
-}
-
-/** Cuts to at most `max` UTF-8 bytes without splitting a character. */
-function truncateBytes(value: string, max: number): string {
-  if (byteLength(value) <= max) {
-    return value;
-  }
-  let out = '';
-  let bytes = 0;
-  for (const char of value) {
-    const size = byteLength(char);
-    if (bytes + size > max) {
-      break;
-    }
-    out += char;
-    bytes += size;
-  }
-  return out.trimEnd();
 }

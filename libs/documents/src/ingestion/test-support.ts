@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { AppError } from '@docent/common/app-error';
+import { ExtractionError } from './errors';
 
 /** `../shared/corpus` next to the repository (libs/documents/src/ingestion → repo root → ..). */
 export const CORPUS_DIR = path.resolve(__dirname, '../../../../../shared/corpus');
@@ -119,6 +121,25 @@ export async function caught(fn: () => Promise<unknown>): Promise<Error & Record
     return error as Error & Record<string, unknown>;
   }
   throw new Error('expected an error');
+}
+
+/** The text of every page, one page per line. */
+export function allText(result: { pages: { text: string }[] }): string {
+  return result.pages.map((p) => p.text).join('\n');
+}
+
+/** The permanent ExtractionError with `code` that `promise` fails with. */
+export async function expectCode(
+  promise: () => Promise<unknown>,
+  code: string,
+): Promise<ExtractionError> {
+  const error = await caught(promise);
+  expect(error).toBeInstanceOf(ExtractionError);
+  expect(error).toBeInstanceOf(AppError);
+  expect(error.code).toBe(code);
+  expect(error.permanent).toBe(true);
+  expect(error.message).toEqual(expect.any(String));
+  return error as unknown as ExtractionError;
 }
 
 /** What `runInChild` saw: the child's JSON answer, or that it ran out of time. */

@@ -1,10 +1,8 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
-import { DocumentsService } from '../http/documents.service';
-import { DEFAULT_RANKING, type RankingOptions, scoredChunks } from './bm25-query';
-import { readableDocuments } from './readable-documents';
+import { DEFAULT_RANKING, type RankingOptions } from './bm25-query';
+import { ScopedChunkQuery, type ScopedChunkRow } from './scoped-chunk-query';
 
 /** One chunk found for a question, best first. */
 export interface RetrievedChunk {
@@ -48,13 +46,8 @@ export interface RetrievalRequest {
   ranking?: RankingOptions;
 }
 
-interface Row {
-  chunk_id: string;
-  document_id: string;
-  filename: string;
-  page: number | null;
+interface Row extends ScopedChunkRow {
   content: string;
-  score: number | string;
   terms: QueryTerm[] | null;
 }
 
@@ -67,28 +60,17 @@ interface Row {
  */
 @Injectable()
 export class ChunkRetriever {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly documents: DocumentsService,
-  ) {}
+  constructor(private readonly chunks: ScopedChunkQuery) {}
 
   async retrieve(request: RetrievalRequest): Promise<RetrievedChunk[]> {
     return (await this.retrieveWithTerms(request)).chunks;
   }
 
   async retrieveWithTerms(request: RetrievalRequest): Promise<Retrieval> {
-    if (request.documentIds?.length === 0 || request.limit <= 0) return { chunks: [], terms: [] };
-    const em = this.em.fork();
-    const sql = scoredChunks({
+    const rows = await this.chunks.run<Row>(request, {
       question: request.question,
-      readable: readableDocuments(em, this.documents, request.caller, request.ability),
-      documentIds: request.documentIds,
       limit: request.limit,
       columns: [
-        'c.id as chunk_id',
-        'c.document_id',
-        'd.filename',
-        'c.page',
         'c.content',
         // one value for the whole query (an init plan), repeated on each row
         `(select json_agg(json_build_object('lexeme', w.lexeme, 'idf', w.idf) order by w.lexeme)
@@ -96,7 +78,6 @@ export class ChunkRetriever {
       ],
       ranking: request.ranking ?? DEFAULT_RANKING,
     });
-    const rows = await em.getConnection().execute<Row[]>(sql.sql, [...sql.params]);
     return {
       chunks: rows.map((row) => ({
         chunkId: row.chunk_id,

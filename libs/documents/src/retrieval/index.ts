@@ -3,4 +3,4 @@ export * from './chunk-retriever';
 export * from './text-analyzer';
 export * from './document-chunk-stat.entity';
 export * from './bm25-query';
-export * from './readable-documents';
+export * from './scoped-chunk-query';

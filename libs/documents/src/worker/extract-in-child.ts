@@ -1,16 +1,20 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { ExtractionError, isExtractionError, type ExtractionErrorCode } from '../ingestion/errors';
-import { installDomMatrix } from '../ingestion/dom-matrix';
+import { ExtractionError } from '../ingestion/errors';
 import { extractText } from '../ingestion/extract';
 import type { DocumentKind, ExtractionLimits, ExtractionResult } from '../ingestion/types';
+import { CHILD_MODULE, type ChildOutput, type ExtractRequest } from './extraction-child';
+import { acquireChild, releaseChild } from './extraction-child-pool';
 import {
   type AccessDenial,
-  accessDenialOf,
   assertSandboxSupported,
-  confinementProblem,
   extractionExecArgv,
 } from './extraction-sandbox';
+
+export {
+  closeExtractionChildren,
+  extractionChildPids,
+  extractionChildrenStarted,
+} from './extraction-child-pool';
 
 /**
  * Text extraction in separate processes, with a memory cap that counts everything. A large PDF
@@ -28,13 +32,12 @@ import {
  * permanent `sandbox_violation` and the child, which may be running a hostile file's code, is
  * killed and replaced.
  *
- * The child runs this very module (`__filename`): it is compiled with the rest of the worker
- * app, so it works from `dist/` with no extra build step, and it imports only the extractors.
+ * The child runs `extraction-child.ts` (the pool in `extraction-child-pool.ts` forks it): it is
+ * compiled with the rest of the worker app, so it works from `dist/` with no extra build step,
+ * and it imports only the extractors.
  * Under jest (ts-jest transforms modules in its own sandbox, which a forked node cannot load
  * from a `.ts` file) extraction runs in-process instead: see `canUseChildProcess`.
  */
-
-const CHILD_MARKER = '--docent-extract-child';
 
 export interface ExtractInChildOptions {
   limits?: Partial<ExtractionLimits>;
@@ -53,25 +56,6 @@ export interface ExtractInChildOptions {
   preload?: string;
 }
 
-/** One extraction request sent to a (reused) child. */
-interface ExtractRequest {
-  content: Uint8Array;
-  kind: DocumentKind;
-  limits: Partial<ExtractionLimits>;
-}
-
-type ChildOutput =
-  | { ok: true; result: ExtractionResult }
-  | {
-      ok: false;
-      extraction: boolean;
-      code?: ExtractionErrorCode;
-      permanent?: boolean;
-      message: string;
-      /** The extraction was refused something by the permission model. */
-      denied?: AccessDenial;
-    };
-
 export const DEFAULT_EXTRACT_CHILD_OPTIONS = Object.freeze({
   maxOldGenerationSizeMb: 512,
   maxRssMb: 1024,
@@ -87,111 +71,6 @@ export const RSS_POLL_MS = 100;
  */
 export function canUseChildProcess(): boolean {
   return __filename.endsWith('.js');
-}
-
-/**
- * Children are reused: starting one and loading the extractors costs far more than extracting a
- * small file (bench/RESULTS.md, ingestion). A child serves one request at a time; one that fails
- * in any way other than a clean extraction error (timeout, memory cap, crash) is killed, never
- * reused, and a child is retired after `MAX_JOBS_PER_CHILD` requests so whatever a parser leaks
- * stays bounded. Idle children do not keep the process alive.
- */
-const MAX_JOBS_PER_CHILD = 200;
-
-interface PooledChild {
-  child: ChildProcess;
-  /** The node options it was started with: a child is reused for requests that want the same. */
-  execArgv: string[];
-  jobs: number;
-  /** The last lines the child wrote on stderr (V8's out-of-memory report). */
-  stderr: string;
-}
-
-const idleChildren: PooledChild[] = [];
-let childrenStarted = 0;
-
-/** How many extraction processes this process has started (observability, tests). */
-export function extractionChildrenStarted(): number {
-  return childrenStarted;
-}
-
-/** The process ids of the extraction processes alive now (observability, tests). */
-export function extractionChildPids(): number[] {
-  return [...live].map((c) => c.pid).filter((pid): pid is number => pid !== undefined);
-}
-
-const live = new Set<ChildProcess>();
-
-function acquireChild(execArgv: string[]): PooledChild {
-  const key = execArgv.join('\0');
-  const index = idleChildren.findIndex((c) => c.execArgv.join('\0') === key);
-  if (index >= 0) {
-    const [pooled] = idleChildren.splice(index, 1);
-    setReferenced(pooled.child, true);
-    return pooled;
-  }
-  childrenStarted += 1;
-  const child = fork(__filename, [CHILD_MARKER], {
-    execArgv,
-    // none of the worker's environment (JWT secret, data keys, database and Redis URLs): code
-    // that a parser bug lets a hostile file run finds no secret to read
-    env: { NODE_ENV: 'production' },
-    serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  const pooled: PooledChild = { child, execArgv, jobs: 0, stderr: '' };
-  child.stderr?.on('data', (chunk: Buffer) => {
-    pooled.stderr = (pooled.stderr + chunk.toString('utf8')).slice(-4096);
-  });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  return pooled;
-}
-
-/** An idle child must not keep the worker alive: its IPC channel and stderr pipe are unref'd. */
-function setReferenced(child: ChildProcess, referenced: boolean): void {
-  const handles = [child, child.channel, child.stderr] as ({
-    ref?(): void;
-    unref?(): void;
-  } | null)[];
-  for (const handle of handles) {
-    if (referenced) handle?.ref?.();
-    else handle?.unref?.();
-  }
-}
-
-function releaseChild(pooled: PooledChild, reusable: boolean): void {
-  const { child } = pooled;
-  child.removeAllListeners('message');
-  child.removeAllListeners('error');
-  child.removeAllListeners('exit');
-  child.removeAllListeners('close');
-  child.once('exit', () => live.delete(child));
-  if (reusable && pooled.jobs < MAX_JOBS_PER_CHILD && child.connected) {
-    // a child that dies while idle is simply dropped
-    child.once('exit', () => {
-      const index = idleChildren.indexOf(pooled);
-      if (index >= 0) idleChildren.splice(index, 1);
-    });
-    setReferenced(child, false);
-    idleChildren.push(pooled);
-  } else {
-    child.kill('SIGKILL');
-  }
-}
-
-/** Ends the idle extraction processes (shutdown, tests). */
-export async function closeExtractionChildren(): Promise<void> {
-  await Promise.all(
-    idleChildren.splice(0).map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
 }
 
 /** Resident set size of a process in bytes, from /proc (undefined where there is none). */
@@ -217,7 +96,7 @@ export async function extractInChild(
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXTRACT_CHILD_OPTIONS.timeoutMs;
 
   assertSandboxSupported();
-  const execArgv = extractionExecArgv(module, {
+  const execArgv = extractionExecArgv(CHILD_MODULE, {
     maxOldGenerationSizeMb,
     preload: options.preload,
   });
@@ -324,48 +203,3 @@ function sandboxViolationError(denial: AccessDenial): ExtractionError {
     { cause: new Error(`ERR_ACCESS_DENIED${what ? ` (${what})` : ''}: ${denial.message}`) },
   );
 }
-
-/** The child side: extract each request, send the result or a plain description of the failure. */
-function serveInChild(): void {
-  const problem = confinementProblem();
-  if (problem !== undefined) {
-    // never parse a hostile file unconfined: the parent reports this line with the exit
-    process.stderr.write(`${problem}\n`, () => process.exit(78));
-    return;
-  }
-  // pdf.js on Node takes DOMMatrix from a native addon, which this process may not load
-  installDomMatrix();
-  process.on('message', (request: ExtractRequest) => {
-    const content = Buffer.from(
-      request.content.buffer,
-      request.content.byteOffset,
-      request.content.byteLength,
-    );
-    extractText(content, request.kind, request.limits).then(
-      (result) => process.send?.({ ok: true, result } satisfies ChildOutput),
-      (error: unknown) => {
-        const denied = accessDenialOf(error);
-        const output: ChildOutput = denied
-          ? { ok: false, extraction: false, message: denied.message, denied }
-          : isExtractionError(error)
-            ? {
-                ok: false,
-                extraction: true,
-                code: error.code,
-                permanent: error.permanent,
-                message: error.message,
-              }
-            : {
-                ok: false,
-                extraction: false,
-                message: error instanceof Error ? error.message : String(error),
-              };
-        process.send?.(output);
-      },
-    );
-  });
-  // the parent went away: nothing more to do
-  process.on('disconnect', () => process.exit(0));
-}
-
-if (process.argv.includes(CHILD_MARKER) && typeof process.send === 'function') serveInChild();

@@ -6,7 +6,7 @@ import { dirname, join, resolve, sep } from 'node:path';
  *
  * A parser bug that lets a hostile file run code (pdf.js had one, CVE-2024-4367) runs it in the
  * extraction process. That process is started with `--permission` and may only read its own
- * code: the compiled modules it loads (the ones this module and `extract-in-child` import) and
+ * code: the compiled modules it loads (the ones this module and `extraction-child` import) and
  * the packages of the extractors with their dependencies, found at run time the way Node resolves
  * them. No `--allow-fs-write`, `--allow-child-process`, `--allow-worker` or `--allow-addons`: it
  * cannot read the storage directory (another tenant's files), the worker's `.env` or
@@ -87,7 +87,7 @@ function packageDirectories(fromDir: string): string[] {
 
 /**
  * Our own compiled modules that the extraction process loads: this module's and
- * `extract-in-child`'s imports, transitively, outside `node_modules` (the child runs the same
+ * `extraction-child`'s imports, transitively, outside `node_modules` (the child runs the same
  * module graph the parent has loaded).
  */
 function ownModuleFiles(entry: NodeJS.Module): string[] {
@@ -115,7 +115,7 @@ let readPathsCache: string[] | undefined;
 
 /**
  * Everything the extraction process may read: its own compiled modules and the extractor
- * packages. Computed once per process from `entry` (the `extract-in-child` module).
+ * packages. Computed once per process from `entry` (the `extraction-child` module).
  */
 export function extractionReadPaths(entry: NodeJS.Module): string[] {
   readPathsCache ??= withoutCovered([

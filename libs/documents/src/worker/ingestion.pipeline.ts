@@ -1,18 +1,15 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { DocumentSettings } from '@docent/config';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
-import { ChunkIndexer } from '../chunk-indexer';
-import type { DocumentStatus, IngestionStage } from '../entities/document.entity';
+import type { IngestionDocumentRow as DocumentRow, IngestionState } from '../document.records';
+import { DocumentRepository } from '../document.repository';
+import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from '../documents.errors';
+import type { IngestionStage } from '../entities/document.entity';
 import { IngestionEventPublisher } from '../events/ingestion-event.publisher';
-import {
-  INGESTION_ATTEMPTS,
-  INGESTION_FAILED_CODE,
-  INGESTION_FAILED_MESSAGE,
-} from '../ingestion.producer';
+import { INGESTION_ATTEMPTS } from '../ingestion.producer';
 import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
 import { ExtractionError, isExtractionError } from '../ingestion/errors';
 import type { DocumentKind } from '../ingestion/types';
@@ -31,32 +28,6 @@ export const STAGE_PROGRESS: Readonly<Record<Exclude<IngestionStage, 'validating
 /** What `run` did; a thrown error means bull should retry (unless the error is permanent). */
 export type IngestionOutcome = 'completed' | 'skipped';
 
-interface DocumentRow {
-  id: string;
-  owner_id: string;
-  batch_id: string;
-  filename: string;
-  status: string;
-  kind: string;
-  storage_key: string;
-  size_bytes: string;
-  ingestion_version: number;
-}
-
-/**
- * Only a run that still owns the document may write: same ingestion version (a reingest raises
- * it), not cancelled (deleted mid-way), and not already finished (a re-delivered job of a
- * completed run must not move it backwards).
- */
-const OWNED = `id = ? and ingestion_version = ? and status in ('queued', 'processing')`;
-
-/** The state a conditional update left, as published in `ingestion.progress`. */
-interface ProgressRow {
-  status: DocumentStatus;
-  stage: IngestionStage;
-  progress: number;
-}
-
 /**
  * extract → chunk → index for one document and one ingestion run. Loads the state from the
  * database (the job carries ids only) and writes every change conditionally on still owning the
@@ -73,8 +44,7 @@ export class IngestionPipeline {
   private readonly logger = new Logger('IngestionPipeline');
 
   constructor(
-    private readonly em: EntityManager,
-    private readonly indexer: ChunkIndexer,
+    private readonly documents: DocumentRepository,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly events: IngestionEventPublisher,
     private readonly metrics: IngestionMetrics,
@@ -98,7 +68,7 @@ export class IngestionPipeline {
     attempt = 1,
     maxAttempts: number = INGESTION_ATTEMPTS,
   ): Promise<IngestionOutcome> {
-    const document = await this.load(documentId);
+    const document = await this.documents.findForIngestion(documentId);
     if (
       !document ||
       document.ingestion_version !== ingestionVersion ||
@@ -107,12 +77,11 @@ export class IngestionPipeline {
       this.logger.debug(`skip document=${documentId} v${ingestionVersion}: not owned by this run`);
       return 'skipped';
     }
-    const started = await this.updateReturning(
+    const started = await this.documents.startIngestion(
       documentId,
       ingestionVersion,
-      `status = 'processing', attempts = greatest(attempts, ?), stage = 'extracting',
-       progress = greatest(progress, ?)`,
-      [attempt, STAGE_PROGRESS.extracting],
+      attempt,
+      STAGE_PROGRESS.extracting,
     );
     if (!started) return 'skipped';
     const endTimer = this.metrics.startTimer();
@@ -145,25 +114,13 @@ export class IngestionPipeline {
       if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
 
       mark = performance.now();
-      const completed = await this.em.transactional(async (tx) => {
-        // the row lock makes "still owned" hold until commit: a concurrent delete or reingest
-        // waits, and sees either no chunks of this run or all of them
-        const owned = await tx.execute<{ id: string }[]>(
-          `select id from documents where ${OWNED} for update`,
-          [documentId, ingestionVersion],
-        );
-        if (owned.length === 0) return false;
-        // joins this transaction (the indexer's own transactional() becomes a savepoint)
-        const chunkCount = await this.indexer.replace(documentId, chunks);
-        await tx.execute(
-          `update documents set status = 'completed', stage = 'done', progress = 100,
-             page_count = ?, chunk_count = ?, completed_at = clock_timestamp(), updated_at = clock_timestamp(),
-             error_code = null, error_message = null
-           where ${OWNED}`,
-          [extracted.pageCount, chunkCount, documentId, ingestionVersion],
-        );
-        return true;
-      });
+      // chunks and completion in one transaction that holds the row lock (see the repository)
+      const completed = await this.documents.completeIngestion(
+        documentId,
+        ingestionVersion,
+        chunks,
+        extracted.pageCount,
+      );
       if (!completed) return 'skipped';
       lap('index');
       outcome = 'completed';
@@ -213,18 +170,15 @@ export class IngestionPipeline {
         ? [error.code, error.message]
         : [INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE];
     this.logger.warn(`document=${documentId} v${ingestionVersion} failed (${code}): ${reason}`);
-    const failed = await this.updateReturning(
-      documentId,
-      ingestionVersion,
-      `status = 'failed', error_code = ?, error_message = ?`,
-      [code, message],
-    ).catch((writeError: unknown) => {
-      // the job still fails; bull records it, and the document can be reingested
-      this.logger.error(
-        `document=${documentId}: could not record the failure: ${String(writeError)}`,
-      );
-      return null;
-    });
+    const failed = await this.documents
+      .failIngestion(documentId, ingestionVersion, code, message)
+      .catch((writeError: unknown) => {
+        // the job still fails; bull records it, and the document can be reingested
+        this.logger.error(
+          `document=${documentId}: could not record the failure: ${String(writeError)}`,
+        );
+        return null;
+      });
     // not owned any more (deleted or reingested meanwhile): nothing failed for this document
     if (failed === undefined) return undefined;
     this.metrics.failed(code);
@@ -239,7 +193,7 @@ export class IngestionPipeline {
   }
 
   /** Publishes `ingestion.progress` without waiting for its subscribers (never throws). */
-  private progress(document: DocumentRow, state: ProgressRow): void {
+  private progress(document: DocumentRow, state: IngestionState): void {
     void this.events.publish('ingestion.progress', {
       documentId: document.id,
       ownerId: document.owner_id,
@@ -263,15 +217,6 @@ export class IngestionPipeline {
     };
   }
 
-  private async load(documentId: string): Promise<DocumentRow | undefined> {
-    const rows = await this.em.execute<DocumentRow[]>(
-      `select id, owner_id, batch_id, filename, status, kind, storage_key, size_bytes::text as size_bytes, ingestion_version
-           from documents where id = ?`,
-      [documentId],
-    );
-    return rows[0];
-  }
-
   /**
    * Moves to `stage` and raises progress to its value (never lowers it), then publishes the
    * progress actually stored.
@@ -281,31 +226,15 @@ export class IngestionPipeline {
     ingestionVersion: number,
     stage: keyof typeof STAGE_PROGRESS,
   ): Promise<boolean> {
-    const state = await this.updateReturning(
+    const state = await this.documents.advanceIngestion(
       document.id,
       ingestionVersion,
-      `stage = ?, progress = greatest(progress, ?)`,
-      [stage, STAGE_PROGRESS[stage]],
+      stage,
+      STAGE_PROGRESS[stage],
     );
     if (!state) return false;
     this.progress(document, state);
     return true;
-  }
-
-  /** A conditional update; the state it left, or undefined when this run no longer owns the document. */
-  private async updateReturning(
-    documentId: string,
-    ingestionVersion: number,
-    set: string,
-    params: unknown[],
-  ): Promise<ProgressRow | undefined> {
-    const rows = await this.em.execute<ProgressRow[]>(
-      `update documents set ${set}, updated_at = now() where ${OWNED}
-       returning status, stage, progress`,
-      [...params, documentId, ingestionVersion],
-      'all',
-    );
-    return rows[0];
   }
 
   /** The stored file as one Buffer, refusing more bytes than the document's recorded size. */

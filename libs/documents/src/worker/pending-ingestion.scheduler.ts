@@ -4,12 +4,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from '../documents.errors';
 import { IngestionEventPublisher } from '../events/ingestion-event.publisher';
-import {
-  IngestionProducer,
-  INGESTION_FAILED_CODE,
-  INGESTION_FAILED_MESSAGE,
-} from '../ingestion.producer';
+import { IngestionProducer } from '../ingestion.producer';
 
 /** How often documents whose job was never queued (Redis down at upload) are queued again. */
 export const PENDING_INGESTION_INTERVAL_MS = 30_000;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsUUID, MaxLength } from 'class-validator';
-import type { DocumentShare, SharePermission } from '../../entities/document-share.entity';
+import type { DocumentShare, SharePermission } from '../entities/document-share.entity';
 
 export const SHARE_PERMISSIONS: readonly SharePermission[] = ['read', 'write'];
 

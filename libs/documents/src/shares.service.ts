@@ -1,15 +1,24 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditService } from '@docent/audit';
 import { type AuthUser, normalizeEmail, User } from '@docent/auth';
 import { AbilityFactory, type AppAbility } from '@docent/authorization';
-import { AppError, DomainEventBus, NotFoundError } from '@docent/common';
+import { DomainEventBus } from '@docent/common';
 import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
-import type { Document } from '../entities/document.entity';
-import { DocumentShare, type SharePermission } from '../entities/document-share.entity';
-import { asSubject, DocumentsService } from './documents.service';
+import type { Document } from './entities/document.entity';
+import type { SharePermission } from './entities/document-share.entity';
+import { DocumentAccess } from './access/document-access';
+import { DocumentShareRepository } from './document-share.repository';
+import {
+  cannotShareWithOwner,
+  forbidden,
+  permissionNotAllowedForRole,
+  shareNotFound,
+  shareRateLimited,
+  shareTargetNotFound,
+  shareTargetRequired,
+} from './documents.errors';
 import {
   type CreateShareDto,
   ShareDto,
@@ -63,13 +72,6 @@ export interface ShareRequestOutcome {
 /** Why a share by e-mail created nothing (audited, never told to the caller). */
 type RefusalReason = 'no_account' | 'owner' | 'permission_not_allowed_for_role';
 
-const cannotShareWithOwner = () =>
-  new AppError(
-    'unprocessable',
-    'cannot_share_with_owner',
-    'A document cannot be shared with its owner or with yourself.',
-  );
-
 /**
  * Shares of a document (SPEC §6): only callers whose ability lets them `share` the document
  * (its owner, an admin) manage them. Callers who cannot read the document get 404; those who can
@@ -86,7 +88,8 @@ const cannotShareWithOwner = () =>
 export class SharesService implements OnModuleInit {
   constructor(
     private readonly em: EntityManager,
-    private readonly documents: DocumentsService,
+    private readonly access: DocumentAccess,
+    private readonly shares: DocumentShareRepository,
     private readonly abilities: AbilityFactory,
     private readonly audit: AuditService,
     private readonly events: DomainEventBus,
@@ -100,13 +103,8 @@ export class SharesService implements OnModuleInit {
   }
 
   async list(caller: AuthUser, ability: AppAbility, documentId: string): Promise<ShareListDto> {
-    const em = this.em.fork();
-    await this.loadManageable(em, caller, ability, documentId);
-    const shares = await em.find(
-      DocumentShare,
-      { document: documentId },
-      { populate: ['user'], orderBy: { createdAt: 'asc', user: { id: 'asc' } } },
-    );
+    await this.loadManageable(caller, ability, documentId);
+    const shares = await this.shares.list(documentId);
     return { items: shares.map((share) => ShareDto.from(share)) };
   }
 
@@ -117,44 +115,24 @@ export class SharesService implements OnModuleInit {
     body: CreateShareDto,
   ): Promise<ShareOutcome | ShareRequestOutcome> {
     if ((body.userId === undefined) === (body.email === undefined)) {
-      throw new AppError(
-        'bad_request',
-        'validation_failed',
-        'Give exactly one of userId and email.',
-        {
-          errors: [{ field: 'userId', message: 'exactly one of userId and email is required' }],
-        },
-      );
+      throw shareTargetRequired();
     }
     const em = this.em.fork();
-    const document = await this.loadManageable(em, caller, ability, documentId);
+    const document = await this.loadManageable(caller, ability, documentId);
     await this.takeShareBudget(caller);
     if (body.email !== undefined) return this.shareByEmail(em, caller, document, body.email, body);
 
     const target = await em.findOne(User, { id: body.userId! }, { populate: ['role'] });
     if (!target) {
-      throw new AppError(
-        'unprocessable',
-        'share_target_not_found',
-        'No user matches the given id.',
-      );
+      throw shareTargetNotFound();
     }
     if (target.id === document.owner.id || target.id === caller.id) throw cannotShareWithOwner();
     if (body.permission === 'write' && !(await this.mayWrite(target))) {
-      throw new AppError(
-        'unprocessable',
-        'permission_not_allowed_for_role',
-        'This user’s role may only receive read access.',
-      );
+      throw permissionNotAllowedForRole();
     }
-    const created = await this.grant(em, caller, document, target, body.permission);
-    const share = await em
-      .fork()
-      .findOneOrFail(
-        DocumentShare,
-        { document: documentId, user: target.id },
-        { populate: ['user'] },
-      );
+    const created = await this.grant(caller, document, target, body.permission);
+    const share = await this.shares.find(documentId, target.id, true);
+    if (!share) throw shareNotFound(); // removed again meanwhile
     return { kind: 'share', share: ShareDto.from(share), created };
   }
 
@@ -182,7 +160,7 @@ export class SharesService implements OnModuleInit {
           ? 'permission_not_allowed_for_role'
           : null;
     if (target && refusal === null) {
-      await this.grant(em, caller, document, target, body.permission);
+      await this.grant(caller, document, target, body.permission);
     } else {
       await this.audit.record({
         action: 'document.share_refused',
@@ -199,13 +177,12 @@ export class SharesService implements OnModuleInit {
 
   /** Creates or updates the share, audits it, and tells the sharee when something changed. */
   private async grant(
-    em: EntityManager,
     caller: AuthUser,
     document: Document,
     target: User,
     permission: SharePermission,
   ): Promise<boolean> {
-    const { created, before } = await this.upsert(em, document.id, target.id, permission);
+    const { created, before } = await this.shares.upsert(document.id, target.id, permission);
     await this.audit.record({
       action: 'document.shared',
       targetType: 'Document',
@@ -235,12 +212,7 @@ export class SharesService implements OnModuleInit {
       this.redis as RedisClient & ShareBudgetCommands
     ).docentShareRequest(`shares:requests:{${caller.id}}`, SHARE_WINDOW_MS);
     if (count > SHARE_REQUESTS_PER_HOUR) {
-      throw new AppError(
-        'rate_limited',
-        'share_rate_limited',
-        `At most ${SHARE_REQUESTS_PER_HOUR} share requests per hour; try again later.`,
-        { retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) },
-      );
+      throw shareRateLimited(SHARE_REQUESTS_PER_HOUR, Math.max(1, Math.ceil(ttlMs / 1000)));
     }
   }
 
@@ -250,53 +222,17 @@ export class SharesService implements OnModuleInit {
     documentId: string,
     userId: string,
   ): Promise<void> {
-    const em = this.em.fork();
-    await this.loadManageable(em, caller, ability, documentId);
-    const existing = await em.findOne(DocumentShare, { document: documentId, user: userId });
-    if (!existing) throw new NotFoundError('Share');
-    const removed = await em.nativeDelete(DocumentShare, { document: documentId, user: userId });
-    if (removed === 0) throw new NotFoundError('Share');
+    await this.loadManageable(caller, ability, documentId);
+    const existing = await this.shares.find(documentId, userId);
+    if (!existing) throw shareNotFound();
+    const removed = await this.shares.delete(documentId, userId);
+    if (removed === 0) throw shareNotFound();
     await this.audit.record({
       action: 'document.unshared',
       targetType: 'Document',
       targetId: documentId,
       metadata: { userId, before: existing.permission },
     });
-  }
-
-  /** Inserts the share, or changes the permission of the existing one. */
-  private async upsert(
-    em: EntityManager,
-    documentId: string,
-    userId: string,
-    permission: SharePermission,
-  ): Promise<{ created: boolean; before?: SharePermission }> {
-    for (let attempt = 0; ; attempt += 1) {
-      const existing = await em
-        .fork()
-        .findOne(DocumentShare, { document: documentId, user: userId });
-      if (existing) {
-        await em.nativeUpdate(
-          DocumentShare,
-          { document: documentId, user: userId },
-          { permission },
-        );
-        return { created: false, before: existing.permission };
-      }
-      try {
-        await em.insert(DocumentShare, {
-          document: documentId,
-          user: userId,
-          permission,
-          createdAt: new Date(),
-        });
-        return { created: true };
-      } catch (error) {
-        // shared at the same time by another request: update that share instead
-        if (error instanceof UniqueConstraintViolationException && attempt === 0) continue;
-        throw error;
-      }
-    }
   }
 
   /** Whether the target's role may change documents at all (viewers only read). */
@@ -307,19 +243,14 @@ export class SharesService implements OnModuleInit {
 
   /** 404 when the caller cannot read the document, 403 when they can but may not share it. */
   private async loadManageable(
-    em: EntityManager,
     caller: AuthUser,
     ability: AppAbility,
     documentId: string,
   ): Promise<Document> {
-    const { document } = await this.documents.loadReadable(em, caller, ability, documentId);
-    if (!ability.can('share', asSubject(document))) {
-      throw new AppError(
-        'forbidden',
-        'forbidden',
-        'Only the owner of the document or an admin may manage its shares.',
-      );
+    const access = await this.access.loadReadable(caller, ability, documentId);
+    if (!this.access.mayShare(ability, access)) {
+      throw forbidden('Only the owner of the document or an admin may manage its shares.');
     }
-    return document;
+    return access.document;
   }
 }

@@ -5,7 +5,7 @@ import {
   type Document,
   INGESTION_STAGES,
   type IngestionStage,
-} from '../../entities/document.entity';
+} from '../entities/document.entity';
 
 export class DocumentErrorDto {
   @ApiProperty({ example: 'encrypted_pdf', description: 'Stable snake_case error code' })

@@ -1,19 +1,11 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
-import { scoredChunks } from '../retrieval/bm25-query';
-import { readableDocuments } from '../retrieval/readable-documents';
-import { DocumentsService } from './documents.service';
+import { ScopedChunkQuery, type ScopedChunkRow } from './retrieval/scoped-chunk-query';
 import type { SearchHitDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
 
-interface Row {
-  chunk_id: string;
-  document_id: string;
-  filename: string;
-  page: number | null;
+interface Row extends ScopedChunkRow {
   snippet: string;
-  score: number | string;
 }
 
 const HEADLINE = 'StartSel=«,StopSel=»,MaxWords=30,MinWords=10,MaxFragments=2';
@@ -26,32 +18,23 @@ const HEADLINE = 'StartSel=«,StopSel=»,MaxWords=30,MinWords=10,MaxFragments=2'
  */
 @Injectable()
 export class SearchService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly documents: DocumentsService,
-  ) {}
+  constructor(private readonly chunks: ScopedChunkQuery) {}
 
   async search(
     caller: AuthUser,
     ability: AppAbility,
     query: SearchQueryDto,
   ): Promise<SearchResultDto> {
-    if (query.documentIds?.length === 0) return { items: [] };
-    const em = this.em.fork();
-    const sql = scoredChunks({
-      question: query.q,
-      readable: readableDocuments(em, this.documents, caller, ability),
-      documentIds: query.documentIds,
-      limit: query.limit,
-      columns: [
-        'c.id as chunk_id',
-        'c.document_id',
-        'd.filename',
-        'c.page',
-        { sql: `ts_headline('english', c.content, tq.query, ?) as snippet`, params: [HEADLINE] },
-      ],
-    });
-    const rows = await em.getConnection().execute<Row[]>(sql.sql, [...sql.params]);
+    const rows = await this.chunks.run<Row>(
+      { caller, ability, documentIds: query.documentIds },
+      {
+        question: query.q,
+        limit: query.limit,
+        columns: [
+          { sql: `ts_headline('english', c.content, tq.query, ?) as snippet`, params: [HEADLINE] },
+        ],
+      },
+    );
     return { items: rows.map((row) => this.toHit(row)) };
   }
 

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '@docent/common';
-import { DOCUMENT_STATUSES, type DocumentStatus } from '../../entities/document.entity';
+import { DOCUMENT_STATUSES, type DocumentStatus } from '../entities/document.entity';
 
 /** `GET /documents?status&q&cursor&limit`. */
 export class ListDocumentsQueryDto extends PageQueryDto {
