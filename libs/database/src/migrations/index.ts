@@ -11,6 +11,7 @@ import { Migration20261204100000_document_chunk_stats } from './Migration2026120
 import { Migration20261204110000_storage_deletions } from './Migration20261204110000_storage_deletions';
 import { Migration20261204120000_auth_hardening } from './Migration20261204120000_auth_hardening';
 import { Migration20261204130000_refresh_reuse_grace } from './Migration20261204130000_refresh_reuse_grace';
+import { Migration20261204140000_chunk_stats_linear } from './Migration20261204140000_chunk_stats_linear';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -41,5 +42,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261204130000_refresh_reuse_grace',
     class: Migration20261204130000_refresh_reuse_grace,
+  },
+  {
+    name: 'Migration20261204140000_chunk_stats_linear',
+    class: Migration20261204140000_chunk_stats_linear,
   },
 ];
