@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { connection } from './api/client';
+import { connection } from './api/connection';
 import { Spinner } from './components/ui';
 import { can, useAuth } from './lib/auth';
 import { type LiveState, RealtimeProvider, useRealtime } from './lib/realtime';

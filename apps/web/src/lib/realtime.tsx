@@ -8,7 +8,8 @@ import {
   useState,
 } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { connection, retryDelayMs, session } from '../api/client';
+import { connection, retryDelayMs } from '../api/connection';
+import { session } from '../api/session';
 import type { NotificationDto } from '../api/openapi.gen';
 import type { IngestionProgress } from '../api/extra-types';
 import { useAuth } from './auth';

@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { authApi } from '../api/client';
+import { authApi } from '../api/auth-api';
 import { Field, ProblemAlert, fieldErrors } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { Link, navigate, useLocation } from '../lib/router';
