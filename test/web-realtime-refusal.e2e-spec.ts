@@ -8,7 +8,9 @@ import { newIdentity, type Stack, startStack } from './support/stack';
  * `connect_error` "unauthorized" with `data.code` "origin_not_allowed". The client must not renew
  * its token and reconnect in a loop (each renewal is a POST /auth/refresh, and the per-IP auth
  * limit of 10 a minute would soon answer 429 to sign-ins from the same address): it shows "Live
- * updates unavailable" and stays put.
+ * updates unavailable" and stays put. A refusal about the token (a stand-in socket server that
+ * always answers "token_expired") gets one renewal per refused handshake, with backoff, three at
+ * most.
  */
 describe('web client: a socket refused for its origin', () => {
   let stack: Stack;
@@ -72,5 +74,32 @@ describe('web client: a socket refused for its origin', () => {
       .getByRole('link', { name: 'Notifications' })
       .click();
     await page.getByText('No notifications.').waitFor();
+  }, 60_000);
+
+  it('renews a refused token once per refusal, with backoff, and gives up after three', async () => {
+    // a stand-in socket.io server that refuses every handshake for an expired token
+    const handshakes: number[] = [];
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      ws.send(
+        '0{"sid":"stand-in","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}',
+      );
+      ws.onMessage((message) => {
+        if (!String(message).startsWith('40/notifications,')) return;
+        handshakes.push(Date.now());
+        ws.send('44/notifications,{"message":"unauthorized","data":{"code":"token_expired"}}');
+      });
+    });
+    await page.goto('/documents');
+    await page.getByRole('heading', { name: 'Documents', exact: true }).waitFor();
+    const start = refreshes.length;
+    await page.getByRole('img', { name: 'Live updates unavailable' }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(4_000);
+    // the page's own cookie refresh on load, then one renewal per refused handshake, three at most
+    const renewals = refreshes.slice(start).filter((at) => at >= handshakes[0]!);
+    expect(renewals).toHaveLength(3);
+    expect(handshakes).toHaveLength(4);
+    // the first at once (the usual expired token), the others after a growing delay
+    expect(handshakes[2]! - handshakes[1]!).toBeGreaterThanOrEqual(500);
+    expect(handshakes[3]! - handshakes[2]!).toBeGreaterThanOrEqual(1_000);
   }, 60_000);
 });
