@@ -318,6 +318,8 @@ describe('web client in a real browser', () => {
     await adminPage.getByRole('button', { name: 'Search' }).click();
     const row = adminPage.getByTestId('admin-user-row').filter({ hasText: person.email });
     await row.waitFor();
+    // the unfiltered list (newest first) may show the person's row too: wait for the search
+    await adminPage.getByTestId('admin-user-row').nth(1).waitFor({ state: 'detached' });
     expect(await adminPage.getByTestId('admin-user-row').count()).toBe(1);
     await screenshot(adminPage, 'admin-users');
 

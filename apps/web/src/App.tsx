@@ -1,8 +1,8 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { connection } from './api/client';
+import { connection } from './api/connection';
 import { Spinner } from './components/ui';
 import { can, useAuth } from './lib/auth';
-import { RealtimeProvider, useRealtime } from './lib/realtime';
+import { type LiveState, RealtimeProvider, useRealtime } from './lib/realtime';
 import { Link, navigate, useLocation } from './lib/router';
 import { NotificationBell } from './pages/notifications/NotificationBell';
 import { PUBLIC_PAGES, privatePage } from './routes';
@@ -10,6 +10,13 @@ import { PUBLIC_PAGES, privatePage } from './routes';
 function isAdmin(rules: Parameters<typeof can>[0]): boolean {
   return can(rules, 'manage', 'User') || can(rules, 'read', 'AuditEvent');
 }
+
+/** The live-updates dot in the top bar: its class and its accessible name. */
+const LIVE: Record<LiveState, { dot: string; label: string }> = {
+  on: { dot: 'online', label: 'Live updates on' },
+  reconnecting: { dot: 'offline', label: 'Live updates reconnecting' },
+  unavailable: { dot: 'unavailable', label: 'Live updates unavailable' },
+};
 
 function Shell({ children }: { children: ReactNode }) {
   const { me, signOut } = useAuth();
@@ -31,9 +38,9 @@ function Shell({ children }: { children: ReactNode }) {
         </nav>
         <div className="topbar-right">
           <span
-            className={`dot ${realtime.connected ? 'online' : 'offline'}`}
-            title={realtime.connected ? 'Live updates on' : 'Live updates reconnecting'}
-            aria-label={realtime.connected ? 'Live updates on' : 'Live updates reconnecting'}
+            className={`dot ${LIVE[realtime.live].dot}`}
+            title={LIVE[realtime.live].label}
+            aria-label={LIVE[realtime.live].label}
             role="img"
           />
           <NotificationBell />

@@ -1,4 +1,5 @@
-import { ApiError, rawRequest } from './client';
+import { rawRequest } from './client';
+import { ApiError } from './errors';
 import type { AskResultDto } from './openapi.gen';
 import type { ProblemDetails } from './extra-types';
 

@@ -6,7 +6,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { ApiError, messageOf } from '../api/client';
+import { ApiError, messageOf } from '../api/errors';
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
   return (

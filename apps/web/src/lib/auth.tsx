@@ -7,7 +7,10 @@ import {
   useMemo,
   useState,
 } from 'react';
-import { api, ApiError, authApi, session } from '../api/client';
+import { authApi } from '../api/auth-api';
+import { api } from '../api/client';
+import { ApiError } from '../api/errors';
+import { session } from '../api/session';
 import type { MeDto, PermissionRuleDto } from '../api/openapi.gen';
 
 type Status = 'loading' | 'anonymous' | 'signed-in';

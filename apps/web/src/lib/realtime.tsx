@@ -8,7 +8,8 @@ import {
   useState,
 } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { connection, retryDelayMs, session } from '../api/client';
+import { connection, retryDelayMs } from '../api/connection';
+import { session } from '../api/session';
 import type { NotificationDto } from '../api/openapi.gen';
 import type { IngestionProgress } from '../api/extra-types';
 import { useAuth } from './auth';
@@ -23,8 +24,17 @@ interface ServerEvents {
 type EventName = keyof ServerEvents;
 type Handler<E extends EventName> = Parameters<ServerEvents[E]>[0];
 
+/**
+ * `on`: connected. `reconnecting`: not connected, and the client is on its way back (a dropped
+ * connection, an outage, a token being renewed). `unavailable`: the server refused the socket for a
+ * reason a new token cannot cure (e.g. this page's origin is not allowed), or kept refusing fresh
+ * tokens: the client stopped trying; the rest of the app works without live updates.
+ */
+export type LiveState = 'on' | 'reconnecting' | 'unavailable';
+
 interface Realtime {
   connected: boolean;
+  live: LiveState;
   unreadCount: number | null;
   setUnreadCount(count: number): void;
   on<E extends EventName>(event: E, handler: (payload: Handler<E>) => void): () => void;
@@ -33,13 +43,33 @@ interface Realtime {
 const RealtimeContext = createContext<Realtime | null>(null);
 
 /**
+ * The handshake refusals (`connect_error` "unauthorized", `data.code`) about the access token or
+ * its session: a cookie refresh either cures them or ends the session. Any other code (e.g.
+ * `origin_not_allowed`) is not about the token, and refreshing for it would only loop (each
+ * refresh counts against the per-IP auth rate limit that sign-ins share).
+ */
+const TOKEN_REFUSALS = new Set([
+  'missing_token',
+  'invalid_token',
+  'token_expired',
+  'token_not_yet_valid',
+  'session_revoked',
+  'account_disabled',
+]);
+
+/** Renewals in a row whose fresh token the handshake still refused: then the client gives up. */
+const MAX_TOKEN_RENEWALS = 3;
+
+/**
  * One socket.io connection to `/notifications` while signed in: the access token goes in the
  * handshake's `auth.token` (read afresh on every reconnect), renewed tokens are pushed with
- * `auth.refresh`, and a refused or expired token triggers one cookie refresh and a reconnect.
+ * `auth.refresh`, and a refused or expired token triggers one cookie refresh and a reconnect (the
+ * first at once, further ones with backoff, at most MAX_TOKEN_RENEWALS in a row). A refusal not
+ * about the token is final for this page: `live` says "unavailable".
  */
 export function RealtimeProvider({ children }: { children: ReactNode }) {
   const { status } = useAuth();
-  const [connected, setConnected] = useState(false);
+  const [live, setLive] = useState<LiveState>('reconnecting');
   const [unreadCount, setUnreadCount] = useState<number | null>(null);
   const handlers = useRef(new Map<string, Set<(payload: unknown) => void>>());
 
@@ -72,22 +102,43 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
         else if (outcome === 'unavailable') later(renewAndReconnect);
       });
     };
+    // token refusals since the last successful connection
+    let tokenRefusals = 0;
+    // the token (or the session) was refused: one renewal for this refusal, at once the first
+    // time (the usual case: the token expired meanwhile), with backoff after that
+    const tokenRefused = () => {
+      tokenRefusals += 1;
+      if (tokenRefusals > MAX_TOKEN_RENEWALS) setLive('unavailable');
+      else if (tokenRefusals === 1) renewAndReconnect();
+      else later(renewAndReconnect);
+    };
     socket.on('connect', () => {
       attempt = 0;
-      setConnected(true);
+      tokenRefusals = 0;
+      setLive('on');
       // the handshake needed Redis and the api: both are back
       connection.set('ok');
     });
     socket.on('disconnect', (reason) => {
-      setConnected(false);
+      setLive('reconnecting');
       // the server closed it (expired token, ended session): renew, then come back if still valid
-      if (reason === 'io server disconnect') renewAndReconnect();
+      if (reason === 'io server disconnect') tokenRefused();
     });
-    socket.on('connect_error', (error: Error & { data?: { retryAfter?: number } }) => {
-      // the server could not check the token (Redis or PostgreSQL down): same token, later
-      if (error.message === 'unavailable') later(() => socket.connect(), error.data?.retryAfter);
-      else if (error.message === 'unauthorized') renewAndReconnect();
-    });
+    socket.on(
+      'connect_error',
+      (error: Error & { data?: { code?: string; retryAfter?: number } }) => {
+        // the server could not check the token (Redis or PostgreSQL down): same token, later
+        if (error.message === 'unavailable') {
+          setLive('reconnecting');
+          later(() => socket.connect(), error.data?.retryAfter);
+        } else if (error.message === 'unauthorized') {
+          if (TOKEN_REFUSALS.has(error.data?.code ?? '')) tokenRefused();
+          // refused for something a token cannot change (origin_not_allowed): stop here
+          else setLive('unavailable');
+        }
+        // anything else (the network) is socket.io's own reconnection, with its backoff
+      },
+    );
     socket.on('unread-count', (body: { count: number }) => {
       setUnreadCount(body.count);
       dispatch('unread-count', body);
@@ -110,20 +161,28 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
         },
       );
     };
-    const offRenewed = session.onRenewed(() => pushToken());
+    const offRenewed = session.onRenewed(() => {
+      // gave up on refused tokens: a token renewed on schedule deserves one more handshake
+      if (tokenRefusals > MAX_TOKEN_RENEWALS && !socket.active) {
+        tokenRefusals = 0;
+        setLive('reconnecting');
+        socket.connect();
+      } else pushToken();
+    });
     return () => {
       for (const timer of timers) clearTimeout(timer);
       offRenewed();
       socket.removeAllListeners();
       socket.disconnect();
-      setConnected(false);
+      setLive('reconnecting');
       setUnreadCount(null);
     };
   }, [status]);
 
   const value = useMemo<Realtime>(
     () => ({
-      connected,
+      connected: live === 'on',
+      live,
       unreadCount,
       setUnreadCount,
       on(event, handler) {
@@ -134,7 +193,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
         return () => set.delete(wrapped);
       },
     }),
-    [connected, unreadCount],
+    [live, unreadCount],
   );
   return <RealtimeContext.Provider value={value}>{children}</RealtimeContext.Provider>;
 }

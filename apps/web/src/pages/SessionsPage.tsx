@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { api, messageOf } from '../api/client';
+import { api } from '../api/client';
+import { messageOf } from '../api/errors';
 import type { SessionDto, SessionListDto } from '../api/openapi.gen';
 import { Empty, Field, ProblemAlert, Spinner, fieldErrors, useConfirm } from '../components/ui';
 import { useAuth } from '../lib/auth';

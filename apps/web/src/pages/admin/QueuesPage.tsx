@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, messageOf } from '../../api/client';
+import { api } from '../../api/client';
+import { messageOf } from '../../api/errors';
 import type { JobDto, JobPageDto, QueueListDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner } from '../../components/ui';
 import { useLoad } from '../../lib/useLoad';

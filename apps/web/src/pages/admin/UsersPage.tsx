@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import { api, messageOf } from '../../api/client';
+import { api } from '../../api/client';
+import { messageOf } from '../../api/errors';
 import type { AdminUserDto, AdminUserPageDto, RoleDto, RoleListDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
 import { formatDate } from '../../lib/format';

@@ -6,7 +6,9 @@ import {
   useRef,
   useState,
 } from 'react';
-import { api, download, messageOf } from '../../api/client';
+import { api } from '../../api/client';
+import { messageOf } from '../../api/errors';
+import { download } from '../../api/files';
 import { askStreaming } from '../../api/sse';
 import type { ChatMessageDto, ChatMessagePageDto, ChatSessionDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner } from '../../components/ui';

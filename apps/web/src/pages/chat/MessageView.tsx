@@ -1,4 +1,5 @@
-import { download, messageOf } from '../../api/client';
+import { messageOf } from '../../api/errors';
+import { download } from '../../api/files';
 import type { ChatMessageDto, CitationDto } from '../../api/openapi.gen';
 import { useToasts } from '../../lib/toasts';
 

@@ -1,5 +1,7 @@
 import { type FormEvent, useState } from 'react';
-import { api, download, messageOf } from '../../api/client';
+import { api } from '../../api/client';
+import { messageOf } from '../../api/errors';
+import { download } from '../../api/files';
 import type { SearchHitDto, SearchResultDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner } from '../../components/ui';
 import { useToasts } from '../../lib/toasts';

@@ -1,4 +1,5 @@
-import { download, messageOf } from '../../api/client';
+import { messageOf } from '../../api/errors';
+import { download } from '../../api/files';
 import type { DocumentDto } from '../../api/openapi.gen';
 import { ProgressBar } from '../../components/ui';
 import { useAuth } from '../../lib/auth';

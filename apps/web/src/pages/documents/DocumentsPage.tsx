@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, messageOf } from '../../api/client';
+import { api } from '../../api/client';
+import { messageOf } from '../../api/errors';
 import type { DocumentDto, DocumentPageDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
 import { useAuth } from '../../lib/auth';

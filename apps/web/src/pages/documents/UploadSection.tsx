@@ -1,5 +1,6 @@
 import { type DragEvent, useRef, useState } from 'react';
-import { messageOf, uploadFiles } from '../../api/client';
+import { messageOf } from '../../api/errors';
+import { uploadFiles } from '../../api/files';
 import type { DocumentDto, UploadResultDto } from '../../api/openapi.gen';
 import { ProgressBar } from '../../components/ui';
 import { formatBytes } from '../../lib/format';

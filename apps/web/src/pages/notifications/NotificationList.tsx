@@ -1,4 +1,4 @@
-import { messageOf } from '../../api/client';
+import { messageOf } from '../../api/errors';
 import { Empty, Spinner } from '../../components/ui';
 import { formatDate, relativeTime } from '../../lib/format';
 import { useToasts } from '../../lib/toasts';

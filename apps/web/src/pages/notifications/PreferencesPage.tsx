@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { api, messageOf } from '../../api/client';
+import { api } from '../../api/client';
+import { messageOf } from '../../api/errors';
 import type { ChannelPreferenceDto, NotificationPreferencesDto } from '../../api/openapi.gen';
 import { ProblemAlert, Spinner } from '../../components/ui';
 import { useToasts } from '../../lib/toasts';
