@@ -36,9 +36,10 @@ export function buildOrmOptions(settings: DatabaseSettings, entities: EntityList
     allowGlobalContext: false,
     ensureDatabase: false,
     debug: false,
-    // MikroORM prints to the console by default (pool errors, warnings); send it through the
-    // app's structured logger instead
+    // what MikroORM logs without debug mode (deprecations) goes through the app's structured
+    // logger instead of the console, without terminal colours
     logger: (message: string) => ormLogger.warn(message),
+    colors: false,
     // legacy (experimental) decorators with emitDecoratorMetadata: types come from reflect-metadata
     metadataProvider: ReflectMetadataProvider,
     pool: { min: 0, max: settings.poolMax },
@@ -62,6 +63,8 @@ export function buildOrmOptions(settings: DatabaseSettings, entities: EntityList
       allOrNothing: true,
       snapshot: false,
       emit: 'ts',
+      // the migrate CLI reports what it applied; MikroORM 7 would also log every step
+      silent: true,
     },
   });
 }
