@@ -53,12 +53,17 @@ describe('ingestion notifications survive a dependency blip right after the comm
     return rows.length;
   }
 
-  const completion = (ownerId: string) => ({
-    documentId: uuidv7(),
-    ownerId,
-    batchId: uuidv7(),
-    filename: 'blip.txt',
-  });
+  const completion = (ownerId: string) => {
+    const documentId = uuidv7();
+    return {
+      documentId,
+      ownerId,
+      batchId: uuidv7(),
+      filename: 'blip.txt',
+      ingestionVersion: 1,
+      runId: `${documentId}:v1`,
+    };
+  };
 
   it('PostgreSQL gone when the notification is written: stored once it is back', async () => {
     const user = await signUp(stack, { prefix: 'pgblip' });
