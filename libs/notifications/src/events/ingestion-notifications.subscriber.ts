@@ -57,8 +57,8 @@ function parseRuns(value: string): string[] {
  * when the batch has a failure and the e-mail is on for `ingestion.failed`.
  */
 @Injectable()
-export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('IngestionNotifier');
+export class IngestionNotificationsSubscriber implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('IngestionNotifications');
   private readonly publicAppUrl: string;
   private readonly claimTtlMs: number;
   private readonly unsubscribe: (() => void)[] = [];
