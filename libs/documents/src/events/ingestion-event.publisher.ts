@@ -66,8 +66,16 @@ export class IngestionEventPublisher {
   private async settle(run: FinishedRun): Promise<void> {
     let rows: BatchRow[];
     try {
-      // TODO(issue 17 item 1): this read moves into document.repository.ts with the data layer
-      rows = await this.em.fork().execute<BatchRow[]>(
+      // TODO(issue 17 item 1): these reads move into document.repository.ts with the data layer
+      const em = this.em.fork();
+      // first the cheap question, on the status index (batch_id has none): most runs stop here
+      const pending = await em.execute<unknown[]>(
+        `select 1 from documents
+          where status in ('queued', 'processing') and batch_id = ? limit 1`,
+        [run.batchId],
+      );
+      if (pending.length > 0) return;
+      rows = await em.execute<BatchRow[]>(
         `select id, ingestion_version, filename, status, error_code, error_message from documents
           where batch_id = ? order by created_at, id`,
         [run.batchId],
@@ -76,6 +84,7 @@ export class IngestionEventPublisher {
       this.logger.error(`could not read batch=${run.batchId}: ${String(error)}`);
       return;
     }
+    // a document of the batch queued again (reingest) between the two reads
     if (rows.some((row) => row.status === 'queued' || row.status === 'processing')) return;
     const documents: SettledDocument[] = [];
     for (const row of rows) {
