@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { createWorkerApp } from '../apps/worker/src/bootstrap';
 import { uuidv7 } from '@docent/common';
-import { IngestionNotifier } from '../libs/notifications/src/worker/ingestion-notifier';
+import { IngestionNotificationsSubscriber } from '../libs/notifications/src/events/ingestion-notifications.subscriber';
 import { ownerDatabaseUrl, testConfig } from './support/config';
 import { signUp, type Stack, startStack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
@@ -17,7 +17,7 @@ jest.setTimeout(60_000);
 describe('ingestion notifications survive a dependency blip right after the commit', () => {
   let stack: Stack;
   let worker: NestFastifyApplication;
-  let notifier: IngestionNotifier;
+  let notifier: IngestionNotificationsSubscriber;
   const pgProxy = TcpProxy.forUrl(process.env.DOCENT_TEST_DATABASE_URL ?? '', 5432);
   const redisProxy = TcpProxy.forUrl(process.env.DOCENT_TEST_REDIS_URL ?? '', 6379);
   const owner = new Client({ connectionString: ownerDatabaseUrl() });
@@ -33,7 +33,7 @@ describe('ingestion notifications survive a dependency blip right after the comm
     });
     worker = await createWorkerApp({ config });
     await worker.init();
-    notifier = worker.get(IngestionNotifier, { strict: false });
+    notifier = worker.get(IngestionNotificationsSubscriber, { strict: false });
     notifier.retryDelaysMs = [300, 600, 1200, 2400, 4800];
   });
 
@@ -53,12 +53,17 @@ describe('ingestion notifications survive a dependency blip right after the comm
     return rows.length;
   }
 
-  const completion = (ownerId: string) => ({
-    documentId: uuidv7(),
-    ownerId,
-    batchId: uuidv7(),
-    filename: 'blip.txt',
-  });
+  const completion = (ownerId: string) => {
+    const documentId = uuidv7();
+    return {
+      documentId,
+      ownerId,
+      batchId: uuidv7(),
+      filename: 'blip.txt',
+      ingestionVersion: 1,
+      runId: `${documentId}:v1`,
+    };
+  };
 
   it('PostgreSQL gone when the notification is written: stored once it is back', async () => {
     const user = await signUp(stack, { prefix: 'pgblip' });

@@ -417,18 +417,29 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
       ] as const) {
         unsubscribe.push(bus.on(event, (payload) => void messages.push({ event, payload })));
       }
+      // a batch has no document id of its own: recorded under each of its documents
+      unsubscribe.push(
+        bus.on('ingestion.batch_settled', (payload) => {
+          for (const { documentId } of payload.documents) {
+            messages.push({
+              event: 'ingestion.batch_settled',
+              payload: { ...payload, documentId },
+            });
+          }
+        }),
+      );
     });
 
     afterAll(() => {
       for (const off of unsubscribe) off();
     });
 
-    it('publishes monotonic ingestion.progress events, then ingestion.completed', async () => {
+    it('publishes monotonic ingestion.progress events, then ingestion.completed and ingestion.batch_settled', async () => {
       const document = await createDocument('single-paragraph.docx');
       await producer.enqueue(document);
       expect((await waitForFinal(document.id)).status).toBe('completed');
       await waitFor(
-        async () => eventsOf(document.id).some((m) => m.event === 'ingestion.completed'),
+        async () => eventsOf(document.id).some((m) => m.event === 'ingestion.batch_settled'),
         5000,
       );
       const events = eventsOf(document.id);
@@ -447,16 +458,36 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
       ]);
       const values = progress.map((m) => m.payload.progress ?? -1);
       expect(values).toEqual([...values].sort((a, b) => a - b));
-      expect(events.at(-1)).toMatchObject({
+      const runId = ingestionJobId(document.id, document.ingestionVersion);
+      expect(events.at(-2)).toEqual({
         event: 'ingestion.completed',
         payload: {
           documentId: document.id,
           ownerId,
           batchId: document.batchId,
           filename: 'single-paragraph.docx',
+          ingestionVersion: document.ingestionVersion,
+          runId,
         },
       });
-      expect(events.at(-1)!.payload).not.toHaveProperty('error');
+      // the batch of one document settled with it
+      expect(events.at(-1)).toEqual({
+        event: 'ingestion.batch_settled',
+        payload: {
+          documentId: document.id,
+          batchId: document.batchId,
+          ownerId,
+          documents: [
+            {
+              documentId: document.id,
+              runId,
+              filename: 'single-paragraph.docx',
+              status: 'completed',
+              error: null,
+            },
+          ],
+        },
+      });
     });
 
     it('waits for the ingestion.completed subscribers before the job ends', async () => {
@@ -484,24 +515,31 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
       await producer.enqueue(document);
       expect((await waitForFinal(document.id)).status).toBe('failed');
       await waitFor(
-        async () => eventsOf(document.id).some((m) => m.event === 'ingestion.failed'),
+        async () => eventsOf(document.id).some((m) => m.event === 'ingestion.batch_settled'),
         5000,
       );
       const events = eventsOf(document.id);
-      expect(events.at(-1)).toMatchObject({
+      const error = { code: 'encrypted_pdf', message: expect.any(String) };
+      expect(events.at(-2)).toMatchObject({
         event: 'ingestion.failed',
         payload: {
           documentId: document.id,
           ownerId,
           batchId: document.batchId,
           filename: 'libreoffice-writer-password.pdf',
-          error: { code: 'encrypted_pdf', message: expect.any(String) },
+          ingestionVersion: document.ingestionVersion,
+          runId: ingestionJobId(document.id, document.ingestionVersion),
+          error,
         },
       });
       expect(events.some((m) => m.event === 'ingestion.completed')).toBe(false);
-      expect(events.at(-2)).toMatchObject({
+      expect(events.at(-3)).toMatchObject({
         event: 'ingestion.progress',
         payload: { documentId: document.id, status: 'failed' },
+      });
+      expect(events.at(-1)).toMatchObject({
+        event: 'ingestion.batch_settled',
+        payload: { documents: [{ documentId: document.id, status: 'failed', error }] },
       });
     });
 

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { DomainEventBus, uuidv7 } from '@docent/common';
-import { Document } from '@docent/documents';
+import { DomainEventBus, type DomainEvents, uuidv7 } from '@docent/common';
+import { Document, IngestionEventPublisher } from '@docent/documents';
 import { METRICS_REGISTRY } from '@docent/health';
 import { MailProducer, type SendMailJob } from '@docent/mail';
 import {
@@ -209,25 +209,44 @@ describe('notification delivery (api + worker, real services, SMTP sink)', () =>
       }),
     );
     await fork.flush();
-    // what the pipelines of three concurrent jobs (or three workers) emit once committed
+    // what the pipelines of three concurrent jobs (or three workers) publish once committed:
+    // each finds the batch settled and emits ingestion.batch_settled
+    const events = stack.worker!.get(IngestionEventPublisher, { strict: false });
+    const settled: DomainEvents['ingestion.batch_settled'][] = [];
     const bus = stack.worker!.get(DomainEventBus, { strict: false });
-    const outcome = (row: Document) => ({
+    const off = bus.on('ingestion.batch_settled', (event) => {
+      if (event.batchId === batchId) settled.push(event);
+    });
+    const run = (row: Document) => ({
       documentId: row.id,
       ownerId: owner.id,
       batchId,
       filename: row.filename,
+      ingestionVersion: row.ingestionVersion,
     });
-    await Promise.all([
-      bus.emit('ingestion.completed', outcome(rows[0])),
-      bus.emit('ingestion.completed', outcome(rows[1])),
-      bus.emit('ingestion.failed', {
-        ...outcome(rows[2]),
+    try {
+      await Promise.all([
+        events.completed(run(rows[0])),
+        events.completed(run(rows[1])),
+        events.failed(run(rows[2]), { code: 'corrupt_file', message: 'The file is damaged.' }),
+      ]);
+    } finally {
+      off();
+    }
+    expect(settled).toHaveLength(3);
+    expect(settled[0].documents).toEqual([
+      expect.objectContaining({ filename: 'a.txt', status: 'completed', error: null }),
+      expect.objectContaining({ filename: 'b.txt', status: 'completed', error: null }),
+      expect.objectContaining({
+        filename: 'c.txt',
+        status: 'failed',
+        runId: `${rows[2].id}:v${rows[2].ingestionVersion}`,
         error: { code: 'corrupt_file', message: 'The file is damaged.' },
       }),
     ]);
     const summary = await smtp.waitFor((m) => to(owner.email)(m) && isSummary(m), 30_000);
     // the same events delivered again (a retried job) do not mail again either
-    await bus.emit('ingestion.completed', outcome(rows[0]));
+    await events.completed(run(rows[0]));
     await drainMail();
     expect(mailsTo(owner.email)).toHaveLength(1);
     expect(summary.subject).toBe('Your upload is processed: 2 of 3 ready, 1 failed');

@@ -133,7 +133,12 @@ describe('notifications socket across two api instances and a worker (real Redis
     const onB1 = await connect(urlB, user.token);
     const onB2 = await connect(urlB, user.token);
 
-    const progress = { documentId: 'probe', status: 'processing', stage: 'parsing', progress: 42 };
+    const progress = {
+      documentId: 'probe',
+      status: 'processing' as const,
+      stage: 'chunking' as const,
+      progress: 42,
+    };
     a.worker!.get(RealtimeEmitter).toUser(user.id, 'ingestion.progress', progress);
 
     await waitFor(

@@ -22,3 +22,4 @@ export { AccessTokenVerifier, type VerifiedAccessToken } from './tokens/access-t
 export { CurrentUser } from './guards/current-user.decorator';
 export { AuthRateLimit, StrictRateLimit } from './throttle/throttle';
 export { PasswordHasher } from './passwords';
+export * from './events/auth-events';

@@ -52,3 +52,13 @@ export interface DocumentListFilter {
   /** Only documents after this one in the list's order (newest first). */
   after?: { createdAt: Date; id: string };
 }
+
+/** A document of an upload batch with its outcome (`ingestion.batch_settled`). */
+export interface BatchOutcomeRow {
+  id: string;
+  ingestion_version: number;
+  filename: string;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+}

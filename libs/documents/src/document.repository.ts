@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { DocumentChunkRepository } from './document-chunk.repository';
 import type {
+  BatchOutcomeRow,
   DocumentListFilter,
   IngestionDocumentRow,
   IngestionState,
@@ -53,6 +54,27 @@ export class DocumentRepository {
   /** The existing documents among `ids`. */
   findByIds(ids: readonly string[]): Promise<Document[]> {
     return this.em.fork().find(Document, { id: { $in: [...ids] } });
+  }
+
+  /** Whether a document of the upload batch is still queued or processing. */
+  async batchPending(batchId: string): Promise<boolean> {
+    // on the status index (batch_id has none): most finished runs stop here
+    const rows = await this.em
+      .fork()
+      .execute<unknown[]>(
+        `select 1 from documents where status in ('queued', 'processing') and batch_id = ? limit 1`,
+        [batchId],
+      );
+    return rows.length > 0;
+  }
+
+  /** Every document of the upload batch with its outcome, in upload order. */
+  batchOutcomes(batchId: string): Promise<BatchOutcomeRow[]> {
+    return this.em.fork().execute<BatchOutcomeRow[]>(
+      `select id, ingestion_version, filename, status, error_code, error_message from documents
+          where batch_id = ? order by created_at, id`,
+      [batchId],
+    );
   }
 
   /** A page of the readable documents (`readable`, a filter on Document), newest first. */

@@ -18,6 +18,7 @@ export interface ExhaustedDocument {
   ownerId: string;
   batchId: string;
   filename: string;
+  ingestionVersion: number;
 }
 
 /** What one `requeueLost` pass did. */
@@ -156,6 +157,7 @@ export class IngestionProducer {
             ownerId: candidate.owner_id,
             batchId: candidate.batch_id,
             filename: candidate.filename,
+            ingestionVersion: candidate.ingestion_version,
           });
         }
         continue;

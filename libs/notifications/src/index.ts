@@ -19,4 +19,4 @@ export {
 export * from './realtime/realtime.events';
 export { RealtimeEmitter } from './realtime/realtime.emitter';
 export { RedisIoAdapter, SOCKET_IO_PATH } from './realtime/redis-io.adapter';
-export { UNREAD_COUNT_SOURCE, type UnreadCountSource } from './realtime/notifications.gateway';
+export { UNREAD_COUNT_SOURCE, type UnreadCountSource } from './http/notifications.gateway';

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@docent/auth';
-import { NotificationEventsSubscriber } from './http/notification-events.subscriber';
+import { ApiNotificationsSubscriber } from './events/api-notifications.subscriber';
+import { SessionDisconnectsSubscriber } from './events/session-disconnects.subscriber';
 import { NotificationsController } from './http/notifications.controller';
+import { NotificationsGateway, UNREAD_COUNT_SOURCE } from './http/notifications.gateway';
 import { NotificationsModule } from './notifications.module';
 import { NotificationsService } from './notifications.service';
-import { NotificationsGateway, UNREAD_COUNT_SOURCE } from './realtime/notifications.gateway';
-import { SessionDisconnects } from './realtime/session-disconnects';
 
 /** `/api/v1/notifications` and the socket.io gateway (SPEC §8): imported by the api only. */
 @Module({
@@ -14,8 +14,8 @@ import { SessionDisconnects } from './realtime/session-disconnects';
   controllers: [NotificationsController],
   providers: [
     NotificationsGateway,
-    SessionDisconnects,
-    NotificationEventsSubscriber,
+    SessionDisconnectsSubscriber,
+    ApiNotificationsSubscriber,
     { provide: UNREAD_COUNT_SOURCE, useExisting: NotificationsService },
   ],
 })

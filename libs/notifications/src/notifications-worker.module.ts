@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
+import { IngestionNotificationsSubscriber } from './events/ingestion-notifications.subscriber';
 import { NotificationsModule } from './notifications.module';
-import { IngestionNotifier } from './worker/ingestion-notifier';
 import {
   NotificationsPurgeProcessor,
   NotificationsPurgeProducer,
@@ -15,7 +15,7 @@ import {
   // NotificationsModule brings (and, re-exported, exposes) the RealtimeEmitter
   imports: [NotificationsModule],
   providers: [
-    IngestionNotifier,
+    IngestionNotificationsSubscriber,
     NotificationsPurgeProducer,
     NotificationsPurgeScheduler,
     NotificationsPurgeProcessor,

@@ -8,53 +8,18 @@ import { Injectable, Logger } from '@nestjs/common';
  * Handlers run in the emitting process and are awaited: the worker's pipeline, for instance,
  * waits until the completion notification is stored. A failing handler is logged and does not
  * stop the others or the emitter.
+ *
+ * Event name → payload. Empty here on purpose: each library declares the events it emits once,
+ * in its own `events/` folder, by declaration merging (this library knows no domain):
+ *
+ *     declare module '@docent/common' {
+ *       interface DomainEvents { '<thing>.<happened>': ThingHappenedEvent }
+ *     }
+ *
+ * A subscriber names the payload as `DomainEvents['<thing>.<happened>']`.
  */
-export interface DomainEvents {
-  /** Worker: a document's ingestion moved (monotonic `progress`). */
-  'ingestion.progress': {
-    documentId: string;
-    ownerId: string;
-    status: string;
-    stage: string;
-    progress: number;
-  };
-  /** Worker: a document finished. */
-  'ingestion.completed': IngestionOutcome;
-  /** Worker: a document failed for good (`error` is what the document stores). */
-  'ingestion.failed': IngestionOutcome & { error: { code: string; message: string } };
-  /** Api: files of one upload request were accepted (usage analytics). */
-  'documents.uploaded': { userId: string; batchId: string; files: number; bytes: number };
-  /** Api: a document was shared with `userId` (created or permission changed). */
-  'document.shared': {
-    documentId: string;
-    filename: string;
-    ownerId: string;
-    userId: string;
-    permission: 'read' | 'write';
-    sharedBy: { id: string; displayName: string | null; email: string };
-  };
-  /** Api: a password was changed (by the user) or reset (by link). */
-  'security.password_changed': { userId: string; via: 'change' | 'reset'; ip: string | null };
-  /**
-   * Api: a login from a device (network and coarse user agent, e.g. "Firefox on Windows") the
-   * user has not signed in from recently; never for an account's first login. `at` is ISO-8601.
-   */
-  'security.new_sign_in': { userId: string; ip: string | null; device: string; at: string };
-  /** Api: a session ended (logout, revoke, token reuse, password change). */
-  'session.ended': { userId: string; sessionId: string };
-  /** Api: every session of a user ended (logout everywhere, disabled, deleted). */
-  'user.sessions_ended': {
-    userId: string;
-    reason: 'logout_all' | 'disabled' | 'deleted' | 'password_changed';
-  };
-}
-
-export interface IngestionOutcome {
-  documentId: string;
-  ownerId: string;
-  batchId: string;
-  filename: string;
-}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface DomainEvents {}
 
 export type DomainEventName = keyof DomainEvents;
 export type DomainEventHandler<E extends DomainEventName> = (

@@ -1,2 +1,3 @@
+export * from './document-events';
 export * from './ingestion-events';
 export * from './ingestion-event.publisher';

@@ -1,17 +1,12 @@
-import type { DomainEvents } from '@docent/common';
 import type { DocumentStatus, IngestionStage } from '../entities/document.entity';
 
 /**
- * The ingestion events the worker emits, in process, through the `DomainEventBus` of
- * @docent/common (see `IngestionEventPublisher`). The notifications library subscribes to them
- * in the worker: `ingestion.progress` goes to the owner's sockets as
+ * The ingestion events, declared here once: the worker emits them in process on the
+ * `DomainEventBus` of @docent/common, only through `IngestionEventPublisher`. The notifications
+ * library subscribes in the worker: `ingestion.progress` goes to the owner's sockets as
  * `{documentId, status, stage, progress}` (SPEC §8, through the socket.io Redis emitter),
- * `ingestion.completed` / `ingestion.failed` become stored notifications (and mail, one summary
- * per `batchId`).
- *
- * The types below are the documents library's side of the contract: the same shapes as
- * `DomainEvents`, with the status and stage narrowed to the document's own unions (checked to
- * stay assignable at compile time, see `_Assignable`).
+ * `ingestion.completed` / `ingestion.failed` become stored notifications, and
+ * `ingestion.batch_settled` the one summary mail per upload batch.
  */
 export interface IngestionProgressEvent {
   documentId: string;
@@ -22,11 +17,16 @@ export interface IngestionProgressEvent {
   progress: number;
 }
 
+/** One run of a document reached its final state. */
 export interface IngestionOutcomeEvent {
   documentId: string;
   ownerId: string;
   batchId: string;
   filename: string;
+  /** The document's ingestion version this run processed (a reingest raises it). */
+  ingestionVersion: number;
+  /** `<documentId>:v<ingestionVersion>`: one id per run (the ingestion job's id). */
+  runId: string;
 }
 
 export interface IngestionFailedEvent extends IngestionOutcomeEvent {
@@ -34,21 +34,37 @@ export interface IngestionFailedEvent extends IngestionOutcomeEvent {
   error: { code: string; message: string };
 }
 
-/** Event name → payload. */
-export interface IngestionEvents {
-  'ingestion.progress': IngestionProgressEvent;
-  'ingestion.completed': IngestionOutcomeEvent;
-  'ingestion.failed': IngestionFailedEvent;
+/** A document of a settled batch, in upload order. */
+export interface SettledDocument {
+  documentId: string;
+  runId: string;
+  filename: string;
+  status: 'completed' | 'failed';
+  /** The code and message stored on a failed document; null when it completed. */
+  error: { code: string; message: string } | null;
 }
 
-export type IngestionEventName = keyof IngestionEvents;
+/**
+ * No document of the upload batch is queued or processing any more: emitted after the
+ * `ingestion.completed` / `ingestion.failed` of the run that settled it. Every run that finishes
+ * and finds its batch settled emits it (concurrent runs, several workers, a later reingest of a
+ * document of the batch), so a subscriber acting once per batch deduplicates on `batchId`.
+ */
+export interface IngestionBatchSettledEvent {
+  batchId: string;
+  ownerId: string;
+  documents: SettledDocument[];
+}
 
-/** Compile-time check: every ingestion payload is a valid domain-event payload. */
-type _Assignable = {
-  [E in IngestionEventName]: IngestionEvents[E] extends DomainEvents[E] ? true : never;
-};
-export const INGESTION_EVENTS_ARE_DOMAIN_EVENTS: _Assignable = {
-  'ingestion.progress': true,
-  'ingestion.completed': true,
-  'ingestion.failed': true,
-};
+declare module '@docent/common' {
+  interface DomainEvents {
+    /** Worker: a document's ingestion moved (monotonic `progress`). */
+    'ingestion.progress': IngestionProgressEvent;
+    /** Worker: a document finished. */
+    'ingestion.completed': IngestionOutcomeEvent;
+    /** Worker: a document failed for good (`error` is what the document stores). */
+    'ingestion.failed': IngestionFailedEvent;
+    /** Worker: the last document of an upload batch finished. */
+    'ingestion.batch_settled': IngestionBatchSettledEvent;
+  }
+}

@@ -8,7 +8,7 @@ import type { IngestionDocumentRow as DocumentRow, IngestionState } from '../doc
 import { DocumentRepository } from '../document.repository';
 import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from '../documents.errors';
 import type { IngestionStage } from '../entities/document.entity';
-import { IngestionEventPublisher } from '../events/ingestion-event.publisher';
+import { type FinishedRun, IngestionEventPublisher } from '../events/ingestion-event.publisher';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
 import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
 import { ExtractionError, isExtractionError } from '../ingestion/errors';
@@ -126,7 +126,7 @@ export class IngestionPipeline {
       outcome = 'completed';
       this.progress(document, { status: 'completed', stage: 'done', progress: 100 });
       // awaited: the subscribers (the completion notification) are done before the job ends
-      await this.events.publish('ingestion.completed', this.outcomePayload(document));
+      await this.events.completed(this.finishedRun(document));
       const ms = (step: keyof typeof took) => `${step} ${(took[step] ?? 0).toFixed(1)}`;
       this.logger.log(
         `document=${documentId} v${ingestionVersion} completed: ${extracted.pageCount} pages, ${chunks.length} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
@@ -184,17 +184,14 @@ export class IngestionPipeline {
     this.metrics.failed(code);
     if (failed) {
       this.progress(document, failed);
-      await this.events.publish('ingestion.failed', {
-        ...this.outcomePayload(document),
-        error: { code, message },
-      });
+      await this.events.failed(this.finishedRun(document), { code, message });
     }
     return 'failed';
   }
 
   /** Publishes `ingestion.progress` without waiting for its subscribers (never throws). */
   private progress(document: DocumentRow, state: IngestionState): void {
-    void this.events.publish('ingestion.progress', {
+    void this.events.progress({
       documentId: document.id,
       ownerId: document.owner_id,
       status: state.status,
@@ -203,17 +200,13 @@ export class IngestionPipeline {
     });
   }
 
-  private outcomePayload(document: DocumentRow): {
-    documentId: string;
-    ownerId: string;
-    batchId: string;
-    filename: string;
-  } {
+  private finishedRun(document: DocumentRow): FinishedRun {
     return {
       documentId: document.id,
       ownerId: document.owner_id,
       batchId: document.batch_id,
       filename: document.filename,
+      ingestionVersion: document.ingestion_version,
     };
   }
 

@@ -90,9 +90,9 @@ export class PendingIngestionScheduler implements OnApplicationBootstrap, OnAppl
       }
       for (const document of lost.exhausted) {
         this.logger.warn(`document=${document.documentId} failed: its job was lost too often`);
-        await this.events.publish('ingestion.failed', {
-          ...document,
-          error: { code: INGESTION_FAILED_CODE, message: INGESTION_FAILED_MESSAGE },
+        await this.events.failed(document, {
+          code: INGESTION_FAILED_CODE,
+          message: INGESTION_FAILED_MESSAGE,
         });
       }
     } catch (error) {

@@ -33,11 +33,11 @@ import {
   NotificationPageDto,
   ReadAllResultDto,
   UnreadCountDto,
-} from './dto/notification.dto';
+} from '../dto/notification.dto';
 import {
   NotificationPreferencesDto,
   UpdateNotificationPreferencesDto,
-} from './dto/preferences.dto';
+} from '../dto/preferences.dto';
 
 const PROBLEM = { description: 'RFC 9457 problem details' };
 const NOTIFICATION_ID = new ParseUUIDPipe({ version: undefined });

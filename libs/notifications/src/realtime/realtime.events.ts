@@ -1,3 +1,5 @@
+import type { DomainEvents } from '@docent/common';
+
 /**
  * The socket.io contract of the `/notifications` namespace (SPEC §8), shared by the api's gateway
  * and every process that emits through Redis (the worker's emitter). One typed map per direction.
@@ -15,14 +17,12 @@ export interface NotificationPayload {
   createdAt: string;
 }
 
+/** What the owner's sockets get of the `ingestion.progress` domain event: all but the owner. */
+export type IngestionProgressPush = Omit<DomainEvents['ingestion.progress'], 'ownerId'>;
+
 export interface ServerToClientEvents {
   notification: (notification: NotificationPayload) => void;
-  'ingestion.progress': (progress: {
-    documentId: string;
-    status: string;
-    stage: string;
-    progress: number;
-  }) => void;
+  'ingestion.progress': (progress: IngestionProgressPush) => void;
   'unread-count': (count: { count: number }) => void;
   /** The access token expired without `auth.refresh`; the server disconnects right after. */
   'auth.expired': (info: { reason: 'token_expired' }) => void;

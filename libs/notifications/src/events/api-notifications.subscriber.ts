@@ -16,8 +16,8 @@ export function formatUtc(date: Date): string {
  * Handlers run in the request that emitted them, awaited by the bus.
  */
 @Injectable()
-export class NotificationEventsSubscriber implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('NotificationEvents');
+export class ApiNotificationsSubscriber implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('ApiNotifications');
   private readonly publicAppUrl: string;
   private readonly unsubscribe: (() => void)[] = [];
 

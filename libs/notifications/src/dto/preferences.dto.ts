@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Equals, IsBoolean, IsObject, IsOptional, ValidateNested } from 'class-validator';
-import type { ChannelPreference, NotificationPreferences } from '../../notification.types';
+import type { ChannelPreference, NotificationPreferences } from '../notification.types';
 
 export class ChannelPreferenceDto implements ChannelPreference {
   @ApiProperty({ description: 'Stored in the notification center and pushed to open sockets' })

@@ -21,7 +21,7 @@ import {
   type ServerToClientEvents,
   sessionRoom,
   userRoom,
-} from './realtime.events';
+} from '../realtime/realtime.events';
 
 /** What the gateway keeps on each socket (plain values: the Redis adapter may serialize it). */
 export interface SocketData {

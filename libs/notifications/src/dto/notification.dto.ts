@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { PageQueryDto } from '@docent/common';
-import { NOTIFICATION_TYPES } from '../../notification.types';
-import type { NotificationPayload } from '../../realtime/realtime.events';
+import { NOTIFICATION_TYPES } from '../notification.types';
+import type { NotificationPayload } from '../realtime/realtime.events';
 
 /** A stored notification as clients see it (REST and the socket's `notification` event). */
 export class NotificationDto implements NotificationPayload {

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DomainEventBus } from '@docent/common';
-import { RealtimeEmitter } from './realtime.emitter';
+import { RealtimeEmitter } from '../realtime/realtime.emitter';
 
 /**
  * Ending a session or every session of a user (logout, revoke, token reuse, password change or
@@ -9,7 +9,7 @@ import { RealtimeEmitter } from './realtime.emitter';
  * `disconnectSockets` broadcast through Redis.
  */
 @Injectable()
-export class SessionDisconnects implements OnModuleInit, OnApplicationShutdown {
+export class SessionDisconnectsSubscriber implements OnModuleInit, OnApplicationShutdown {
   private unsubscribe: (() => void)[] = [];
 
   constructor(

@@ -5,7 +5,7 @@ import {
   DEFAULT_PREFERENCES,
   isAlwaysOn,
   NOTIFICATION_TYPES,
-} from '../../notification.types';
+} from '../notification.types';
 import { UpdateNotificationPreferencesDto } from './preferences.dto';
 
 const metadata: ArgumentMetadata = { type: 'body', metatype: UpdateNotificationPreferencesDto };

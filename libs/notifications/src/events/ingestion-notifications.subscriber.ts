@@ -7,21 +7,15 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DomainEventBus, type DomainEvents, type IngestionOutcome } from '@docent/common';
+import { DomainEventBus, type DomainEvents } from '@docent/common';
 import type { AppSettings, NotificationSettings } from '@docent/config';
 import { REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { NotificationPreferencesService } from '../notification-preferences.service';
 import { NotificationsService } from '../notifications.service';
 import { RealtimeEmitter } from '../realtime/realtime.emitter';
 
-interface BatchRow {
-  id: string;
-  ingestion_version: number;
-  filename: string;
-  status: string;
-  error_code: string | null;
-  error_message: string | null;
-}
+type Outcome = DomainEvents['ingestion.completed'];
+type BatchSettled = DomainEvents['ingestion.batch_settled'];
 
 /** The Redis key that records "the summary of this batch is (being) mailed". */
 export const batchSummaryClaimKey = (batchId: string): string =>
@@ -33,10 +27,6 @@ export const NOTIFY_RETRY_DELAYS_MS: readonly number[] = Object.freeze([
   500, 1000, 2000, 4000, 8000,
 ]);
 
-/** One ingestion run of a document. */
-const runOf = (documentId: string, ingestionVersion: number): string =>
-  `${documentId}:v${ingestionVersion}`;
-
 function parseRuns(value: string): string[] {
   try {
     const runs: unknown = JSON.parse(value);
@@ -47,28 +37,28 @@ function parseRuns(value: string): string[] {
 }
 
 /**
- * The worker's side of delivery, subscribed to the ingestion events the pipeline emits on the
- * `DomainEventBus`:
+ * The worker's side of delivery, subscribed to the ingestion events the documents library
+ * emits on the `DomainEventBus` (everything it needs travels in them: it reads no documents):
  *
  * - `ingestion.progress` → the owner's sockets (`ingestion.progress`, through the Redis emitter);
  * - `ingestion.completed` / `ingestion.failed` → a stored notification (failed carries the error
  *   code and message), pushed with the new unread count;
- * - e-mail: ONE summary per upload batch, when no document of the batch is queued or processing
- *   any more. Several documents can finish at the same moment (concurrent jobs, several
- *   workers), and each sees the batch finished: a Redis `SET NX` claim on the batch decides which
- *   one queues the mail (the mail queue's job-id dedup alone does not: delivered mail jobs are
- *   removed, after which the same job id is accepted again). The mail's event id is
- *   `batch-summary:<batchId>`; the claim records the runs the summary covered.
+ * - `ingestion.batch_settled` → ONE summary mail per upload batch. Several documents can finish
+ *   at the same moment (concurrent jobs, several workers), and each may see the batch settled: a
+ *   Redis `SET NX` claim on the batch decides which one queues the mail (the mail queue's job-id
+ *   dedup alone does not: delivered mail jobs are removed, after which the same job id is
+ *   accepted again). The mail's event id is `batch-summary:<batchId>`; the claim records the runs
+ *   the summary covered.
  * - a failure of a run the summary did not cover (a later run of the document after the summary
  *   went out: a reingest) is outside any batch: it is mailed at once (`ingestion-failed`, event
- *   id `ingestion-failed:<documentId>:v<ingestionVersion>`). A later completion is not mailed.
+ *   id `ingestion-failed:<runId>`). A later completion is not mailed.
  *
  * Preferences: the summary goes out when the owner's e-mail is on for `ingestion.completed`, or
  * when the batch has a failure and the e-mail is on for `ingestion.failed`.
  */
 @Injectable()
-export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('IngestionNotifier');
+export class IngestionNotificationsSubscriber implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('IngestionNotifications');
   private readonly publicAppUrl: string;
   private readonly claimTtlMs: number;
   private readonly unsubscribe: (() => void)[] = [];
@@ -78,6 +68,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
     private readonly notifications: NotificationsService,
     private readonly preferences: NotificationPreferencesService,
     private readonly realtime: RealtimeEmitter,
+    /** For the notifications table only (`storedSince`). */
     private readonly em: EntityManager,
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService,
@@ -97,6 +88,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
       this.bus.on('ingestion.progress', (event) => this.progress(event)),
       this.bus.on('ingestion.completed', (event) => this.completed(event)),
       this.bus.on('ingestion.failed', (event) => this.failed(event)),
+      this.bus.on('ingestion.batch_settled', (event) => this.batchSettled(event)),
     );
   }
 
@@ -118,7 +110,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  async completed(event: DomainEvents['ingestion.completed']): Promise<void> {
+  async completed(event: Outcome): Promise<void> {
     await this.inApp(event, 'ingestion.completed', () =>
       this.notifications.notify(event.ownerId, 'ingestion.completed', {
         title: `“${event.filename}” is ready`,
@@ -126,7 +118,6 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
         data: { documentId: event.documentId, batchId: event.batchId, filename: event.filename },
       }),
     );
-    await this.afterOutcome(event, null);
   }
 
   async failed(event: DomainEvents['ingestion.failed']): Promise<void> {
@@ -142,7 +133,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
         },
       }),
     );
-    await this.afterOutcome(event, event.error);
+    await this.mailFailureOutsideBatch(event);
   }
 
   /**
@@ -153,7 +144,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
    * failure is logged and must not cost the batch its summary mail. Found by the chaos suite.
    */
   private async inApp(
-    event: IngestionOutcome,
+    event: Outcome,
     type: 'ingestion.completed' | 'ingestion.failed',
     store: () => Promise<unknown>,
   ): Promise<void> {
@@ -182,7 +173,7 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
   /** Overridable by tests. */
   retryDelaysMs: readonly number[] = NOTIFY_RETRY_DELAYS_MS;
 
-  private async storedSince(event: IngestionOutcome, type: string, since: Date): Promise<boolean> {
+  private async storedSince(event: Outcome, type: string, since: Date): Promise<boolean> {
     const rows = await this.em.fork().execute<{ id: string }[]>(
       `select id from notifications
           where user_id = ? and type = ? and data->>'documentId' = ? and created_at >= ?
@@ -193,44 +184,34 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Mail after a final state: the batch summary, or an immediate failure mail outside a batch.
-   * The claim's value lists the runs (`<documentId>:v<ingestionVersion>`) the summary covered, so
-   * a failure that was in it is never mailed again on its own, however the handlers interleave.
+   * A failure of a run the batch summary did not cover: the summary went out before this run
+   * started (a reingest), so this failure is mailed on its own. Before the summary, the failure
+   * is left to it (`ingestion.batch_settled` follows once the batch has settled).
    */
-  private async afterOutcome(
-    event: IngestionOutcome,
-    error: { code: string; message: string } | null,
-  ): Promise<void> {
-    const em = this.em.fork();
-    const [document] = await em.execute<{ ingestion_version: number }[]>(
-      `select ingestion_version from documents where id = ?`,
-      [event.documentId],
-    );
-    if (!document) return; // deleted meanwhile
-    const run = runOf(event.documentId, document.ingestion_version);
+  private async mailFailureOutsideBatch(event: DomainEvents['ingestion.failed']): Promise<void> {
+    const summarised = await this.redis.get(batchSummaryClaimKey(event.batchId));
+    if (summarised === null || parseRuns(summarised).includes(event.runId)) return;
+    const prefs = await this.preferences.forType(event.ownerId, 'ingestion.failed');
+    if (!prefs.email) return;
+    await this.notifications.mailUser(event.ownerId, {
+      template: 'ingestion-failed',
+      eventId: `ingestion-failed:${event.runId}`,
+      context: {
+        filename: event.filename,
+        errorCode: event.error.code,
+        errorMessage: event.error.message,
+        documentUrl: `${this.publicAppUrl}/documents/${event.documentId}`,
+      },
+    });
+  }
+
+  /**
+   * The batch summary, once per batch: the claim's value lists the runs it covered, so a failure
+   * that was in it is never mailed again on its own, however the handlers interleave.
+   */
+  async batchSettled(event: BatchSettled): Promise<void> {
     const claimKey = batchSummaryClaimKey(event.batchId);
-    const summarised = await this.redis.get(claimKey);
-    if (summarised !== null) {
-      // the batch was summed up already: a run it did not cover is a later one (reingest)
-      if (error && !parseRuns(summarised).includes(run)) {
-        await this.mailFailure(event, error, document.ingestion_version);
-      }
-      return;
-    }
-    const [{ pending }] = await em.execute<{ pending: number }[]>(
-      `select count(*)::int as pending from documents
-        where batch_id = ? and status in ('queued', 'processing')`,
-      [event.batchId],
-    );
-    if (pending > 0) return;
-    const rows = await em.execute<BatchRow[]>(
-      `select id, ingestion_version, filename, status, error_code, error_message from documents
-        where batch_id = ? and status in ('completed', 'failed')
-        order by created_at, id`,
-      [event.batchId],
-    );
-    if (rows.length === 0) return;
-    const runs = rows.map((row) => runOf(row.id, row.ingestion_version));
+    const runs = event.documents.map((document) => document.runId);
     const claimed = await this.redis.set(
       claimKey,
       JSON.stringify(runs),
@@ -238,9 +219,9 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
       this.claimTtlMs,
       'NX',
     );
-    if (claimed !== 'OK') return; // another finisher of the same batch got there first
+    if (claimed !== 'OK') return; // summed up already, by another finisher or an earlier run
     try {
-      await this.mailSummary(event, rows);
+      await this.mailSummary(event);
     } catch (failure) {
       // give the claim back, so a later finisher (or a retried event) can still send it
       await this.redis.del(claimKey).catch(() => undefined);
@@ -248,9 +229,9 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async mailSummary(event: IngestionOutcome, rows: BatchRow[]): Promise<void> {
-    const completed = rows.filter((row) => row.status === 'completed');
-    const failed = rows.filter((row) => row.status === 'failed');
+  private async mailSummary(event: BatchSettled): Promise<void> {
+    const completed = event.documents.filter((document) => document.status === 'completed');
+    const failed = event.documents.filter((document) => document.status === 'failed');
     const prefs = await this.preferences.get(event.ownerId);
     const wanted =
       prefs['ingestion.completed'].email || (failed.length > 0 && prefs['ingestion.failed'].email);
@@ -259,14 +240,14 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
       template: 'ingestion-batch-summary',
       eventId: batchSummaryEventId(event.batchId),
       context: {
-        total: rows.length,
+        total: event.documents.length,
         completedCount: completed.length,
         failedCount: failed.length,
-        completed: completed.map((row) => ({ filename: row.filename })),
-        failed: failed.map((row) => ({
-          filename: row.filename,
-          code: row.error_code ?? 'unknown',
-          message: row.error_message ?? 'The document could not be processed.',
+        completed: completed.map((document) => ({ filename: document.filename })),
+        failed: failed.map((document) => ({
+          filename: document.filename,
+          code: document.error?.code ?? 'unknown',
+          message: document.error?.message ?? 'The document could not be processed.',
         })),
         documentsUrl: `${this.publicAppUrl}/documents`,
       },
@@ -274,24 +255,5 @@ export class IngestionNotifier implements OnModuleInit, OnApplicationShutdown {
     this.logger.log(
       `batch=${event.batchId} summary mailed: ${completed.length} completed, ${failed.length} failed`,
     );
-  }
-
-  private async mailFailure(
-    event: IngestionOutcome,
-    error: { code: string; message: string },
-    ingestionVersion: number,
-  ): Promise<void> {
-    const prefs = await this.preferences.forType(event.ownerId, 'ingestion.failed');
-    if (!prefs.email) return;
-    await this.notifications.mailUser(event.ownerId, {
-      template: 'ingestion-failed',
-      eventId: `ingestion-failed:${runOf(event.documentId, ingestionVersion)}`,
-      context: {
-        filename: event.filename,
-        errorCode: error.code,
-        errorMessage: error.message,
-        documentUrl: `${this.publicAppUrl}/documents/${event.documentId}`,
-      },
-    });
   }
 }
