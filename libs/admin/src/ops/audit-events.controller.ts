@@ -1,18 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses, PROBLEM_DETAILS } from '@docent/common';
 import { CheckPolicies } from '@docent/authorization';
 import { AuditEventsService } from './audit-events.service';
 import { AuditEventPageDto, AuditEventQueryDto } from './dto/audit-event.dto';
-
-const PROBLEM = { description: 'RFC 9457 problem details' };
 
 /**
  * The audit log, read-only: the table is append-only (a trigger refuses UPDATE and DELETE) and
@@ -20,8 +11,7 @@ const PROBLEM = { description: 'RFC 9457 problem details' };
  */
 @ApiTags('admin')
 @ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(PROBLEM)
-@ApiForbiddenResponse({ description: 'The caller may not read the audit log' })
+@ApiProblemResponses({ 401: PROBLEM_DETAILS, 403: 'The caller may not read the audit log' })
 @Controller('admin/audit-events')
 export class AuditEventsController {
   constructor(private readonly events: AuditEventsService) {}
@@ -34,9 +24,8 @@ export class AuditEventsController {
       'Keyset-paginated on (occurredAt, id). `from` and `to` bound `occurredAt` inclusively.',
   })
   @ApiOkResponse({ type: AuditEventPageDto })
-  @ApiBadRequestResponse({
-    description:
-      'Invalid filter, malformed `from`/`to`, `from` later than `to`, or a malformed cursor (`invalid_cursor`)',
+  @ApiProblemResponses({
+    400: 'Invalid filter, malformed `from`/`to`, `from` later than `to`, or a malformed cursor (`invalid_cursor`)',
   })
   list(@Query() query: AuditEventQueryDto): Promise<AuditEventPageDto> {
     return this.events.list(query);
