@@ -18,3 +18,4 @@ export * from './http/public.decorator';
 export * from './events/domain-events';
 export * from './errors/dependency-outage';
 export * from './http/api-decorators';
+export * from './pagination/keyset-cursor';
