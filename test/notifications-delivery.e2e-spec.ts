@@ -8,12 +8,8 @@ import { DomainEventBus, uuidv7 } from '@docent/common';
 import { Document } from '@docent/documents';
 import { METRICS_REGISTRY } from '@docent/health';
 import { MailProducer, type SendMailJob } from '@docent/mail';
-import {
-  NOTIFICATIONS_PURGE_EVERY_MS,
-  Notification,
-  NotificationsPurgeProducer,
-} from '@docent/notifications';
-import { JOBS, type MaintenanceJobPayload, QUEUES } from '@docent/queue';
+import { NOTIFICATIONS_PURGE_EVERY_MS, Notification } from '@docent/notifications';
+import { JOBS, type MaintenanceJobPayload, MaintenanceTasks, QUEUES } from '@docent/queue';
 import { waitFor } from './support/http';
 import { type CapturedMail, type SmtpCapture, startSmtp } from './support/smtp';
 import { bearer, signUp, type SignedUp, type Stack, startStack } from './support/stack';
@@ -354,7 +350,9 @@ describe('notification delivery (api + worker, real services, SMTP sink)', () =>
         (job) => job.name === JOBS.maintenance.notificationsPurge,
       );
     await waitFor(async () => (await repeatables()).length === 1, 10_000);
-    await stack.worker!.get(NotificationsPurgeProducer, { strict: false }).schedule();
+    await stack
+      .worker!.get(MaintenanceTasks, { strict: false })
+      .schedule(JOBS.maintenance.notificationsPurge);
     expect(await repeatables()).toEqual([
       expect.objectContaining({ every: NOTIFICATIONS_PURGE_EVERY_MS }),
     ]);

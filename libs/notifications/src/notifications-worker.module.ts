@@ -1,11 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from './notifications.module';
 import { IngestionNotifier } from './worker/ingestion-notifier';
-import {
-  NotificationsPurgeProcessor,
-  NotificationsPurgeProducer,
-  NotificationsPurgeScheduler,
-} from './worker/notifications-purge';
+import { NotificationsPurgeProcessor } from './worker/notifications-purge';
 
 /**
  * The worker side of notifications: reacts to ingestion events (stored notifications, socket
@@ -14,12 +10,7 @@ import {
 @Module({
   // NotificationsModule brings (and, re-exported, exposes) the RealtimeEmitter
   imports: [NotificationsModule],
-  providers: [
-    IngestionNotifier,
-    NotificationsPurgeProducer,
-    NotificationsPurgeScheduler,
-    NotificationsPurgeProcessor,
-  ],
+  providers: [IngestionNotifier, NotificationsPurgeProcessor],
   exports: [NotificationsModule],
 })
 export class NotificationsWorkerModule {}
