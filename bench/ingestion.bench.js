@@ -26,17 +26,8 @@
 //
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
 const { Blob, Buffer } = require('node:buffer');
-const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  symlinkSync,
-  openSync,
-  closeSync,
-  rmSync,
-} = require('node:fs');
+const { cpSync, existsSync, mkdtempSync, symlinkSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -50,7 +41,8 @@ const {
   resetPeak,
   cpuSeconds,
 } = require('./ingestion-support.js');
-const { adminQuery, deleteKeys, freePort, sleep, tail, writeResults } = require('./support.js');
+const { assertAlive, runNode, startChild, stopChild, waitReady } = require('./processes.js');
+const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 200);
 const SMALL_MIN_BYTES = 2048;
@@ -73,77 +65,6 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-
-/** A built app as a child process, its output in a log file. */
-function startChild(name, script, env, logFile, cwd) {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [script], {
-    cwd,
-    env,
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  child.logFile = logFile;
-  child.label = name;
-  child.exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  child.exitInfo = null;
-  child.exited.then((info) => (child.exitInfo = info));
-  return child;
-}
-
-function assertAlive(child) {
-  if (child.exitInfo) {
-    throw new Error(
-      `the ${child.label} exited (${JSON.stringify(child.exitInfo)}); its log ends with:\n${tail(child.logFile)}`,
-    );
-  }
-}
-
-async function waitReady(child, url, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    assertAlive(child);
-    try {
-      const response = await globalThis.fetch(url);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `the ${child.label} is not ready after ${timeoutMs} ms:\n${tail(child.logFile)}`,
-      );
-    }
-    await sleep(200);
-  }
-}
-
-async function stopChild(child) {
-  if (!child || child.exitInfo) return;
-  child.kill('SIGTERM');
-  const stopped = await Promise.race([child.exited, sleep(15_000).then(() => null)]);
-  if (!stopped) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
-}
-
-function runNode(script, args, env, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, env, stdio: 'pipe' });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`${script} ${args.join(' ')}: exit ${code}\n${out}`)),
-    );
-  });
-}
 
 /** Samples memory and CPU of the children and probes the worker's event loop during a phase. */
 class PhaseMonitor {
@@ -922,9 +843,4 @@ module.exports = {
   description:
     'ingestion: uploads through the api, processed by the worker, vs PostgreSQL COPY of the same chunks',
   run,
-  // shared with bench/workers.bench.js
-  startChild,
-  waitReady,
-  stopChild,
-  runNode,
 };

@@ -30,11 +30,11 @@ const { readFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { clearTimeout, setTimeout } = require('node:timers');
 const { URL } = require('node:url');
 const Redis = require('ioredis');
 const { io } = require('socket.io-client');
 const { Emitter } = require('@socket.io/redis-emitter');
+const { stopChild } = require('./processes.js');
 const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 2000);
@@ -83,18 +83,6 @@ function usage(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
   return { rss: rssKb * 1024, cpuUs: (ticks / clockTicks()) * 1e6 };
-}
-
-function stopChild(child, timeoutMs = 10_000) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 async function waitHttp(url, timeoutMs, child) {
@@ -410,8 +398,8 @@ async function run() {
     }
   } finally {
     for (const target of targets) for (const socket of target.sockets) socket.close();
-    await stopChild(api);
-    await stopChild(bare);
+    await stopChild(api, 10_000);
+    await stopChild(bare, 10_000);
     if (workerRedis) await closeRedisClient(workerRedis);
     if (bareRedis) await bareRedis.quit();
     await deleteKeys(config.redis.url, config.redis.keyPrefix);

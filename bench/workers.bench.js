@@ -28,7 +28,7 @@ const { URL } = require('node:url');
 const Queue = require('bull');
 const { Client } = require('pg');
 const { proseText, cpuSeconds } = require('./ingestion-support.js');
-const { startChild, waitReady, stopChild, runNode } = require('./ingestion.bench.js');
+const { startChild, waitReady, stopChild, runNode } = require('./processes.js');
 const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const FILES = Number(process.env.BENCH_WORKER_FILES ?? 400);
