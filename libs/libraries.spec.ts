@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 /**
  * libs/libraries.json is the one list of libraries: jest.config.js and eslint.config.mjs read
- * it; tsconfig.json and nest-cli.json cannot, so this checks them against it and against libs/.
+ * it; tsconfig.json, nest-cli.json and docs/architecture.md cannot, so this checks them against
+ * it and against libs/.
  */
 interface Libraries {
   tiers: { name: string; libraries: Record<string, string[]> }[];
@@ -16,6 +17,36 @@ const readJson = <T>(path: string): T => JSON.parse(readFileSync(join(ROOT, path
 const libraries = readJson<Libraries>('libs/libraries.json');
 const names = libraries.tiers.flatMap((tier) => Object.keys(tier.libraries));
 const sorted = (values: Iterable<string>) => [...values].sort();
+const importsOf = new Map(libraries.tiers.flatMap((tier) => Object.entries(tier.libraries)));
+
+/** Whether `from` reaches `to` without the direct edge between them. */
+function reachesIndirectly(from: string, to: string): boolean {
+  const pending = (importsOf.get(from) ?? []).filter((name) => name !== to);
+  const seen = new Set<string>();
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (name === to) return true;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    pending.push(...(importsOf.get(name) ?? []));
+  }
+  return false;
+}
+
+/** The mermaid picture of docs/architecture.md: the tiers, and the edges no path implies. */
+function picture(): string {
+  const lines = ['flowchart BT'];
+  for (const tier of libraries.tiers) {
+    lines.push(`  subgraph ${tier.name}`, ...Object.keys(tier.libraries).map((n) => `    ${n}`));
+    lines.push('  end');
+  }
+  for (const [name, imports] of importsOf) {
+    for (const dependency of imports) {
+      if (!reachesIndirectly(name, dependency)) lines.push(`  ${name} --> ${dependency}`);
+    }
+  }
+  return ['```mermaid', ...lines, '```'].join('\n');
+}
 
 describe('the library lists', () => {
   it('name every folder of libs/, once', () => {
@@ -64,5 +95,21 @@ describe('the library lists', () => {
         seen.add(name);
       }
     }
+  });
+
+  it('agree with the picture and the table of docs/architecture.md', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+    expect(doc).toContain(picture());
+    const rows = new Map(
+      [...doc.matchAll(/^\| `([a-z-]+)` +\| ([a-z]+) +\| ([a-z]+(?:, [a-z]+)*) +\|$/gm)].map(
+        ([, name, tier, imports]) => [name, `${tier}: ${imports}`],
+      ),
+    );
+    for (const tier of libraries.tiers) {
+      for (const [name, imports] of Object.entries(tier.libraries)) {
+        expect(rows.get(name)).toBe(`${tier.name}: ${imports.join(', ') || 'nothing'}`);
+      }
+    }
+    expect(rows.size).toBe(names.length);
   });
 });
