@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponses, PROBLEM_DETAILS } from '@docent/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn } from '@docent/common';
 import { CheckPolicies } from '@docent/authorization';
 import { AuditEventsService } from './audit-events.service';
 import { AuditEventPageDto, AuditEventQueryDto } from './dto/audit-event.dto';
@@ -9,9 +9,7 @@ import { AuditEventPageDto, AuditEventQueryDto } from './dto/audit-event.dto';
  * The audit log, read-only: the table is append-only (a trigger refuses UPDATE and DELETE) and
  * this API offers no way to write, change or delete an entry.
  */
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({ 401: PROBLEM_DETAILS, 403: 'The caller may not read the audit log' })
+@ApiSignedIn('admin', { 403: 'The caller may not read the audit log' })
 @Controller('admin/audit-events')
 export class AuditEventsController {
   constructor(private readonly events: AuditEventsService) {}

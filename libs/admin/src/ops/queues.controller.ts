@@ -1,14 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBearerAuth,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblemResponses, PROBLEM_DETAILS } from '@docent/common';
+import { ApiProblemResponses, ApiSignedIn } from '@docent/common';
 import { CheckPolicies } from '@docent/authorization';
 import { QUEUE_NAMES } from '@docent/queue';
 import { JobListQueryDto, JobPageDto, QueueListDto } from './dto/queue.dto';
@@ -18,13 +16,7 @@ const REDIS_DOWN = 'Redis did not answer within 2 s (`dependency_unavailable`, w
 const QUEUE_PARAM = { name: 'name', enum: QUEUE_NAMES, description: 'Queue name' };
 const JOB_PARAM = { name: 'id', description: "The job's id within its queue", example: '42' };
 
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({
-  401: PROBLEM_DETAILS,
-  403: 'The caller may not do this to queues',
-  503: REDIS_DOWN,
-})
+@ApiSignedIn('admin', { 403: 'The caller may not do this to queues', 503: REDIS_DOWN })
 @Controller('admin/queues')
 export class QueuesController {
   constructor(private readonly queues: QueueAdminService) {}

@@ -1,15 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiTags,
 } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CheckPolicies, CallerAbility } from '@docent/authorization';
-import { ApiProblemResponses, PageQueryDto, RATE_LIMITED, UuidParam } from '@docent/common';
+import {
+  ApiProblemResponses,
+  ApiSignedIn,
+  PageQueryDto,
+  RATE_LIMITED,
+  UuidParam,
+} from '@docent/common';
 import { AdminRolesService } from './admin-roles.service';
 import { CreateRoleDto, UpdateRoleDto } from './dto/role-request.dto';
 import { PermissionCatalogueDto, RoleDto, RoleListDto } from './dto/role-response.dto';
@@ -31,9 +35,7 @@ const FORBIDDEN_GRANT = {
 };
 
 /** `GET /admin/permissions`: what custom roles can be made of. */
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({ 401: UNAUTHENTICATED, 429: RATE_LIMITED })
+@ApiSignedIn('admin', { 401: UNAUTHENTICATED, 429: RATE_LIMITED })
 @Controller('admin')
 export class AdminPermissionsController {
   constructor(private readonly roles: AdminRolesService) {}
@@ -54,9 +56,7 @@ export class AdminPermissionsController {
 }
 
 /** `/admin/roles`: built-in and custom roles and their permissions. */
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({ 401: UNAUTHENTICATED, 429: RATE_LIMITED })
+@ApiSignedIn('admin', { 401: UNAUTHENTICATED, 429: RATE_LIMITED })
 @Controller('admin/roles')
 export class AdminRolesController {
   constructor(private readonly roles: AdminRolesService) {}

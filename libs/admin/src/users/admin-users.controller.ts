@@ -1,13 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblemResponses, PROBLEM_DETAILS, RATE_LIMITED, UuidParam } from '@docent/common';
+import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED, UuidParam } from '@docent/common';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CheckPolicies, CallerAbility } from '@docent/authorization';
 import { AdminUsersService } from './admin-users.service';
@@ -21,9 +19,7 @@ import { AdminUserDetailDto, AdminUserPageDto } from './dto/admin-user-response.
 
 const NOT_FOUND = 'No such user, or one the caller may not see';
 
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({ 401: PROBLEM_DETAILS, 429: RATE_LIMITED })
+@ApiSignedIn('admin', { 429: RATE_LIMITED })
 @Controller('admin/users')
 export class AdminUsersController {
   constructor(private readonly users: AdminUsersService) {}

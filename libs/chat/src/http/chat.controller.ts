@@ -12,22 +12,20 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
-  ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
 import {
   ApiProblemResponses,
+  ApiSignedIn,
   PageQueryDto,
-  PROBLEM_DETAILS,
   RATE_LIMITED,
   requestPath,
   toProblem,
@@ -70,13 +68,7 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
-@ApiTags('chat')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({
-  401: PROBLEM_DETAILS,
-  429: RATE_LIMITED,
-  503: 'Redis or PostgreSQL is unavailable; retry later',
-})
+@ApiSignedIn('chat', { 429: RATE_LIMITED, 503: 'Redis or PostgreSQL is unavailable; retry later' })
 @Controller('chat/sessions')
 export class ChatController {
   private readonly logger = new Logger('ChatController');

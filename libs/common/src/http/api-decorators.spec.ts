@@ -1,12 +1,29 @@
 import 'reflect-metadata';
 import { ParseUUIDPipe } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiParam } from '@nestjs/swagger';
-import { ApiProblemResponses, UuidParam } from './api-decorators';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiParam,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn, UuidParam } from './api-decorators';
 
 // the metadata keys of @nestjs/swagger and @nestjs/common (their constants are not exported)
 const API_RESPONSE = 'swagger/apiResponse';
 const API_PARAMETERS = 'swagger/apiParameters';
 const ROUTE_ARGS_METADATA = '__routeArguments__';
+
+@ApiTags('things')
+@ApiBearerAuth('bearer')
+@ApiUnauthorizedResponse({ description: 'RFC 9457 problem details' })
+@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+class StackedController {}
+
+@ApiSignedIn('things', { 429: 'Rate limited; see Retry-After' })
+class ComposedController {}
 
 class Stacked {
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
@@ -57,5 +74,14 @@ describe('ApiProblemResponses and UuidParam', () => {
 
   it('leave the parameter undocumented without a description', () => {
     expect(Reflect.getMetadata(API_PARAMETERS, Composed.prototype.bare)).toBeUndefined();
+  });
+
+  it('ApiSignedIn documents a controller as its tag, bearer and 401 stack does', () => {
+    for (const key of ['swagger/apiUseTags', 'swagger/apiSecurity', API_RESPONSE]) {
+      expect(Reflect.getMetadata(key, ComposedController)).toEqual(
+        Reflect.getMetadata(key, StackedController),
+      );
+    }
+    expect(Reflect.getMetadata('swagger/apiUseTags', ComposedController)).toEqual(['things']);
   });
 });

@@ -1,5 +1,11 @@
 import { applyDecorators, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiParam, ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiParam,
+  ApiResponse,
+  type ApiResponseOptions,
+  ApiTags,
+} from '@nestjs/swagger';
 
 /** What every error response is; the status-specific text says which codes to expect. */
 export const PROBLEM_DETAILS = 'RFC 9457 problem details';
@@ -24,6 +30,18 @@ export function ApiProblemResponses(responses: ProblemResponses): ClassDecorator
         status: Number(status),
       } as ApiResponseOptions),
     ),
+  );
+}
+
+/**
+ * The OpenAPI head of a controller whose routes need a signed-in caller: its tag, the bearer
+ * scheme, a 401 as problem details, and the responses every route of it shares (e.g. 429).
+ */
+export function ApiSignedIn(tag: string, responses: ProblemResponses = {}): ClassDecorator {
+  return applyDecorators(
+    ApiTags(tag),
+    ApiBearerAuth('bearer'),
+    ApiProblemResponses({ 401: PROBLEM_DETAILS, ...responses }),
   );
 }
 

@@ -12,22 +12,20 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
-  ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
 import {
   ApiProblemResponses,
+  ApiSignedIn,
   AppError,
-  PROBLEM_DETAILS,
   RATE_LIMITED,
   UuidParam,
 } from '@docent/common';
@@ -46,9 +44,7 @@ const NOT_FOUND = 'No such document, or one the caller may not read';
 /** Reads are checked per document (ability or share); every signed-in caller may ask. */
 const ANY_CALLER = () => true;
 
-@ApiTags('documents')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({ 401: PROBLEM_DETAILS, 429: RATE_LIMITED })
+@ApiSignedIn('documents', { 429: RATE_LIMITED })
 @Controller('documents')
 export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponses, RATE_LIMITED } from '@docent/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED } from '@docent/common';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
 import { SearchQueryDto, SearchResultDto } from './dto/search.dto';
@@ -9,9 +9,7 @@ import { SearchService } from './search.service';
 /** Results are limited in SQL to documents the caller can read; every signed-in caller may ask. */
 const ANY_CALLER = () => true;
 
-@ApiTags('search')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({ 401: 'RFC 9457 problem details', 429: RATE_LIMITED })
+@ApiSignedIn('search', { 429: RATE_LIMITED })
 @Controller('search')
 export class SearchController {
   constructor(private readonly searchService: SearchService) {}

@@ -1,14 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblemResponses, PROBLEM_DETAILS, RATE_LIMITED, UuidParam } from '@docent/common';
+import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED, UuidParam } from '@docent/common';
 import type { FastifyReply } from 'fastify';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
@@ -20,9 +18,7 @@ const FORBIDDEN = 'The caller may read the document but not manage its shares';
 /** Access is checked per document (read, then share); every signed-in caller may ask. */
 const ANY_CALLER = () => true;
 
-@ApiTags('documents')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({ 401: PROBLEM_DETAILS, 429: RATE_LIMITED })
+@ApiSignedIn('documents', { 429: RATE_LIMITED })
 @Controller('documents/:id/shares')
 export class SharesController {
   constructor(private readonly shares: SharesService) {}

@@ -1,12 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ApiProblemResponses, PROBLEM_DETAILS, RATE_LIMITED, UuidParam } from '@docent/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED, UuidParam } from '@docent/common';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { CheckPolicies } from '@docent/authorization';
 import { NotificationPreferencesService } from '../notification-preferences.service';
@@ -30,9 +24,7 @@ const FORBIDDEN = 'The role has no notification center';
  * The caller's notification center (SPEC §8). Always the caller's own notifications: another
  * user's notification id answers 404, whatever the role.
  */
-@ApiTags('notifications')
-@ApiBearerAuth('bearer')
-@ApiProblemResponses({ 401: PROBLEM_DETAILS, 403: FORBIDDEN, 429: RATE_LIMITED })
+@ApiSignedIn('notifications', { 403: FORBIDDEN, 429: RATE_LIMITED })
 @Controller('notifications')
 export class NotificationsController {
   constructor(
