@@ -1,8 +1,10 @@
 import { RequestContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type request from 'supertest';
+import { uuidv7 } from '@docent/common';
 import { ChunkIndexer, Document, type DocumentStatus } from '@docent/documents';
 import { waitFor } from './http';
 import { bearer, type Stack } from './stack';
@@ -72,28 +74,76 @@ export async function uploadOne(
 }
 
 /**
- * The test document factory: a corpus file uploaded through the api, whose chunks are then
- * replaced by `pages` (one chunk a page) and whose status is set, without waiting for (or
- * depending on) an ingestion run. For tests of what reads chunks: search, chat, retrieval.
+ * The test document factory: a document of `caller` whose chunks are exactly `pages` (one chunk
+ * each, on page 1, 2, … or all on page 1), with its status set, without an ingestion run. For
+ * tests of what reads chunks (search, chat, retrieval). By default the corpus file `name` is
+ * uploaded through the api first (an upload like a user's: usage counts it, the file is stored);
+ * `uploaded: false` writes the row straight to the database instead, so no ingestion job exists
+ * that could replace the chunks later.
  */
 export async function indexedDocument(
   stack: Stack,
-  caller: { token: string },
+  caller: { id: string; token: string },
   pages: string[],
-  options: { name?: string; status?: 'completed' | 'processing' } = {},
+  options: {
+    name?: string;
+    status?: 'completed' | 'processing';
+    onePage?: boolean;
+    uploaded?: boolean;
+  } = {},
 ): Promise<string> {
-  const id = await uploadOne(stack.http, caller, options.name);
+  const name = options.name ?? 'minimal-document.pdf';
   const em = stack.api.get(EntityManager);
+  const id =
+    options.uploaded === false
+      ? await insertDocument(stack, caller, name, pages)
+      : await uploadOne(stack.http, caller, name);
   await RequestContext.create(em, () =>
     stack.api.get(ChunkIndexer).replace(
       id,
-      pages.map((content, index) => ({ index, page: index + 1, content })),
+      pages.map((content, index) => ({ index, page: options.onePage ? 1 : index + 1, content })),
     ),
   );
   await em
     .fork()
     .nativeUpdate(Document, { id }, { status: options.status ?? 'completed', stage: 'done' });
   return id;
+}
+
+const KINDS: Record<string, { kind: string; mimeType: string }> = {
+  pdf: { kind: 'pdf', mimeType: 'application/pdf' },
+  docx: {
+    kind: 'docx',
+    mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  },
+  md: { kind: 'md', mimeType: 'text/markdown' },
+  txt: { kind: 'txt', mimeType: 'text/plain' },
+};
+
+/** A document row as ingestion leaves it, with no stored file behind it. */
+async function insertDocument(
+  stack: Stack,
+  caller: { id: string },
+  filename: string,
+  pages: string[],
+): Promise<string> {
+  const extension = filename.slice(filename.lastIndexOf('.') + 1).toLowerCase();
+  const fork = stack.api.get(EntityManager).fork();
+  const document = fork.create(Document, {
+    id: uuidv7(),
+    owner: caller.id,
+    batchId: uuidv7(),
+    filename,
+    ...(KINDS[extension] ?? KINDS.txt),
+    sizeBytes: String(pages.join('\n\n').length),
+    sha256: randomBytes(32).toString('hex'),
+    storageKey: `documents/${caller.id}/${uuidv7()}`,
+    status: 'completed',
+    stage: 'done',
+    progress: 100,
+  });
+  await fork.flush();
+  return document.id;
 }
 
 /** Waits until every one of the documents has the status (ingestion runs in the worker). */
