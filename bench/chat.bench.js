@@ -20,7 +20,7 @@
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
 const { Blob } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
-const { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { URL } = require('node:url');
@@ -28,7 +28,14 @@ const { isDeepStrictEqual } = require('node:util');
 const Redis = require('ioredis');
 const { Client, Pool } = require('pg');
 const { cpuSeconds } = require('./ingestion-support.js');
-const { loadInChild, runNode, startChild, stopChild, waitReady } = require('./processes.js');
+const {
+  loadInChild,
+  privateBuild,
+  runNode,
+  startChild,
+  stopChild,
+  waitReady,
+} = require('./processes.js');
 const { startBaseline } = require('./chat-baseline.js');
 const { adminQuery, deleteKeys, freePort, sleep, tail, writeResults } = require('./support.js');
 
@@ -65,8 +72,6 @@ const QUESTIONS = [
 ];
 const RESULTS_HEADING =
   '## chat: messages page and question round trip, Docent api vs bare Fastify';
-
-const root = path.resolve(__dirname, '..');
 
 /**
  * One autocannon run in a child process; rejects on any non-2xx or error. `cpu()` reads the
@@ -110,23 +115,7 @@ function samePage(docent, bare) {
 }
 
 async function run() {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'docent-bench-chat-'));
-  const app = path.join(tmp, 'app');
-  const apiEntry = path.join(app, 'dist/apps/api/apps/api/src/main.js');
-  const workerEntry = path.join(app, 'dist/apps/worker/apps/worker/src/main.js');
-  const migrateEntry = path.join(app, 'dist/apps/api/apps/api/src/migrate.js');
-  try {
-    cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
-    symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
-    for (const entry of [apiEntry, workerEntry, migrateEntry]) {
-      if (!existsSync(entry)) {
-        throw new Error(`${path.relative(app, entry)} is missing: run \`npm run build\` first`);
-      }
-    }
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
+  const { tmp, app, apiEntry, workerEntry, migrateEntry } = privateBuild('chat');
   const { loadConfig, DEFAULTS } = require(
     path.join(app, 'dist/apps/api/libs/config/src/index.js'),
   );

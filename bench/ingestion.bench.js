@@ -27,7 +27,7 @@
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
 const { Blob, Buffer } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
-const { cpSync, existsSync, mkdtempSync, symlinkSync, rmSync } = require('node:fs');
+const { rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -41,7 +41,14 @@ const {
   resetPeak,
   cpuSeconds,
 } = require('./ingestion-support.js');
-const { assertAlive, runNode, startChild, stopChild, waitReady } = require('./processes.js');
+const {
+  assertAlive,
+  privateBuild,
+  runNode,
+  startChild,
+  stopChild,
+  waitReady,
+} = require('./processes.js');
 const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 200);
@@ -58,7 +65,6 @@ const INSERT_ROWS = 1000;
 const MB = 1_000_000;
 const RESULTS_HEADING = '## ingestion: upload to completed documents vs PostgreSQL COPY';
 
-const root = path.resolve(__dirname, '..');
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -471,25 +477,7 @@ function stageTimeline(result) {
 
 /** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
 async function run() {
-  // a private copy of the build: another `npm run build` (it empties dist/) during the run must
-  // not pull the files from under the apps (each extraction thread loads its module afresh)
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'docent-bench-ingestion-'));
-  const app = path.join(tmp, 'app');
-  const apiEntry = path.join(app, 'dist/apps/api/apps/api/src/main.js');
-  const workerEntry = path.join(app, 'dist/apps/worker/apps/worker/src/main.js');
-  const migrateEntry = path.join(app, 'dist/apps/api/apps/api/src/migrate.js');
-  try {
-    cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
-    symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
-    for (const entry of [apiEntry, workerEntry, migrateEntry]) {
-      if (!existsSync(entry)) {
-        throw new Error(`${path.relative(app, entry)} is missing: run \`npm run build\` first`);
-      }
-    }
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
+  const { tmp, app, apiEntry, workerEntry, migrateEntry } = privateBuild('ingestion');
   const { loadConfig, DEFAULTS } = require(
     path.join(app, 'dist/apps/api/libs/config/src/index.js'),
   );

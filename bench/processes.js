@@ -5,8 +5,50 @@
  * in its own process, so it does not share the event loop of what it measures).
  */
 const { spawn } = require('node:child_process');
-const { closeSync, openSync } = require('node:fs');
+const {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+} = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { sleep, tail } = require('./support.js');
+
+/**
+ * A private copy of the build (dist/, with node_modules linked) in a new temporary folder, for
+ * the benchmark's children to run: another `npm run build` (it empties dist/) during the run
+ * must not pull files from under them (each extraction thread loads its module afresh). The
+ * caller removes `tmp` at the end.
+ */
+function privateBuild(name) {
+  const root = path.resolve(__dirname, '..');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `docent-bench-${name}-`));
+  const app = path.join(tmp, 'app');
+  const build = {
+    tmp,
+    app,
+    apiEntry: path.join(app, 'dist/apps/api/apps/api/src/main.js'),
+    workerEntry: path.join(app, 'dist/apps/worker/apps/worker/src/main.js'),
+    migrateEntry: path.join(app, 'dist/apps/api/apps/api/src/migrate.js'),
+  };
+  try {
+    cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
+    symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+    for (const entry of [build.apiEntry, build.workerEntry, build.migrateEntry]) {
+      if (!existsSync(entry)) {
+        throw new Error(`${path.relative(app, entry)} is missing: run \`npm run build\` first`);
+      }
+    }
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return build;
+}
 
 /** A built app as a child process, its output appended to `logFile`. */
 function startChild(name, script, env, logFile, cwd) {
@@ -149,4 +191,12 @@ function loadInChild(label, options, cpuMicros) {
   });
 }
 
-module.exports = { startChild, assertAlive, waitReady, stopChild, runNode, loadInChild };
+module.exports = {
+  privateBuild,
+  startChild,
+  assertAlive,
+  waitReady,
+  stopChild,
+  runNode,
+  loadInChild,
+};

@@ -20,7 +20,7 @@
 // Linux only (/proc). The results are written to bench/RESULTS.md (this benchmark's section).
 const { Blob } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
-const { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -28,7 +28,7 @@ const { URL } = require('node:url');
 const Queue = require('bull');
 const { Client } = require('pg');
 const { proseText, cpuSeconds } = require('./ingestion-support.js');
-const { startChild, waitReady, stopChild, runNode } = require('./processes.js');
+const { privateBuild, runNode, startChild, stopChild, waitReady } = require('./processes.js');
 const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const FILES = Number(process.env.BENCH_WORKER_FILES ?? 400);
@@ -42,7 +42,6 @@ const PHASE_TIMEOUT_MS = 20 * 60_000;
 const STEPS = ['read', 'extract', 'chunk', 'index'];
 const RESULTS_HEADING = '## workers: ingestion throughput with 1 vs 3 worker processes';
 
-const root = path.resolve(__dirname, '..');
 const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 /** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
@@ -312,18 +311,7 @@ class WorkersBench {
 }
 
 async function run() {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'docent-bench-workers-'));
-  const app = path.join(tmp, 'app');
-  const apiEntry = path.join(app, 'dist/apps/api/apps/api/src/main.js');
-  const migrateEntry = path.join(app, 'dist/apps/api/apps/api/src/migrate.js');
-  try {
-    cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
-    symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
-    if (!existsSync(apiEntry)) throw new Error('the api is not built: run `npm run build` first');
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
+  const { tmp, app, apiEntry, migrateEntry } = privateBuild('workers');
   const { loadConfig, DEFAULTS } = require(
     path.join(app, 'dist/apps/api/libs/config/src/index.js'),
   );
