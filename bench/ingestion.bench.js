@@ -25,7 +25,7 @@
 //   npm run bench -- ingestion     BENCH_SMALL_FILES (200), BENCH_BIG_MB (20), BENCH_REPEATS (3)
 //
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
-const { Blob, Buffer } = require('node:buffer');
+const { Buffer } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
 const { rmSync } = require('node:fs');
 const os = require('node:os');
@@ -40,6 +40,8 @@ const {
   procStatus,
   resetPeak,
   cpuSeconds,
+  backendCpu,
+  uploadTexts,
 } = require('./ingestion-support.js');
 const {
   assertAlive,
@@ -147,51 +149,13 @@ class Bench {
     Object.assign(this, { apiUrl, token, db, monitor, uploadMaxFiles, workerPid });
   }
 
-  /**
-   * CPU seconds of every PostgreSQL backend serving the bench database (the api's and the
-   * worker's connections), this bench's own connection excepted: pid → seconds.
-   */
-  async backendCpu() {
-    const { rows } = await this.db.query(
-      `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
-    );
-    const cpu = new Map();
-    for (const { pid } of rows) {
-      try {
-        cpu.set(pid, cpuSeconds(pid));
-      } catch {
-        // the backend exited meanwhile
-      }
-    }
-    return cpu;
-  }
-
   /** A CPU reading of the worker and of the database's backends. */
   async cpuMark() {
-    return { worker: cpuSeconds(this.workerPid), backends: await this.backendCpu() };
+    return { worker: cpuSeconds(this.workerPid), backends: await backendCpu(this.db) };
   }
 
-  async upload(files) {
-    const form = new globalThis.FormData();
-    for (const file of files) {
-      form.append('files', new Blob([file.content], { type: 'text/plain' }), file.name);
-    }
-    const response = await globalThis.fetch(`${this.apiUrl}/api/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.token}` },
-      body: form,
-    });
-    const body = await response.json();
-    if (
-      response.status !== 202 ||
-      body.rejected?.length !== 0 ||
-      body.accepted?.length !== files.length
-    ) {
-      throw new Error(
-        `upload of ${files.length} files answered ${response.status}: ${JSON.stringify(body).slice(0, 2000)}`,
-      );
-    }
-    return body.accepted.map((document) => document.id);
+  upload(files) {
+    return uploadTexts(this.apiUrl, this.token, files);
   }
 
   /** Waits until every document is completed or failed; samples the monitor meanwhile. */

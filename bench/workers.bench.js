@@ -18,7 +18,6 @@
 //   npm run bench -- workers     BENCH_WORKER_FILES (400), BENCH_WORKERS (3)
 //
 // Linux only (/proc). The results are written to bench/RESULTS.md (this benchmark's section).
-const { Blob } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
 const { readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
@@ -27,7 +26,7 @@ const { performance } = require('node:perf_hooks');
 const { URL } = require('node:url');
 const Queue = require('bull');
 const { Client } = require('pg');
-const { proseText, cpuSeconds } = require('./ingestion-support.js');
+const { backendCpu, proseText, cpuSeconds, uploadTexts } = require('./ingestion-support.js');
 const { privateBuild, runNode, startChild, stopChild, waitReady } = require('./processes.js');
 const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
@@ -89,21 +88,8 @@ class WorkersBench {
     this.workerEntry = path.join(app, 'dist/apps/worker/apps/worker/src/main.js');
   }
 
-  async upload(files) {
-    const form = new globalThis.FormData();
-    for (const file of files) {
-      form.append('files', new Blob([file.content], { type: 'text/plain' }), file.name);
-    }
-    const response = await globalThis.fetch(`${this.apiUrl}/api/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.token}` },
-      body: form,
-    });
-    const body = await response.json();
-    if (response.status !== 202 || body.accepted?.length !== files.length) {
-      throw new Error(`upload answered ${response.status}: ${JSON.stringify(body).slice(0, 2000)}`);
-    }
-    return body.accepted.map((document) => document.id);
+  upload(files) {
+    return uploadTexts(this.apiUrl, this.token, files);
   }
 
   /** `count` distinct files, uploaded in batches of UPLOAD_MAX_FILES; their ids. */
@@ -131,22 +117,6 @@ class WorkersBench {
       [ids],
     );
     return Object.fromEntries(rows.map((row) => [row.status, row.n]));
-  }
-
-  /** PostgreSQL backends of the bench database (the bench's own connection excepted): pid → CPU s. */
-  async backendCpu() {
-    const { rows } = await this.db.query(
-      `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
-    );
-    const cpu = new Map();
-    for (const { pid } of rows) {
-      try {
-        cpu.set(pid, cpuSeconds(pid));
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return cpu;
   }
 
   async lockWaits() {
@@ -214,7 +184,7 @@ class WorkersBench {
         `${label}: expected ${files} queued documents, got ${JSON.stringify(queued)}`,
       );
     }
-    const backendsBefore = await this.backendCpu();
+    const backendsBefore = await backendCpu(this.db);
     const workerCpuBefore = new Map(children.map((child) => [child.pid, cpuSeconds(child.pid)]));
     const stepsBefore = await this.stepTotals(children);
     const machineBefore = machineTicks();
@@ -244,7 +214,7 @@ class WorkersBench {
             throw new Error(`${child.label} exited: ${JSON.stringify(child.exitInfo)}`);
           workerCpu.set(child.pid, cpuSeconds(child.pid));
         }
-        for (const [pid, seconds] of await this.backendCpu()) backendsAfter.set(pid, seconds);
+        for (const [pid, seconds] of await backendCpu(this.db)) backendsAfter.set(pid, seconds);
         if ((counts.completed ?? 0) + (counts.failed ?? 0) === files) {
           if (counts.failed) throw new Error(`${label}: ${counts.failed} documents failed`);
           break;
