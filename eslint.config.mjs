@@ -3,6 +3,54 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import regexp from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Library boundaries (docs/architecture.md): code outside a library reaches it only through
+ * `@docent/<name>` (or one of the listed dependency-free entries), and a library imports only the
+ * libraries libs/libraries.json allows it, all below it in the picture. Tests may reach into a
+ * library's files to test them from inside; everything else may not.
+ */
+const libraries = JSON.parse(
+  readFileSync(join(import.meta.dirname, 'libs', 'libraries.json'), 'utf8'),
+);
+const allowedImports = new Map(libraries.tiers.flatMap((tier) => Object.entries(tier.libraries)));
+const entries = Object.keys(libraries.entries);
+const DEEP_IMPORT = {
+  group: ['@docent/*/**', ...entries.map((entry) => `!${entry}`)],
+  message:
+    'Import another library through `@docent/<name>` (its index), not its files: what it does not export is its own business.',
+};
+// a relative path that leaves the library (`../../documents/src/…`, `../libs/…`)
+const RELATIVE_ESCAPE = {
+  regex: '^(\\.\\./)+(libs/)?[a-z-]+/src(/|$)',
+  message: 'Import another library through `@docent/<name>`, not by a relative path into it.',
+};
+const boundaries = [
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [DEEP_IMPORT, RELATIVE_ESCAPE] }] },
+  },
+  ...[...allowedImports].map(([name, allowed]) => ({
+    files: [`libs/${name}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...allowedImports.keys()]
+            .filter((other) => other !== name && !allowed.includes(other))
+            .map((other) => ({
+              name: `@docent/${other}`,
+              message: `libs/${name} may not import @docent/${other}: see libs/libraries.json and docs/architecture.md.`,
+            })),
+          patterns: [DEEP_IMPORT, RELATIVE_ESCAPE],
+        },
+      ],
+    },
+  })),
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'var/**'] },
@@ -100,5 +148,6 @@ export default tseslint.config(
       'regexp/no-super-linear-move': 'error',
     },
   },
+  ...boundaries,
   prettier,
 );

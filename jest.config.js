@@ -1,13 +1,19 @@
 // Two kinds of test: unit tests beside the code (no services), and e2e tests under test/ that
 // boot the real apps against real PostgreSQL and Redis. Each run gets its own database and Redis
 // key prefix (test/support/global-setup.ts), so runs never collide or touch development data.
+
+// every library by name, and the dependency-free entries, from the one list (libs/libraries.json)
+const libraries = require('./libs/libraries.json');
+const names = libraries.tiers.flatMap((tier) => Object.keys(tier.libraries));
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const moduleNameMapper = {
-  '^@docent/(common|config|database|redis|queue|health|schema|audit|auth|mail|authorization|admin|crypto|storage|documents|chat|notifications)$':
-    '<rootDir>/libs/$1/src',
-  // a dependency-free entry for code that runs in extraction processes (see extract-in-child.ts)
-  '^@docent/common/app-error$': '<rootDir>/libs/common/src/errors/app-error',
-  // the dependency-free Node.js version check every entry point imports first
-  '^@docent/common/node-version$': '<rootDir>/libs/common/src/runtime/node-version',
+  [`^@docent/(${names.join('|')})$`]: '<rootDir>/libs/$1/src',
+  ...Object.fromEntries(
+    Object.entries(libraries.entries).map(([name, path]) => [
+      `^${escapeRegExp(name)}$`,
+      `<rootDir>/${path}`,
+    ]),
+  ),
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],

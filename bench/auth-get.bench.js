@@ -12,7 +12,6 @@
 //   npm run bench -- auth          BENCH_DURATION_S (default 10) per run, BENCH_CONNECTIONS (50)
 //
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
-const { spawn } = require('node:child_process');
 const { Buffer } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
 const os = require('node:os');
@@ -23,6 +22,7 @@ const Fastify = require('fastify');
 const Redis = require('ioredis');
 const jwt = require('jsonwebtoken');
 const pino = require('pino');
+const { loadInChild } = require('./processes.js');
 const { adminQuery, deleteKeys, writeResults } = require('./support.js');
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -31,73 +31,16 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RUNS = 2;
 const RESULTS_HEADING = '## auth: authenticated GET, Docent api vs bare Fastify';
 
-// Runs in the child: one autocannon run, latencies kept exactly (autocannon's own histogram has
-// 1 ms resolution), a JSON summary on stdout.
-const LOAD_SCRIPT = `
-const autocannon = require(process.argv[1]);
-const options = JSON.parse(process.argv[2]);
-const latencies = [];
-const instance = autocannon(options);
-instance.on('response', (_client, statusCode, _bytes, ms) => {
-  if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
-});
-instance.then(
-  (result) => {
-    const sorted = Float64Array.from(latencies).sort();
-    const pct = (p) => (sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
-    process.stdout.write(JSON.stringify({
-      rps: result.requests.average,
-      requests: result.requests.total,
-      p50ms: pct(50),
-      p99ms: pct(99),
-      non2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      statusCodes: result.statusCodeStats,
-      seconds: result.duration,
-    }));
-  },
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
-`;
+// CPU of this process (the servers) while the load runs: unlike req/s, it does not depend on how
+// much of the machine the load generator takes
+const ownCpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 
 /** One autocannon run in a child process (own event loop); rejects on any non-2xx or error. */
-function load(label, url, seconds, headers) {
-  const options = { url, connections: CONNECTIONS, duration: seconds, headers };
-  // CPU of this process (the servers) while the load runs: unlike req/s, it does not depend on
-  // how much of the machine the load generator takes
-  const cpuBefore = process.cpuUsage();
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-e', LOAD_SCRIPT, require.resolve('autocannon'), JSON.stringify(options)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${label}: load generator exited with ${code}`));
-      const cpu = process.cpuUsage(cpuBefore);
-      const result = JSON.parse(out);
-      result.cpuUsPerRequest = (cpu.user + cpu.system) / Math.max(1, result.requests);
-      if (result.non2xx > 0 || result.errors > 0 || result.requests === 0) {
-        return reject(
-          new Error(
-            `${label}: ${result.non2xx} non-2xx responses, ${result.errors} errors ` +
-              `(${result.timeouts} timeouts) out of ${result.requests}; status codes ` +
-              `${JSON.stringify(result.statusCodes)}. A benchmark of failures measures nothing.`,
-          ),
-        );
-      }
-      resolve(result);
-    });
-  });
-}
+const load = (label, url, seconds, headers) =>
+  loadInChild(label, { url, connections: CONNECTIONS, duration: seconds, headers }, ownCpuMicros);
 
 async function getJson(url, headers) {
   const response = await globalThis.fetch(url, { headers });

@@ -19,18 +19,8 @@
 //
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
 const { Blob } = require('node:buffer');
-const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const {
-  closeSync,
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { URL } = require('node:url');
@@ -38,6 +28,14 @@ const { isDeepStrictEqual } = require('node:util');
 const Redis = require('ioredis');
 const { Client, Pool } = require('pg');
 const { cpuSeconds } = require('./ingestion-support.js');
+const {
+  loadInChild,
+  privateBuild,
+  runNode,
+  startChild,
+  stopChild,
+  waitReady,
+} = require('./processes.js');
 const { startBaseline } = require('./chat-baseline.js');
 const { adminQuery, deleteKeys, freePort, sleep, tail, writeResults } = require('./support.js');
 
@@ -75,130 +73,17 @@ const QUESTIONS = [
 const RESULTS_HEADING =
   '## chat: messages page and question round trip, Docent api vs bare Fastify';
 
-const root = path.resolve(__dirname, '..');
-
-// Runs in the child: one autocannon run, latencies kept exactly, a JSON summary on stdout.
-const LOAD_SCRIPT = `
-const autocannon = require(process.argv[1]);
-const options = JSON.parse(process.argv[2]);
-const latencies = [];
-const instance = autocannon(options);
-instance.on('response', (_client, statusCode, _bytes, ms) => {
-  if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
-});
-instance.then(
-  (result) => {
-    const sorted = Float64Array.from(latencies).sort();
-    const pct = (p) => (sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
-    process.stdout.write(JSON.stringify({
-      rps: result.requests.average,
-      requests: result.requests.total,
-      p50ms: pct(50),
-      p99ms: pct(99),
-      non2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      statusCodes: result.statusCodeStats,
-    }));
-  },
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
-`;
-
 /**
  * One autocannon run in a child process; rejects on any non-2xx or error. `cpu()` reads the
  * serving process's CPU seconds (before and after).
  */
-function load(label, options, cpu) {
-  const before = cpu();
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-e', LOAD_SCRIPT, require.resolve('autocannon'), JSON.stringify(options)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${label}: load generator exited with ${code}`));
-      const result = JSON.parse(out);
-      result.cpuUsPerRequest = ((cpu() - before) * 1e6) / Math.max(1, result.requests);
-      if (result.non2xx > 0 || result.errors > 0 || result.requests === 0) {
-        return reject(
-          new Error(
-            `${label}: ${result.non2xx} non-2xx responses, ${result.errors} errors ` +
-              `(${result.timeouts} timeouts) out of ${result.requests}; status codes ` +
-              `${JSON.stringify(result.statusCodes)}. A benchmark of failures measures nothing.`,
-          ),
-        );
-      }
-      console.log(
-        `${label}: ${Math.round(result.rps)} req/s, p50 ${result.p50ms.toFixed(2)} ms, ` +
-          `p99 ${result.p99ms.toFixed(2)} ms`,
-      );
-      resolve(result);
-    });
-  });
-}
-
-function startChild(name, script, env, logFile, cwd) {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  child.logFile = logFile;
-  child.label = name;
-  child.exitInfo = null;
-  child.exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => resolve((child.exitInfo = { code, signal }))),
+async function load(label, options, cpu) {
+  const result = await loadInChild(label, options, () => cpu() * 1e6);
+  console.log(
+    `${label}: ${Math.round(result.rps)} req/s, p50 ${result.p50ms.toFixed(2)} ms, ` +
+      `p99 ${result.p99ms.toFixed(2)} ms`,
   );
-  return child;
-}
-
-async function waitReady(child, url, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitInfo) {
-      throw new Error(`the ${child.label} exited; its log ends with:\n${tail(child.logFile)}`);
-    }
-    try {
-      const response = await globalThis.fetch(url);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`the ${child.label} is not ready:\n${tail(child.logFile)}`);
-    }
-    await sleep(200);
-  }
-}
-
-async function stopChild(child) {
-  if (!child || child.exitInfo) return;
-  child.kill('SIGTERM');
-  const stopped = await Promise.race([child.exited, sleep(15_000).then(() => null)]);
-  if (!stopped) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
-}
-
-function runNode(script, args, env, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, env, stdio: 'pipe' });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${script}: exit ${code}\n${out}`)),
-    );
-  });
+  return result;
 }
 
 async function call(method, url, { token, body, expect }) {
@@ -230,23 +115,7 @@ function samePage(docent, bare) {
 }
 
 async function run() {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'docent-bench-chat-'));
-  const app = path.join(tmp, 'app');
-  const apiEntry = path.join(app, 'dist/apps/api/apps/api/src/main.js');
-  const workerEntry = path.join(app, 'dist/apps/worker/apps/worker/src/main.js');
-  const migrateEntry = path.join(app, 'dist/apps/api/apps/api/src/migrate.js');
-  try {
-    cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
-    symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
-    for (const entry of [apiEntry, workerEntry, migrateEntry]) {
-      if (!existsSync(entry)) {
-        throw new Error(`${path.relative(app, entry)} is missing: run \`npm run build\` first`);
-      }
-    }
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
+  const { tmp, app, apiEntry, workerEntry, migrateEntry } = privateBuild('chat');
   const { loadConfig, DEFAULTS } = require(
     path.join(app, 'dist/apps/api/libs/config/src/index.js'),
   );
@@ -294,8 +163,8 @@ async function run() {
     await runNode(migrateEntry, ['up'], env, app);
     api = startChild('api', apiEntry, env, path.join(tmp, 'api.log'), app);
     worker = startChild('worker', workerEntry, env, path.join(tmp, 'worker.log'), app);
-    await waitReady(api, `${apiUrl}/health/ready`);
-    await waitReady(worker, `http://127.0.0.1:${workerPort}/health/ready`);
+    await waitReady(api, `${apiUrl}/health/ready`, 90_000);
+    await waitReady(worker, `http://127.0.0.1:${workerPort}/health/ready`, 90_000);
 
     const tokens = await call('POST', `${apiUrl}/api/v1/auth/register`, {
       body: {

@@ -1,6 +1,7 @@
-// Helpers of bench/ingestion.bench.js: synthetic English-like text, a COPY FROM STDIN for the
-// `pg` client (no pg-copy-streams in the dependencies), /proc sampling of child processes.
-const { Buffer } = require('node:buffer');
+// Helpers of the ingestion and workers benches: synthetic English-like text, uploads through the
+// api, a COPY FROM STDIN for the `pg` client (no pg-copy-streams in the dependencies), /proc
+// sampling of child processes and of the database's backends.
+const { Blob, Buffer } = require('node:buffer');
 const { readFileSync, writeFileSync } = require('node:fs');
 
 // ---------------------------------------------------------------------------------------------
@@ -238,4 +239,52 @@ function cpuSeconds(pid, ticksPerSecond = 100) {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-module.exports = { proseText, copyFrom, copyChunks, procStatus, resetPeak, cpuSeconds };
+/**
+ * CPU seconds of every PostgreSQL backend serving the database `db` is connected to (the api's
+ * and the workers' connections), `db`'s own excepted: pid → seconds.
+ */
+async function backendCpu(db) {
+  const { rows } = await db.query(
+    `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  const cpu = new Map();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSeconds(pid));
+    } catch {
+      // the backend exited meanwhile
+    }
+  }
+  return cpu;
+}
+
+/** Uploads text files through the api, as the web client does; all must be accepted. Their ids. */
+async function uploadTexts(apiUrl, token, files) {
+  const form = new globalThis.FormData();
+  for (const file of files) {
+    form.append('files', new Blob([file.content], { type: 'text/plain' }), file.name);
+  }
+  const response = await globalThis.fetch(`${apiUrl}/api/v1/documents`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  const body = await response.json();
+  if (response.status !== 202 || body.accepted?.length !== files.length) {
+    throw new Error(
+      `upload of ${files.length} files answered ${response.status}: ${JSON.stringify(body).slice(0, 2000)}`,
+    );
+  }
+  return body.accepted.map((document) => document.id);
+}
+
+module.exports = {
+  proseText,
+  copyFrom,
+  copyChunks,
+  procStatus,
+  resetPeak,
+  cpuSeconds,
+  backendCpu,
+  uploadTexts,
+};

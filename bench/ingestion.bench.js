@@ -25,18 +25,9 @@
 //   npm run bench -- ingestion     BENCH_SMALL_FILES (200), BENCH_BIG_MB (20), BENCH_REPEATS (3)
 //
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
-const { Blob, Buffer } = require('node:buffer');
-const { spawn } = require('node:child_process');
+const { Buffer } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
-const {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  symlinkSync,
-  openSync,
-  closeSync,
-  rmSync,
-} = require('node:fs');
+const { rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -49,8 +40,18 @@ const {
   procStatus,
   resetPeak,
   cpuSeconds,
+  backendCpu,
+  uploadTexts,
 } = require('./ingestion-support.js');
-const { adminQuery, deleteKeys, freePort, sleep, tail, writeResults } = require('./support.js');
+const {
+  assertAlive,
+  privateBuild,
+  runNode,
+  startChild,
+  stopChild,
+  waitReady,
+} = require('./processes.js');
+const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 200);
 const SMALL_MIN_BYTES = 2048;
@@ -66,84 +67,12 @@ const INSERT_ROWS = 1000;
 const MB = 1_000_000;
 const RESULTS_HEADING = '## ingestion: upload to completed documents vs PostgreSQL COPY';
 
-const root = path.resolve(__dirname, '..');
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-
-/** A built app as a child process, its output in a log file. */
-function startChild(name, script, env, logFile, cwd) {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [script], {
-    cwd,
-    env,
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  child.logFile = logFile;
-  child.label = name;
-  child.exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  child.exitInfo = null;
-  child.exited.then((info) => (child.exitInfo = info));
-  return child;
-}
-
-function assertAlive(child) {
-  if (child.exitInfo) {
-    throw new Error(
-      `the ${child.label} exited (${JSON.stringify(child.exitInfo)}); its log ends with:\n${tail(child.logFile)}`,
-    );
-  }
-}
-
-async function waitReady(child, url, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    assertAlive(child);
-    try {
-      const response = await globalThis.fetch(url);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `the ${child.label} is not ready after ${timeoutMs} ms:\n${tail(child.logFile)}`,
-      );
-    }
-    await sleep(200);
-  }
-}
-
-async function stopChild(child) {
-  if (!child || child.exitInfo) return;
-  child.kill('SIGTERM');
-  const stopped = await Promise.race([child.exited, sleep(15_000).then(() => null)]);
-  if (!stopped) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
-}
-
-function runNode(script, args, env, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, env, stdio: 'pipe' });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`${script} ${args.join(' ')}: exit ${code}\n${out}`)),
-    );
-  });
-}
 
 /** Samples memory and CPU of the children and probes the worker's event loop during a phase. */
 class PhaseMonitor {
@@ -220,51 +149,13 @@ class Bench {
     Object.assign(this, { apiUrl, token, db, monitor, uploadMaxFiles, workerPid });
   }
 
-  /**
-   * CPU seconds of every PostgreSQL backend serving the bench database (the api's and the
-   * worker's connections), this bench's own connection excepted: pid → seconds.
-   */
-  async backendCpu() {
-    const { rows } = await this.db.query(
-      `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
-    );
-    const cpu = new Map();
-    for (const { pid } of rows) {
-      try {
-        cpu.set(pid, cpuSeconds(pid));
-      } catch {
-        // the backend exited meanwhile
-      }
-    }
-    return cpu;
-  }
-
   /** A CPU reading of the worker and of the database's backends. */
   async cpuMark() {
-    return { worker: cpuSeconds(this.workerPid), backends: await this.backendCpu() };
+    return { worker: cpuSeconds(this.workerPid), backends: await backendCpu(this.db) };
   }
 
-  async upload(files) {
-    const form = new globalThis.FormData();
-    for (const file of files) {
-      form.append('files', new Blob([file.content], { type: 'text/plain' }), file.name);
-    }
-    const response = await globalThis.fetch(`${this.apiUrl}/api/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.token}` },
-      body: form,
-    });
-    const body = await response.json();
-    if (
-      response.status !== 202 ||
-      body.rejected?.length !== 0 ||
-      body.accepted?.length !== files.length
-    ) {
-      throw new Error(
-        `upload of ${files.length} files answered ${response.status}: ${JSON.stringify(body).slice(0, 2000)}`,
-      );
-    }
-    return body.accepted.map((document) => document.id);
+  upload(files) {
+    return uploadTexts(this.apiUrl, this.token, files);
   }
 
   /** Waits until every document is completed or failed; samples the monitor meanwhile. */
@@ -550,25 +441,7 @@ function stageTimeline(result) {
 
 /** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
 async function run() {
-  // a private copy of the build: another `npm run build` (it empties dist/) during the run must
-  // not pull the files from under the apps (each extraction thread loads its module afresh)
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'docent-bench-ingestion-'));
-  const app = path.join(tmp, 'app');
-  const apiEntry = path.join(app, 'dist/apps/api/apps/api/src/main.js');
-  const workerEntry = path.join(app, 'dist/apps/worker/apps/worker/src/main.js');
-  const migrateEntry = path.join(app, 'dist/apps/api/apps/api/src/migrate.js');
-  try {
-    cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
-    symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
-    for (const entry of [apiEntry, workerEntry, migrateEntry]) {
-      if (!existsSync(entry)) {
-        throw new Error(`${path.relative(app, entry)} is missing: run \`npm run build\` first`);
-      }
-    }
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
+  const { tmp, app, apiEntry, workerEntry, migrateEntry } = privateBuild('ingestion');
   const { loadConfig, DEFAULTS } = require(
     path.join(app, 'dist/apps/api/libs/config/src/index.js'),
   );
@@ -922,9 +795,4 @@ module.exports = {
   description:
     'ingestion: uploads through the api, processed by the worker, vs PostgreSQL COPY of the same chunks',
   run,
-  // shared with bench/workers.bench.js
-  startChild,
-  waitReady,
-  stopChild,
-  runNode,
 };

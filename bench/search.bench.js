@@ -32,10 +32,10 @@ const { readFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { spawnSync } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
 const { URL } = require('node:url');
 const { Pool } = require('pg');
+const { runNode } = require('./processes.js');
 const { adminQuery, writeResults } = require('./support.js');
 
 const DOCUMENTS = Number(process.env.BENCH_SEARCH_DOCUMENTS ?? 300);
@@ -212,12 +212,12 @@ async function run() {
   try {
     await adminQuery(serverUrl, `create database "${databaseName}"`);
     created = true;
-    const migrated = spawnSync(process.execPath, [migrateEntry, 'up'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: databaseUrl.toString(), LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
-    if (migrated.status !== 0) throw new Error(`migrate: ${migrated.stdout}${migrated.stderr}`);
+    await runNode(
+      migrateEntry,
+      ['up'],
+      { ...process.env, DATABASE_URL: databaseUrl.toString(), LOG_LEVEL: 'warn' },
+      root,
+    );
     pool = new Pool({ connectionString: databaseUrl.toString(), max: 2 });
 
     // ---------------------------------------------------------------- data

@@ -26,15 +26,15 @@
 // The results are written to bench/RESULTS.md (this benchmark's section is replaced).
 const { spawn, execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { readFileSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { clearTimeout, setTimeout } = require('node:timers');
 const { URL } = require('node:url');
 const Redis = require('ioredis');
 const { io } = require('socket.io-client');
 const { Emitter } = require('@socket.io/redis-emitter');
+const { startChild, stopChild, waitReady } = require('./processes.js');
 const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 2000);
@@ -83,33 +83,6 @@ function usage(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
   return { rss: rssKb * 1024, cpuUs: (ticks / clockTicks()) * 1e6 };
-}
-
-function stopChild(child, timeoutMs = 10_000) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function waitHttp(url, timeoutMs, child) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`the api exited with ${child.exitCode}`);
-    try {
-      const response = await globalThis.fetch(url);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-    await sleep(200);
-  }
 }
 
 async function postJson(url, body) {
@@ -280,6 +253,8 @@ async function run() {
   const { RealtimeEmitter } = require(dist('libs/notifications/src/index.js'));
 
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  // the api's output, shown (its end) when it does not start
+  const apiLog = path.join(os.tmpdir(), `docent-bench-sockets-${id}-api.log`);
   const serverUrl = process.env.DATABASE_URL ?? DEFAULTS.DATABASE_URL;
   const databaseName = `docent_bench_${id}`;
   const databaseUrl = new URL(serverUrl);
@@ -314,15 +289,17 @@ async function run() {
       await orm.close(true);
     }
 
-    // the built api, its own process, logs at info to /dev/null
+    // the built api, its own process, its logs in a temporary file (removed at the end)
     const port = await freePort();
-    api = spawn(process.execPath, [path.join(root, 'dist/apps/api/apps/api/src/main.js')], {
-      cwd: root,
-      env: { ...env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    api = startChild(
+      'api',
+      path.join(root, 'dist/apps/api/apps/api/src/main.js'),
+      { ...env, PORT: String(port) },
+      apiLog,
+      root,
+    );
     const apiUrl = `http://127.0.0.1:${port}`;
-    await waitHttp(`${apiUrl}/health/live`, 120_000, api);
+    await waitReady(api, `${apiUrl}/health/live`, 120_000);
 
     // users, each signed in twice (two sessions), sockets spread over both sessions
     const users = [];
@@ -410,8 +387,9 @@ async function run() {
     }
   } finally {
     for (const target of targets) for (const socket of target.sockets) socket.close();
-    await stopChild(api);
-    await stopChild(bare);
+    await stopChild(api, 10_000);
+    await stopChild(bare, 10_000);
+    rmSync(apiLog, { force: true });
     if (workerRedis) await closeRedisClient(workerRedis);
     if (bareRedis) await bareRedis.quit();
     await deleteKeys(config.redis.url, config.redis.keyPrefix);

@@ -18,17 +18,16 @@
 //   npm run bench -- workers     BENCH_WORKER_FILES (400), BENCH_WORKERS (3)
 //
 // Linux only (/proc). The results are written to bench/RESULTS.md (this benchmark's section).
-const { Blob } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
-const { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { URL } = require('node:url');
 const Queue = require('bull');
 const { Client } = require('pg');
-const { proseText, cpuSeconds } = require('./ingestion-support.js');
-const { startChild, waitReady, stopChild, runNode } = require('./ingestion.bench.js');
+const { backendCpu, proseText, cpuSeconds, uploadTexts } = require('./ingestion-support.js');
+const { privateBuild, runNode, startChild, stopChild, waitReady } = require('./processes.js');
 const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
 
 const FILES = Number(process.env.BENCH_WORKER_FILES ?? 400);
@@ -42,7 +41,6 @@ const PHASE_TIMEOUT_MS = 20 * 60_000;
 const STEPS = ['read', 'extract', 'chunk', 'index'];
 const RESULTS_HEADING = '## workers: ingestion throughput with 1 vs 3 worker processes';
 
-const root = path.resolve(__dirname, '..');
 const fixed = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 /** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
@@ -90,21 +88,8 @@ class WorkersBench {
     this.workerEntry = path.join(app, 'dist/apps/worker/apps/worker/src/main.js');
   }
 
-  async upload(files) {
-    const form = new globalThis.FormData();
-    for (const file of files) {
-      form.append('files', new Blob([file.content], { type: 'text/plain' }), file.name);
-    }
-    const response = await globalThis.fetch(`${this.apiUrl}/api/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.token}` },
-      body: form,
-    });
-    const body = await response.json();
-    if (response.status !== 202 || body.accepted?.length !== files.length) {
-      throw new Error(`upload answered ${response.status}: ${JSON.stringify(body).slice(0, 2000)}`);
-    }
-    return body.accepted.map((document) => document.id);
+  upload(files) {
+    return uploadTexts(this.apiUrl, this.token, files);
   }
 
   /** `count` distinct files, uploaded in batches of UPLOAD_MAX_FILES; their ids. */
@@ -132,22 +117,6 @@ class WorkersBench {
       [ids],
     );
     return Object.fromEntries(rows.map((row) => [row.status, row.n]));
-  }
-
-  /** PostgreSQL backends of the bench database (the bench's own connection excepted): pid → CPU s. */
-  async backendCpu() {
-    const { rows } = await this.db.query(
-      `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
-    );
-    const cpu = new Map();
-    for (const { pid } of rows) {
-      try {
-        cpu.set(pid, cpuSeconds(pid));
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return cpu;
   }
 
   async lockWaits() {
@@ -215,7 +184,7 @@ class WorkersBench {
         `${label}: expected ${files} queued documents, got ${JSON.stringify(queued)}`,
       );
     }
-    const backendsBefore = await this.backendCpu();
+    const backendsBefore = await backendCpu(this.db);
     const workerCpuBefore = new Map(children.map((child) => [child.pid, cpuSeconds(child.pid)]));
     const stepsBefore = await this.stepTotals(children);
     const machineBefore = machineTicks();
@@ -245,7 +214,7 @@ class WorkersBench {
             throw new Error(`${child.label} exited: ${JSON.stringify(child.exitInfo)}`);
           workerCpu.set(child.pid, cpuSeconds(child.pid));
         }
-        for (const [pid, seconds] of await this.backendCpu()) backendsAfter.set(pid, seconds);
+        for (const [pid, seconds] of await backendCpu(this.db)) backendsAfter.set(pid, seconds);
         if ((counts.completed ?? 0) + (counts.failed ?? 0) === files) {
           if (counts.failed) throw new Error(`${label}: ${counts.failed} documents failed`);
           break;
@@ -312,18 +281,7 @@ class WorkersBench {
 }
 
 async function run() {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'docent-bench-workers-'));
-  const app = path.join(tmp, 'app');
-  const apiEntry = path.join(app, 'dist/apps/api/apps/api/src/main.js');
-  const migrateEntry = path.join(app, 'dist/apps/api/apps/api/src/migrate.js');
-  try {
-    cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
-    symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
-    if (!existsSync(apiEntry)) throw new Error('the api is not built: run `npm run build` first');
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
+  const { tmp, app, apiEntry, migrateEntry } = privateBuild('workers');
   const { loadConfig, DEFAULTS } = require(
     path.join(app, 'dist/apps/api/libs/config/src/index.js'),
   );

@@ -7,14 +7,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { AuditEvent } from '@docent/audit';
-import {
-  AccountService,
-  AUTH_PURGE_EVERY_MS,
-  AuthPurge,
-  AuthPurgeProducer,
-  LoginLockout,
-} from '@docent/auth';
-import { JOBS, QUEUES } from '@docent/queue';
+import { AccountService, AUTH_PURGE_EVERY_MS, AuthPurge, LoginLockout } from '@docent/auth';
+import { JOBS, MaintenanceTasks, QUEUES } from '@docent/queue';
 import Bull from 'bull';
 import { testConfig } from './support/config';
 import { waitFor } from './support/http';
@@ -473,9 +467,10 @@ describe('auth hardening (issue 12)', () => {
             (job) => job.name === JOBS.maintenance.authPurge,
           );
         await waitFor(async () => (await repeatables()).length === 1, 10_000);
-        await stack.worker!.get(AuthPurgeProducer, { strict: false }).schedule();
-        await stack.worker!.get(AuthPurgeProducer, { strict: false }).schedule(60_000);
-        await stack.worker!.get(AuthPurgeProducer, { strict: false }).schedule();
+        const tasks = stack.worker!.get(MaintenanceTasks, { strict: false });
+        await tasks.schedule(JOBS.maintenance.authPurge);
+        await tasks.schedule(JOBS.maintenance.authPurge, 60_000);
+        await tasks.schedule(JOBS.maintenance.authPurge);
         expect(await repeatables()).toEqual([
           expect.objectContaining({ every: AUTH_PURGE_EVERY_MS }),
         ]);

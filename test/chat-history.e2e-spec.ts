@@ -5,14 +5,13 @@ import { randomBytes } from 'node:crypto';
 import type request from 'supertest';
 import {
   ChatHistoryRepository,
-  ChatMaintenanceProducer,
   CHAT_PRUNE_EVERY_MS,
   messagesKey,
   metaKey,
   userIndexKey,
 } from '@docent/chat';
 import { CryptoError } from '@docent/crypto';
-import { JOBS, QUEUES } from '@docent/queue';
+import { JOBS, MaintenanceTasks, QUEUES } from '@docent/queue';
 import { waitFor } from './support/http';
 import { bearer, signUp, type SignedUp, type Stack, startStack } from './support/stack';
 
@@ -316,7 +315,9 @@ describe('chat sessions expire (short CHAT_SESSION_TTL) and the index is pruned'
     const prefix = stack.config.redis.keyPrefix;
     const queue = stack.worker!.get<Queue>(getQueueToken(QUEUES.maintenance), { strict: false });
     // scheduling again (another replica, a restart) leaves one schedule
-    await stack.worker!.get(ChatMaintenanceProducer).schedulePruning();
+    await stack
+      .worker!.get(MaintenanceTasks, { strict: false })
+      .schedule(JOBS.maintenance.chatPruneIndex);
     const repeatable = (await queue.getRepeatableJobs()).filter(
       (job) => job.name === JOBS.maintenance.chatPruneIndex,
     );

@@ -1,4 +1,3 @@
-import { RequestContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Redis from 'ioredis';
 import { request as httpRequest } from 'node:http';
@@ -8,7 +7,7 @@ import { join } from 'node:path';
 import type request from 'supertest';
 import { AuditEvent } from '@docent/audit';
 import { messagesKey, metaKey, UsageDaily, userIndexKey } from '@docent/chat';
-import { ChunkIndexer, Document } from '@docent/documents';
+import { indexedDocument } from './support/documents';
 import { bearer, signUp, type SignedUp, type Stack, startStack } from './support/stack';
 
 const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
@@ -54,27 +53,8 @@ describe('chat (SPEC §7)', () => {
 
   const register = (role?: string): Promise<SignedUp> => signUp(stack, { role, prefix: 'chat' });
 
-  /** Uploads a corpus file, replaces its chunks with `pages` and marks it completed. */
-  async function indexed(caller: SignedUp, pages: string[], name = 'minimal-document.pdf') {
-    const res = await http
-      .post('/api/v1/documents')
-      .set(bearer(caller.token))
-      .attach('files', await corpus(name), {
-        filename: name,
-        contentType: 'application/octet-stream',
-      })
-      .expect(202);
-    const id = res.body.accepted[0].id as string;
-    const em = stack.api.get(EntityManager);
-    await RequestContext.create(em, () =>
-      stack.api.get(ChunkIndexer).replace(
-        id,
-        pages.map((content, index) => ({ index, page: index + 1, content })),
-      ),
-    );
-    await em.fork().nativeUpdate(Document, { id }, { status: 'completed', stage: 'done' });
-    return id;
-  }
+  const indexed = (caller: SignedUp, pages: string[], name?: string) =>
+    indexedDocument(stack, caller, pages, { name });
 
   async function createSession(caller: SignedUp, body: Record<string, unknown> = {}) {
     const res = await http.post(SESSIONS).set(bearer(caller.token)).send(body).expect(201);

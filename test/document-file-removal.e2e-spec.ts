@@ -7,6 +7,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditEvent } from '@docent/audit';
 import { Document, StorageDeletion } from '@docent/documents';
+import { uploadAccepted, waitForStatus } from './support/documents';
 import { waitFor } from './support/http';
 import { bearer, type SignedUp, signUp, type Stack, startStack } from './support/stack';
 
@@ -35,21 +36,13 @@ describe('removal of the files of deleted documents (worker, outbox, retries)', 
 
   /** Uploads text files and waits until ingestion has left them alone (completed). */
   async function uploadTexts(owner: SignedUp, count: number): Promise<Document[]> {
-    let req = stack.http.post('/api/v1/documents').set(bearer(owner.token));
-    for (let index = 0; index < count; index += 1) {
-      const text = `File ${index} of ${owner.email}: ${randomBytes(16).toString('hex')}\n`;
-      req = req.attach('files', Buffer.from(text.repeat(20)), {
-        filename: `note-${index}.txt`,
-        contentType: 'text/plain',
-      });
-    }
-    const res = await req.expect(202);
-    const ids = (res.body.accepted as { id: string }[]).map((d) => d.id);
-    expect(ids).toHaveLength(count);
-    await waitFor(
-      async () => (await em().count(Document, { id: ids, status: 'completed' })) === count,
-      30_000,
-    );
+    const files = Array.from({ length: count }, (_, index) => ({
+      name: `note-${index}.txt`,
+      content: `File ${index} of ${owner.email}: ${randomBytes(16).toString('hex')}\n`.repeat(20),
+      contentType: 'text/plain',
+    }));
+    const ids = (await uploadAccepted(stack.http, owner, files)).accepted.map((d) => d.id);
+    await waitForStatus(stack, ids, 'completed', 30_000);
     const documents = await em().find(Document, { id: ids });
     for (const document of documents) expect(existsSync(pathOf(document.storageKey))).toBe(true);
     return documents;

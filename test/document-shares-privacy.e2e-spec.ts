@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type request from 'supertest';
 import { AuditEvent } from '@docent/audit';
 import { DocumentShare } from '@docent/documents';
+import { uploadOne } from './support/documents';
 import { waitFor } from './support/http';
 import { bearer, type SignedUp, signUp, type Stack, startStack } from './support/stack';
 
@@ -32,17 +33,14 @@ describe('shares that reveal nothing', () => {
   const register = (role?: string) => signUp(stack, { role, prefix: 'priv' });
   const unknownEmail = () => `nobody-${randomBytes(6).toString('hex')}@docent.test`;
 
-  async function uploadOne(owner: SignedUp): Promise<string> {
-    const res = await stack.http
-      .post('/api/v1/documents')
-      .set(bearer(owner.token))
-      .attach('files', Buffer.from(`A note ${randomBytes(8).toString('hex')}\n`), {
-        filename: 'note.txt',
-        contentType: 'text/plain',
-      })
-      .expect(202);
-    return res.body.accepted[0].id as string;
-  }
+  const uploadNote = (owner: SignedUp): Promise<string> =>
+    uploadOne(
+      stack.http,
+      owner,
+      'note.txt',
+      `A note ${randomBytes(8).toString('hex')}\n`,
+      'text/plain',
+    );
 
   async function shareByEmail(
     owner: SignedUp,
@@ -75,7 +73,7 @@ describe('shares that reveal nothing', () => {
 
   it('answers a known and an unknown address alike; only the known one gets a share and mail', async () => {
     const owner = await register();
-    const documentId = await uploadOne(owner);
+    const documentId = await uploadNote(owner);
     const knowns = await Promise.all(Array.from({ length: 5 }, () => register()));
     const unknowns = Array.from({ length: 5 }, unknownEmail);
 
@@ -140,7 +138,7 @@ describe('shares that reveal nothing', () => {
     const owner = await register();
     const viewer = await register('viewer');
     const admin = await register('admin');
-    const documentId = await uploadOne(owner);
+    const documentId = await uploadNote(owner);
 
     const baseline = await shareByEmail(owner, documentId, unknownEmail(), 'write');
     const toViewer = await shareByEmail(owner, documentId, viewer.email, 'write');
@@ -166,7 +164,7 @@ describe('shares that reveal nothing', () => {
     const owner = await register();
     const other = await register();
     const sharee = await register();
-    const documentId = await uploadOne(owner);
+    const documentId = await uploadNote(owner);
     for (let sent = 0; sent < BUDGET; sent += 10) {
       const batch = await Promise.all(
         Array.from({ length: 10 }, () => shareByEmail(owner, documentId, unknownEmail())),
@@ -195,7 +193,7 @@ describe('shares that reveal nothing', () => {
     expect(notes.body.items).toEqual([]);
 
     // the budget is the sender's: someone else still shares
-    const theirs = await uploadOne(other);
+    const theirs = await uploadNote(other);
     const ok = await shareByEmail(other, theirs, sharee.email);
     expect(ok.res.status).toBe(202);
     await waitFor(async () => (await em().count(DocumentShare, { document: theirs })) === 1, 5000);

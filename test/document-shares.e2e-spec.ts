@@ -1,14 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type request from 'supertest';
 import { AuditEvent } from '@docent/audit';
 import { DocumentShare, DocumentsHttpModule } from '@docent/documents';
 import { StorageModule } from '@docent/storage';
+import { uploadOne } from './support/documents';
 import { bearer, signUp, type Stack, startStack } from './support/stack';
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
-const corpus = (name: string) => readFile(join(CORPUS, name));
 
 type Http = ReturnType<typeof request>;
 interface Caller {
@@ -35,18 +31,6 @@ describe('document shares (SPEC §6)', () => {
 
   const em = () => stack.api.get(EntityManager).fork();
 
-  async function uploadOne(caller: Caller, name = 'minimal-document.pdf'): Promise<string> {
-    const res = await http
-      .post('/api/v1/documents')
-      .set(bearer(caller.token))
-      .attach('files', await corpus(name), {
-        filename: name,
-        contentType: 'application/octet-stream',
-      })
-      .expect(202);
-    return res.body.accepted[0].id as string;
-  }
-
   const shares = (id: string) => `/api/v1/documents/${id}/shares`;
 
   function share(caller: Caller, id: string, body: Record<string, unknown>) {
@@ -57,7 +41,7 @@ describe('document shares (SPEC §6)', () => {
     const owner = await register();
     const alice = await register();
     const bob = await register();
-    const id = await uploadOne(owner);
+    const id = await uploadOne(http, owner);
 
     const created = await share(owner, id, { userId: alice.id, permission: 'read' });
     expect(created.status).toBe(201);
@@ -118,7 +102,7 @@ describe('document shares (SPEC §6)', () => {
     const owner = await register();
     const other = await register();
     const viewer = await register('viewer');
-    const id = await uploadOne(owner);
+    const id = await uploadOne(http, owner);
 
     for (const body of [
       { permission: 'read' },
@@ -173,7 +157,7 @@ describe('document shares (SPEC §6)', () => {
     const reader = await register();
     const writer = await register();
     const stranger = await register();
-    const id = await uploadOne(owner);
+    const id = await uploadOne(http, owner);
     await share(owner, id, { userId: reader.id, permission: 'read' }).expect(201);
     await share(owner, id, { userId: writer.id, permission: 'write' }).expect(201);
 
@@ -208,7 +192,7 @@ describe('document shares (SPEC §6)', () => {
     const owner = await register();
     const reader = await register();
     const writer = await register();
-    const id = await uploadOne(owner);
+    const id = await uploadOne(http, owner);
     await share(owner, id, { userId: reader.id, permission: 'read' }).expect(201);
     await share(owner, id, { userId: writer.id, permission: 'write' }).expect(201);
 
@@ -227,7 +211,7 @@ describe('document shares (SPEC §6)', () => {
   it('unsharing removes access at once (204), audits it, and 404s an absent share', async () => {
     const owner = await register();
     const reader = await register();
-    const id = await uploadOne(owner);
+    const id = await uploadOne(http, owner);
     await share(owner, id, { userId: reader.id, permission: 'read' }).expect(201);
     await http.get(`/api/v1/documents/${id}`).set(bearer(reader.token)).expect(200);
 

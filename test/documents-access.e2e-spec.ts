@@ -1,15 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type request from 'supertest';
 import { DomainEventBus, type DomainEvents } from '@docent/common';
 import { Document } from '@docent/documents';
-import { waitFor } from './support/http';
+import { corpus, uploadOne, waitForStatus } from './support/documents';
 import { bearer, type SignedUp, signUp, type Stack, startStack } from './support/stack';
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
-const corpus = (name: string) => readFile(join(CORPUS, name));
 
 type Actor = 'owner' | 'reader' | 'writer' | 'stranger' | 'admin';
 const ACTORS: Actor[] = ['owner', 'reader', 'writer', 'stranger', 'admin'];
@@ -74,21 +69,9 @@ describe('document access matrix (owner, sharees, stranger, admin)', () => {
   const em = () => stack.api.get(EntityManager).fork();
   const as = (actor: Actor) => bearer(actors[actor].token);
 
-  async function waitForStatus(documentId: string, status: string) {
-    await waitFor(
-      async () => (await em().findOneOrFail(Document, documentId)).status === status,
-      60_000,
-    );
-  }
-
   async function uploadAndIngest(owner: SignedUp, name: string, content: Buffer) {
-    const res = await http
-      .post('/api/v1/documents')
-      .set(bearer(owner.token))
-      .attach('files', content, { filename: name, contentType: 'application/octet-stream' })
-      .expect(202);
-    const documentId = res.body.accepted[0].id as string;
-    await waitForStatus(documentId, 'completed');
+    const documentId = await uploadOne(http, owner, name, content);
+    await waitForStatus(stack, [documentId]);
     return documentId;
   }
 
@@ -210,7 +193,7 @@ describe('document access matrix (owner, sharees, stranger, admin)', () => {
     const result = {} as Record<Actor, number>;
     for (const actor of ACTORS) {
       result[actor] = (await http.post(`/api/v1/documents/${id}/reingest`).set(as(actor))).status;
-      if (result[actor] === 202) await waitForStatus(id, 'completed');
+      if (result[actor] === 202) await waitForStatus(stack, [id]);
     }
     expect(result).toEqual({ owner: 202, reader: 403, writer: 202, stranger: 404, admin: 202 });
     expect((await em().findOneOrFail(Document, id)).ingestionVersion).toBe(4);

@@ -1,14 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type request from 'supertest';
 import { Document } from '@docent/documents';
+import { corpus, type UploadFile, uploadRequest } from './support/documents';
 import { waitFor } from './support/http';
 import { bearer, type SignedUp, signUp, type Stack, startStack } from './support/stack';
 import { buildZip, DOCX_CONTENT_TYPES, DOCX_RELS } from './support/zip';
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
-const corpus = (name: string) => readFile(join(CORPUS, name));
 
 const MAX_BYTES = 3_000_000;
 const UPLOADS_PER_MINUTE = 5;
@@ -68,16 +66,7 @@ describe('hostile uploads over HTTP (real api, worker, PostgreSQL, Redis, storag
       .sort();
   }
 
-  function upload(caller: SignedUp, files: { name: string; content: Buffer }[]) {
-    let req = http.post('/api/v1/documents').set(bearer(caller.token));
-    for (const file of files) {
-      req = req.attach('files', file.content, {
-        filename: file.name,
-        contentType: 'application/octet-stream',
-      });
-    }
-    return req;
-  }
+  const upload = (caller: SignedUp, files: UploadFile[]) => uploadRequest(http, caller, files);
 
   /** Uploads one file that must be refused with `code`; asserts nothing was kept. */
   async function expectRefused(name: string, content: Buffer, code: string) {

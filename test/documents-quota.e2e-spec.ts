@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Document } from '@docent/documents';
+import { uploadRequest } from './support/documents';
 import { waitFor } from './support/http';
 import { bearer, type SignedUp, signUp, type Stack, startStack } from './support/stack';
 
@@ -49,13 +50,16 @@ describe('per-user storage quota', () => {
     return entries.filter((entry) => entry.isFile()).map((e) => join(e.parentPath, e.name));
   }
 
-  function upload(caller: SignedUp, files: Buffer[]) {
-    let req = stack.http.post('/api/v1/documents').set(bearer(caller.token));
-    files.forEach((content, index) => {
-      req = req.attach('files', content, { filename: `f${index}.txt`, contentType: 'text/plain' });
-    });
-    return req;
-  }
+  const upload = (caller: SignedUp, files: Buffer[]) =>
+    uploadRequest(
+      stack.http,
+      caller,
+      files.map((content, index) => ({
+        name: `f${index}.txt`,
+        content,
+        contentType: 'text/plain',
+      })),
+    );
 
   it('accepts files while they fit and rejects the one that would cross the quota', async () => {
     const owner = await signUp(stack, { prefix: 'quota' });

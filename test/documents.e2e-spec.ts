@@ -16,10 +16,8 @@ import {
   StorageDeletion,
 } from '@docent/documents';
 import { FILE_STORAGE, type FileStorage, StorageModule } from '@docent/storage';
+import { corpus, type UploadFile, uploadAccepted, uploadRequest } from './support/documents';
 import { newIdentity, type Stack, startStack } from './support/stack';
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
-const corpus = (name: string) => readFile(join(CORPUS, name));
 
 type Http = ReturnType<typeof request>;
 interface Caller {
@@ -83,22 +81,11 @@ describe('documents over HTTP (real PostgreSQL, Redis, bull, encrypted storage)'
       .sort();
   }
 
-  function upload(caller: Caller, files: { name: string; content: Buffer }[]) {
-    let req = http.post('/api/v1/documents').set(bearer(caller.token));
-    for (const file of files) {
-      req = req.attach('files', file.content, {
-        filename: file.name,
-        contentType: 'application/octet-stream',
-      });
-    }
-    return req;
-  }
+  const upload = (caller: Caller, files: UploadFile[]) => uploadRequest(http, caller, files);
 
   async function uploadOne(caller: Caller, name = 'minimal-document.pdf', content?: Buffer) {
-    const res = await upload(caller, [{ name, content: content ?? (await corpus(name)) }]).expect(
-      202,
-    );
-    return res.body.accepted[0] as { id: string; [key: string]: unknown };
+    const file = { name, content: content ?? (await corpus(name)) };
+    return (await uploadAccepted(http, caller, [file])).accepted[0];
   }
 
   describe('POST /documents', () => {

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createWorkerApp } from '../apps/worker/src/bootstrap';
 import { shutdownGracefully } from '@docent/health';
+import { uploadOne } from './support/documents';
 import { waitFor } from './support/http';
 import { bearer, signUp, type Stack, startStack } from './support/stack';
 
@@ -48,12 +49,7 @@ describe('domain events during a graceful stop still reach their subscribers', (
     const worker: NestFastifyApplication = await createWorkerApp({ config: stack.config });
     await worker.init();
     const owner = await signUp(stack, { prefix: 'drain' });
-    const res = await stack.http
-      .post('/api/v1/documents')
-      .set(bearer(owner.token))
-      .attach('files', bigText(4), { filename: 'drain.txt', contentType: 'text/plain' })
-      .expect(202);
-    const id = res.body.accepted[0].id as string;
+    const id = await uploadOne(stack.http, owner, 'drain.txt', bigText(4), 'text/plain');
     const statusOf = async () =>
       (
         await em().execute<{ status: string }[]>(`select status from documents where id = ?`, [id])
@@ -75,15 +71,8 @@ describe('domain events during a graceful stop still reach their subscribers', (
   it('api: a share answered while the api drains its requests notifies the recipient', async () => {
     const owner = await signUp(stack, { prefix: 'drainowner' });
     const recipient = await signUp(stack, { prefix: 'drainrecipient' });
-    const res = await stack.http
-      .post('/api/v1/documents')
-      .set(bearer(owner.token))
-      .attach('files', Buffer.from('A short note about draining.'), {
-        filename: 'note.txt',
-        contentType: 'text/plain',
-      })
-      .expect(202);
-    const id = res.body.accepted[0].id as string;
+    const note = 'A short note about draining.';
+    const id = await uploadOne(stack.http, owner, 'note.txt', note, 'text/plain');
 
     // app.close() runs the module-destroy hooks first, then drains HTTP: a request still in
     // flight at that moment is answered by an app whose destroy hooks have run

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { getQueueToken } from '@nestjs/bull';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bull';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,14 +19,12 @@ import {
   PendingIngestionScheduler,
 } from '@docent/documents';
 import type { IngestJobPayload } from '@docent/queue';
+import { corpus, uploadOne } from './support/documents';
 import { spawnBuiltWorker, ensureBuiltWorker, type WorkerProcess } from './support/built-worker';
 import { testConfig, testEnv } from './support/config';
 import { waitFor } from './support/http';
 import { bearer, type SignedUp, signUp, type Stack, startStack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
-const corpus = (name: string) => readFile(join(CORPUS, name));
 
 /** Every event of the given names a bus carries, in order. */
 function record(bus: DomainEventBus, names: DomainEventName[]) {
@@ -69,12 +67,7 @@ function bigText(megabytes: number): Buffer {
 }
 
 async function upload(stack: Stack, owner: SignedUp, name: string, content: Buffer) {
-  const res = await stack.http
-    .post('/api/v1/documents')
-    .set(bearer(owner.token))
-    .attach('files', content, { filename: name, contentType: 'application/octet-stream' });
-  expect(res.status).toBe(202);
-  return res.body.accepted[0] as { id: string };
+  return { id: await uploadOne(stack.http, owner, name, content) };
 }
 
 jest.setTimeout(120_000);

@@ -1,25 +1,19 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import Bull, { type Queue } from 'bull';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { DomainEventBus, type DomainEvents, uuidv7 } from '@docent/common';
 import { Document, IngestionEventPublisher } from '@docent/documents';
 import { METRICS_REGISTRY } from '@docent/health';
 import { MailProducer, type SendMailJob } from '@docent/mail';
-import {
-  NOTIFICATIONS_PURGE_EVERY_MS,
-  Notification,
-  NotificationsPurgeProducer,
-} from '@docent/notifications';
-import { JOBS, type MaintenanceJobPayload, QUEUES } from '@docent/queue';
+import { NOTIFICATIONS_PURGE_EVERY_MS, Notification } from '@docent/notifications';
+import { JOBS, type MaintenanceJobPayload, MaintenanceTasks, QUEUES } from '@docent/queue';
+import { corpus, uploadAccepted } from './support/documents';
 import { waitFor } from './support/http';
 import { type CapturedMail, type SmtpCapture, startSmtp } from './support/smtp';
 import { bearer, signUp, type SignedUp, type Stack, startStack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
 
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 const GOOD = ['minimal-document.pdf', 'pdflatex-4-pages.pdf'];
 const ENCRYPTED = 'libreoffice-writer-password.pdf';
 
@@ -77,16 +71,10 @@ describe('notification delivery (api + worker, real services, SMTP sink)', () =>
   const em = () => stack.api.get(EntityManager).fork();
 
   async function upload(user: SignedUp, files: string[]): Promise<string> {
-    let req = stack.http.post('/api/v1/documents').set(bearer(user.token));
-    for (const file of files) {
-      req = req.attach('files', await readFile(join(CORPUS, file)), {
-        filename: file,
-        contentType: 'application/octet-stream',
-      });
-    }
-    const res = await req.expect(202);
-    expect(res.body.accepted).toHaveLength(files.length);
-    return res.body.batchId as string;
+    const parts = await Promise.all(
+      files.map(async (name) => ({ name, content: await corpus(name) })),
+    );
+    return (await uploadAccepted(stack.http, user, parts)).batchId;
   }
 
   /** Every ingestion job has ended (their event handlers, awaited by the pipeline, too). */
@@ -373,7 +361,9 @@ describe('notification delivery (api + worker, real services, SMTP sink)', () =>
         (job) => job.name === JOBS.maintenance.notificationsPurge,
       );
     await waitFor(async () => (await repeatables()).length === 1, 10_000);
-    await stack.worker!.get(NotificationsPurgeProducer, { strict: false }).schedule();
+    await stack
+      .worker!.get(MaintenanceTasks, { strict: false })
+      .schedule(JOBS.maintenance.notificationsPurge);
     expect(await repeatables()).toEqual([
       expect.objectContaining({ every: NOTIFICATIONS_PURGE_EVERY_MS }),
     ]);

@@ -1,16 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DomainEventBus, type DomainEvents } from '@docent/common';
 import { RealtimeEmitter } from '@docent/notifications';
 import { testEnv } from './support/config';
+import { corpus, uploadAccepted } from './support/documents';
 import { waitFor } from './support/http';
 import { closeAll, connectSocket, listen, type TestSocket } from './support/socket';
 import { bearer, signUp, type SignedUp, type Stack, startStack } from './support/stack';
 
 // two app instances start per file; slow on a busy machine
 jest.setTimeout(60_000);
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 
 interface NotificationEvent {
   id: string;
@@ -71,19 +68,15 @@ describe('notifications socket across two api instances and a worker (real Redis
       if (event.ownerId === owner.id) emitted.push(event);
     });
     try {
-      const upload = await a.http
-        .post('/api/v1/documents')
-        .set(bearer(owner.token))
-        .attach('files', await readFile(join(CORPUS, 'minimal-document.pdf')), {
-          filename: 'minimal-document.pdf',
+      const { accepted } = await uploadAccepted(a.http, owner, [
+        {
+          name: 'minimal-document.pdf',
+          content: await corpus('minimal-document.pdf'),
           contentType: 'application/pdf',
-        })
-        .attach('files', await readFile(join(CORPUS, 'empty.docx')), {
-          filename: 'empty.docx',
-          contentType: 'application/octet-stream',
-        })
-        .expect(202);
-      const ids = (upload.body.accepted as { id: string; filename: string }[]).map((d) => d.id);
+        },
+        { name: 'empty.docx', content: await corpus('empty.docx') },
+      ]);
+      const ids = accepted.map((d) => d.id);
       expect(ids).toHaveLength(2);
 
       // both documents end with a stored notification, pushed to the owner's socket on B

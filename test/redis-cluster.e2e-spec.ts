@@ -1,6 +1,4 @@
 import Bull from 'bull';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import request from 'supertest';
 import type { Cluster } from 'ioredis';
 import { messagesKey, metaKey, userIndexKey } from '@docent/chat';
@@ -14,6 +12,7 @@ import {
   type WorkerProcess,
 } from './support/built-worker';
 import { testEnv } from './support/config';
+import { corpus, uploadOne } from './support/documents';
 import { waitFor } from './support/http';
 import { type RedisCluster, startRedisCluster } from './support/redis-cluster';
 import { type SmtpCapture, startSmtp } from './support/smtp';
@@ -23,7 +22,6 @@ import { bearer, newIdentity } from './support/stack';
 // six redis-server processes, the built api and worker, failover: slow on a busy machine
 jest.setTimeout(240_000);
 
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 const SESSIONS = '/api/v1/chat/sessions';
 const CHAT_LIMIT = 4;
 const LOCKOUT_THRESHOLD = 3;
@@ -155,15 +153,7 @@ describe('Docent on a Redis Cluster (built api and worker, six nodes)', () => {
     const owner = await register('rcupload');
     const socket = await connectSocket(baseUrl, { token: owner.token });
     sockets.push(socket);
-    const upload = await http
-      .post('/api/v1/documents')
-      .set(bearer(owner.token))
-      .attach('files', await readFile(join(CORPUS, 'minimal-document.pdf')), {
-        filename: 'minimal-document.pdf',
-        contentType: 'application/pdf',
-      })
-      .expect(202);
-    const id = upload.body.accepted[0].id as string;
+    const id = await uploadOne(http, owner, 'minimal-document.pdf', undefined, 'application/pdf');
     await waitFor(
       async () => {
         const res = await http.get(`/api/v1/documents/${id}`).set(bearer(owner.token));
@@ -412,15 +402,8 @@ describe('Docent on a Redis Cluster (built api and worker, six nodes)', () => {
     expect(answers.slice(-4).map((a) => a.status)).toEqual([200, 200, 200, 200]);
 
     // the journey goes on after the failover: a new upload is ingested
-    const upload = await http
-      .post('/api/v1/documents')
-      .set(bearer(user.token))
-      .attach('files', await readFile(join(CORPUS, 'minimal-document.pdf')), {
-        filename: 'after-failover.pdf',
-        contentType: 'application/pdf',
-      })
-      .expect(202);
-    const id = upload.body.accepted[0].id as string;
+    const pdf = await corpus('minimal-document.pdf');
+    const id = await uploadOne(http, user, 'after-failover.pdf', pdf, 'application/pdf');
     await waitFor(
       async () => {
         const res = await http.get(`/api/v1/documents/${id}`).set(bearer(user.token));

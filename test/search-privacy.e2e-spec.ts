@@ -1,6 +1,4 @@
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Document } from '@docent/documents';
-import { waitFor } from './support/http';
+import { uploadAccepted, waitForStatus } from './support/documents';
 import { bearer, signUp, type SignedUp, type Stack, startStack } from './support/stack';
 
 /**
@@ -95,25 +93,17 @@ describe('search and chat observe nothing of documents the caller cannot read', 
 
   /** Uploads text files through the api and waits until the worker has completed every one. */
   async function upload(owner: SignedUp, files: Record<string, string>) {
-    let request = stack.http.post('/api/v1/documents').set(bearer(owner.token));
-    for (const [name, text] of Object.entries(files)) {
-      request = request.attach('files', Buffer.from(text, 'utf8'), {
-        filename: name,
+    const { accepted } = await uploadAccepted(
+      stack.http,
+      owner,
+      Object.entries(files).map(([name, content]) => ({
+        name,
+        content,
         contentType: name.endsWith('.md') ? 'text/markdown' : 'text/plain',
-      });
-    }
-    const res = await request.expect(202);
-    const ids = new Map<string, string>(
-      (res.body.accepted as { id: string; filename: string }[]).map((d) => [d.filename, d.id]),
+      })),
     );
-    expect(ids.size).toBe(Object.keys(files).length);
-    await waitFor(async () => {
-      const documents = await stack.api
-        .get(EntityManager)
-        .fork()
-        .find(Document, { id: { $in: [...ids.values()] } });
-      return documents.every((d) => d.status === 'completed');
-    }, 90_000);
+    const ids = new Map(accepted.map((document) => [document.filename, document.id]));
+    await waitForStatus(stack, [...ids.values()], 'completed', 90_000);
     return ids;
   }
 

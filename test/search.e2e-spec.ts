@@ -1,14 +1,8 @@
-import { RequestContext } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type request from 'supertest';
-import { ChunkIndexer, Document, DocumentsHttpModule } from '@docent/documents';
+import { DocumentsHttpModule } from '@docent/documents';
 import { StorageModule } from '@docent/storage';
+import { indexedDocument } from './support/documents';
 import { bearer, signUp, type Stack, startStack } from './support/stack';
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
-const corpus = (name: string) => readFile(join(CORPUS, name));
 
 type Http = ReturnType<typeof request>;
 interface Caller {
@@ -39,34 +33,11 @@ describe('GET /search (full-text over readable chunks)', () => {
 
   const register = (): Promise<Caller> => signUp(stack, { prefix: 'search' });
 
-  /** Uploads a file, then indexes the given pages as its chunks and marks it completed. */
-  async function indexed(
+  const indexed = (
     caller: Caller,
     pages: string[],
     options: { name?: string; status?: 'completed' | 'processing' } = {},
-  ): Promise<string> {
-    const name = options.name ?? 'minimal-document.pdf';
-    const res = await http
-      .post('/api/v1/documents')
-      .set(bearer(caller.token))
-      .attach('files', await corpus(name), {
-        filename: name,
-        contentType: 'application/octet-stream',
-      })
-      .expect(202);
-    const id = res.body.accepted[0].id as string;
-    const em = stack.api.get(EntityManager);
-    await RequestContext.create(em, () =>
-      stack.api.get(ChunkIndexer).replace(
-        id,
-        pages.map((content, index) => ({ index, page: index + 1, content })),
-      ),
-    );
-    await em
-      .fork()
-      .nativeUpdate(Document, { id }, { status: options.status ?? 'completed', stage: 'done' });
-    return id;
-  }
+  ) => indexedDocument(stack, caller, pages, options);
 
   function search(caller: Caller, query: Record<string, string>) {
     return http.get('/api/v1/search').set(bearer(caller.token)).query(query);

@@ -1,10 +1,5 @@
 import { Module } from '@nestjs/common';
-import {
-  AuthPurge,
-  AuthPurgeProcessor,
-  AuthPurgeProducer,
-  AuthPurgeScheduler,
-} from './maintenance/auth-purge';
+import { AuthPurge, AuthPurgeProcessor } from './maintenance/auth-purge';
 
 /**
  * The worker side of accounts: the repeatable purge of ended sessions, old spent refresh tokens
@@ -12,7 +7,7 @@ import {
  * QueueModule and MaintenanceModule.
  */
 @Module({
-  providers: [AuthPurge, AuthPurgeProducer, AuthPurgeScheduler, AuthPurgeProcessor],
-  exports: [AuthPurge, AuthPurgeProducer],
+  providers: [AuthPurge, AuthPurgeProcessor],
+  exports: [AuthPurge],
 })
 export class AuthWorkerModule {}

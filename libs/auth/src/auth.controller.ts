@@ -1,33 +1,24 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiHeader,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, Public, ValidationFailedError } from '@docent/common';
+import {
+  ApiProblemResponses,
+  AppError,
+  PROBLEM_DETAILS,
+  Public,
+  RATE_LIMITED,
+  UuidParam,
+  ValidationFailedError,
+} from '@docent/common';
 import type { AuthUser } from './auth.constants';
 import { refreshTokenMissing } from './auth.errors';
 import { MeService } from './accounts/me.service';
@@ -55,8 +46,6 @@ import { SessionTokensService } from './sign-in/session-tokens.service';
 import { SignInService } from './sign-in/sign-in.service';
 import { AuthRateLimit } from './throttle/throttle';
 
-const PROBLEM = { description: 'RFC 9457 problem details' };
-
 const COOKIE_TRANSPORT = ApiHeader({
   name: 'X-Refresh-Token-Transport',
   required: false,
@@ -73,7 +62,7 @@ const MISSING_REFRESH_TOKEN = () =>
   new ValidationFailedError([{ field: 'refreshToken', message: 'refreshToken must be a string' }]);
 
 @ApiTags('auth')
-@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@ApiProblemResponses({ 429: RATE_LIMITED })
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -111,10 +100,10 @@ export class AuthController {
   @AuthRateLimit()
   @ApiOperation({ summary: 'Create an account (role member) and sign in' })
   @ApiCreatedResponse({ type: AuthTokensDto })
-  @ApiBadRequestResponse({
-    description: 'Invalid fields, or a password the policy refuses (code names the reason)',
+  @ApiProblemResponses({
+    400: 'Invalid fields, or a password the policy refuses (code names the reason)',
+    409: 'The e-mail address is already registered',
   })
-  @ApiConflictResponse({ description: 'The e-mail address is already registered' })
   @COOKIE_TRANSPORT
   async register(
     @Body() body: RegisterDto,
@@ -130,12 +119,10 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with e-mail and password' })
   @ApiOkResponse({ type: AuthTokensDto })
-  @ApiUnauthorizedResponse({
-    description: 'Unknown e-mail or wrong password (same answer for both)',
-  })
-  @ApiForbiddenResponse({ description: 'The account is disabled' })
-  @ApiTooManyRequestsResponse({
-    description: 'Too many attempts, or the account is locked (Retry-After)',
+  @ApiProblemResponses({
+    401: 'Unknown e-mail or wrong password (same answer for both)',
+    403: 'The account is disabled',
+    429: 'Too many attempts, or the account is locked (Retry-After)',
   })
   @COOKIE_TRANSPORT
   async login(
@@ -154,7 +141,7 @@ export class AuthController {
     summary: 'Exchange a refresh token for a new pair; the old refresh token is spent',
   })
   @ApiOkResponse({ type: AuthTokensDto })
-  @ApiUnauthorizedResponse({ description: 'Invalid, expired, ended or reused refresh token' })
+  @ApiProblemResponses({ 401: 'Invalid, expired, ended or reused refresh token' })
   @COOKIE_TRANSPORT
   async refresh(
     @Body() body: OptionalRefreshTokenDto,
@@ -187,8 +174,7 @@ export class AuthController {
     summary: 'End the session of this refresh token (its access tokens stop working too)',
   })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse(PROBLEM)
-  @ApiUnauthorizedResponse(PROBLEM)
+  @ApiProblemResponses({ 400: PROBLEM_DETAILS, 401: PROBLEM_DETAILS })
   @COOKIE_TRANSPORT
   async logout(
     @CurrentUser() caller: AuthUser,
@@ -212,7 +198,7 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'End every session of the caller' })
   @ApiNoContentResponse()
-  @ApiUnauthorizedResponse(PROBLEM)
+  @ApiProblemResponses({ 401: PROBLEM_DETAILS })
   async logoutAll(@CurrentUser() caller: AuthUser): Promise<void> {
     await this.sessionTokens.logoutAll(caller);
   }
@@ -221,7 +207,7 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'The caller, with their role and permissions' })
   @ApiOkResponse({ type: MeDto })
-  @ApiUnauthorizedResponse(PROBLEM)
+  @ApiProblemResponses({ 401: PROBLEM_DETAILS })
   me(@CurrentUser() caller: AuthUser): Promise<MeDto> {
     return this.account.me(caller);
   }
@@ -230,7 +216,7 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: "The caller's active sessions" })
   @ApiOkResponse({ type: SessionListDto })
-  @ApiUnauthorizedResponse(PROBLEM)
+  @ApiProblemResponses({ 401: PROBLEM_DETAILS })
   sessions(@CurrentUser() caller: AuthUser): Promise<SessionListDto> {
     return this.account.listSessions(caller);
   }
@@ -240,12 +226,8 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: "End one of the caller's sessions" })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'No such active session of the caller' })
-  @ApiUnauthorizedResponse(PROBLEM)
-  async endSession(
-    @CurrentUser() caller: AuthUser,
-    @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
-  ): Promise<void> {
+  @ApiProblemResponses({ 401: PROBLEM_DETAILS, 404: 'No such active session of the caller' })
+  async endSession(@CurrentUser() caller: AuthUser, @UuidParam('id') id: string): Promise<void> {
     await this.account.endSession(caller, id);
   }
 
@@ -260,12 +242,10 @@ export class AuthController {
       'applies (429 `account_locked` with Retry-After), and so does the auth rate limit.',
   })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({
-    description: 'Current password incorrect, or the new one is refused (code names the reason)',
-  })
-  @ApiUnauthorizedResponse(PROBLEM)
-  @ApiTooManyRequestsResponse({
-    description: 'Too many attempts, or the account is locked (Retry-After)',
+  @ApiProblemResponses({
+    400: 'Current password incorrect, or the new one is refused (code names the reason)',
+    401: PROBLEM_DETAILS,
+    429: 'Too many attempts, or the account is locked (Retry-After)',
   })
   async changePassword(
     @CurrentUser() caller: AuthUser,
@@ -282,7 +262,7 @@ export class AuthController {
     summary: 'Mail a single-use reset link if the address has an account (always 202)',
   })
   @ApiAcceptedResponse()
-  @ApiBadRequestResponse(PROBLEM)
+  @ApiProblemResponses({ 400: PROBLEM_DETAILS })
   forgotPassword(@Body() body: ForgotPasswordDto): void {
     this.resetRequests.requestPasswordReset(body.email);
   }
@@ -295,7 +275,7 @@ export class AuthController {
     summary: 'Set a new password with the token from the reset link; every session ends',
   })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({ description: 'Invalid, used or expired token, or a refused password' })
+  @ApiProblemResponses({ 400: 'Invalid, used or expired token, or a refused password' })
   async resetPassword(@Body() body: ResetPasswordDto): Promise<void> {
     await this.passwordReset.resetPassword(body.token, body.newPassword);
   }

@@ -12,7 +12,6 @@ export {
   AUTH_PURGE_EVERY_MS,
   AUTH_PURGE_JOB_ID,
   AuthPurge,
-  AuthPurgeProducer,
   type AuthPurgeResult,
   ENDED_SESSION_RETENTION_MS,
 } from './maintenance/auth-purge';

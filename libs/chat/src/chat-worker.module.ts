@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ChatModule } from './chat.module';
 import { ChatIndexProcessor } from './worker/chat-index.processor';
-import { ChatMaintenanceProducer } from './worker/chat-maintenance.producer';
 
 /**
  * The worker side of chat: the repeatable maintenance job that prunes expired sessions from the
@@ -9,7 +8,6 @@ import { ChatMaintenanceProducer } from './worker/chat-maintenance.producer';
  */
 @Module({
   imports: [ChatModule],
-  providers: [ChatIndexProcessor, ChatMaintenanceProducer],
-  exports: [ChatMaintenanceProducer],
+  providers: [ChatIndexProcessor],
 })
 export class ChatWorkerModule {}

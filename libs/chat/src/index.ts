@@ -8,4 +8,4 @@ export * from './history/chat-history.keys';
 export * from './history/chat-history.repository';
 export * from './usage/usage-daily.entity';
 export * from './usage/usage.service';
-export * from './worker/chat-maintenance.producer';
+export { CHAT_PRUNE_EVERY_MS } from './worker/chat-index.processor';

@@ -17,3 +17,5 @@ export * from './request-context';
 export * from './http/public.decorator';
 export * from './events/domain-events';
 export * from './errors/dependency-outage';
+export * from './http/api-decorators';
+export * from './pagination/keyset-cursor';

@@ -1,7 +1,7 @@
 export { MailModule } from './mail.module';
 export { MailWorkerModule } from './mail-worker.module';
 export { MAIL_FAILED_RETENTION_MS, MailProducer } from './mail.producer';
-export { MAIL_PURGE_EVERY_MS, MailPurge, MailPurgeScheduler } from './mail-purge';
+export { MAIL_PURGE_EVERY_MS, MailPurge } from './mail-purge';
 export { InvalidMailError, type InvalidMailCode } from './mail.errors';
 export {
   DEFAULT_MAIL_JOB_OPTIONS,

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { MailerModule, type MailerOptions } from '@nestjs-modules/mailer';
 import type { MailSettings } from '@docent/config';
 import { StorageModule } from '@docent/storage';
-import { MailPurge, MailPurgeProcessor, MailPurgeScheduler } from './mail-purge';
+import { MailPurge, MailPurgeProcessor } from './mail-purge';
 import { MailProcessor } from './mail.processor';
 
 // nodemailer waits up to 10 minutes on a silent server by default, holding the mail queue (one
@@ -47,7 +47,7 @@ export function mailerOptions(settings: MailSettings): MailerOptions {
       useFactory: (config: ConfigService) => mailerOptions(config.getOrThrow<MailSettings>('mail')),
     }),
   ],
-  providers: [MailProcessor, MailPurge, MailPurgeScheduler, MailPurgeProcessor],
-  exports: [MailPurge, MailPurgeScheduler],
+  providers: [MailProcessor, MailPurge, MailPurgeProcessor],
+  exports: [MailPurge],
 })
 export class MailWorkerModule {}

@@ -14,7 +14,6 @@ export { NotificationPreferencesService } from './notification-preferences.servi
 export {
   NOTIFICATIONS_PURGE_EVERY_MS,
   NOTIFICATIONS_PURGE_JOB_ID,
-  NotificationsPurgeProducer,
 } from './worker/notifications-purge';
 export * from './realtime/realtime.events';
 export { RealtimeEmitter } from './realtime/realtime.emitter';

@@ -1,11 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IngestionNotificationsSubscriber } from './events/ingestion-notifications.subscriber';
 import { NotificationsModule } from './notifications.module';
-import {
-  NotificationsPurgeProcessor,
-  NotificationsPurgeProducer,
-  NotificationsPurgeScheduler,
-} from './worker/notifications-purge';
+import { NotificationsPurgeProcessor } from './worker/notifications-purge';
 
 /**
  * The worker side of notifications: reacts to ingestion events (stored notifications, socket
@@ -14,12 +10,7 @@ import {
 @Module({
   // NotificationsModule brings (and, re-exported, exposes) the RealtimeEmitter
   imports: [NotificationsModule],
-  providers: [
-    IngestionNotificationsSubscriber,
-    NotificationsPurgeProducer,
-    NotificationsPurgeScheduler,
-    NotificationsPurgeProcessor,
-  ],
+  providers: [IngestionNotificationsSubscriber, NotificationsPurgeProcessor],
   exports: [NotificationsModule],
 })
 export class NotificationsWorkerModule {}

@@ -2,3 +2,4 @@ export * from './queue.contracts';
 export * from './queue.module';
 export * from './queue-drain';
 export * from './maintenance';
+export * from './repeatable-jobs';

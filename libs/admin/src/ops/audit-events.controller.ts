@@ -1,27 +1,15 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn } from '@docent/common';
 import { CheckPolicies } from '@docent/authorization';
 import { AuditEventsService } from './audit-events.service';
 import { AuditEventPageDto, AuditEventQueryDto } from './dto/audit-event.dto';
-
-const PROBLEM = { description: 'RFC 9457 problem details' };
 
 /**
  * The audit log, read-only: the table is append-only (a trigger refuses UPDATE and DELETE) and
  * this API offers no way to write, change or delete an entry.
  */
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(PROBLEM)
-@ApiForbiddenResponse({ description: 'The caller may not read the audit log' })
+@ApiSignedIn('admin', { 403: 'The caller may not read the audit log' })
 @Controller('admin/audit-events')
 export class AuditEventsController {
   constructor(private readonly events: AuditEventsService) {}
@@ -34,9 +22,8 @@ export class AuditEventsController {
       'Keyset-paginated on (occurredAt, id). `from` and `to` bound `occurredAt` inclusively.',
   })
   @ApiOkResponse({ type: AuditEventPageDto })
-  @ApiBadRequestResponse({
-    description:
-      'Invalid filter, malformed `from`/`to`, `from` later than `to`, or a malformed cursor (`invalid_cursor`)',
+  @ApiProblemResponses({
+    400: 'Invalid filter, malformed `from`/`to`, `from` later than `to`, or a malformed cursor (`invalid_cursor`)',
   })
   list(@Query() query: AuditEventQueryDto): Promise<AuditEventPageDto> {
     return this.events.list(query);

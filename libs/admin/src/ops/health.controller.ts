@@ -1,12 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses, PROBLEM_DETAILS } from '@docent/common';
 import { CheckPolicies } from '@docent/authorization';
 import { Readiness } from '@docent/health';
 import { AdminHealthDto } from './dto/health.dto';
@@ -28,8 +22,7 @@ export class AdminHealthController {
     summary: 'Readiness of every dependency with details (200 even when one is down)',
   })
   @ApiOkResponse({ type: AdminHealthDto })
-  @ApiUnauthorizedResponse({ description: 'RFC 9457 problem details' })
-  @ApiForbiddenResponse({ description: 'Administrators only' })
+  @ApiProblemResponses({ 401: PROBLEM_DETAILS, 403: 'Administrators only' })
   check(): Promise<AdminHealthDto> {
     return this.readiness.check();
   }

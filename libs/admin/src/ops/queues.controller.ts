@@ -1,36 +1,22 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn } from '@docent/common';
 import { CheckPolicies } from '@docent/authorization';
 import { QUEUE_NAMES } from '@docent/queue';
 import { JobListQueryDto, JobPageDto, QueueListDto } from './dto/queue.dto';
 import { QueueAdminService } from './queue-admin.service';
 
-const PROBLEM = { description: 'RFC 9457 problem details' };
-const REDIS_DOWN = {
-  description: 'Redis did not answer within 2 s (`dependency_unavailable`, with Retry-After)',
-};
+const REDIS_DOWN = 'Redis did not answer within 2 s (`dependency_unavailable`, with Retry-After)';
 const QUEUE_PARAM = { name: 'name', enum: QUEUE_NAMES, description: 'Queue name' };
 const JOB_PARAM = { name: 'id', description: "The job's id within its queue", example: '42' };
 
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(PROBLEM)
-@ApiForbiddenResponse({ description: 'The caller may not do this to queues' })
-@ApiServiceUnavailableResponse(REDIS_DOWN)
+@ApiSignedIn('admin', { 403: 'The caller may not do this to queues', 503: REDIS_DOWN })
 @Controller('admin/queues')
 export class QueuesController {
   constructor(private readonly queues: QueueAdminService) {}
@@ -53,8 +39,10 @@ export class QueuesController {
   })
   @ApiParam(QUEUE_PARAM)
   @ApiOkResponse({ type: JobPageDto })
-  @ApiBadRequestResponse({ description: 'Unknown state, bad limit or malformed cursor' })
-  @ApiNotFoundResponse({ description: 'No such queue (`queue_not_found`)' })
+  @ApiProblemResponses({
+    400: 'Unknown state, bad limit or malformed cursor',
+    404: 'No such queue (`queue_not_found`)',
+  })
   listJobs(@Param('name') name: string, @Query() query: JobListQueryDto): Promise<JobPageDto> {
     return this.queues.listJobs(name, query);
   }
@@ -68,8 +56,10 @@ export class QueuesController {
   @ApiParam(QUEUE_PARAM)
   @ApiParam(JOB_PARAM)
   @ApiAcceptedResponse({ description: 'The job is waiting again' })
-  @ApiNotFoundResponse({ description: 'No such queue or job (`queue_not_found`, `job_not_found`)' })
-  @ApiConflictResponse({ description: 'The job has not failed (`job_not_failed`)' })
+  @ApiProblemResponses({
+    404: 'No such queue or job (`queue_not_found`, `job_not_found`)',
+    409: 'The job has not failed (`job_not_failed`)',
+  })
   async retry(@Param('name') name: string, @Param('id') id: string): Promise<void> {
     await this.queues.retry(name, id);
   }
@@ -81,8 +71,10 @@ export class QueuesController {
   @ApiParam(QUEUE_PARAM)
   @ApiParam(JOB_PARAM)
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'No such queue or job (`queue_not_found`, `job_not_found`)' })
-  @ApiConflictResponse({ description: 'The job is being processed (`job_active`)' })
+  @ApiProblemResponses({
+    404: 'No such queue or job (`queue_not_found`, `job_not_found`)',
+    409: 'The job is being processed (`job_active`)',
+  })
   async remove(@Param('name') name: string, @Param('id') id: string): Promise<void> {
     await this.queues.remove(name, id);
   }

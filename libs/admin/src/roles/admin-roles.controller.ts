@@ -1,42 +1,27 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CheckPolicies, CallerAbility } from '@docent/authorization';
-import { PageQueryDto } from '@docent/common';
+import {
+  ApiProblemResponses,
+  ApiSignedIn,
+  PageQueryDto,
+  RATE_LIMITED,
+  UuidParam,
+} from '@docent/common';
 import { AdminRolesService } from './admin-roles.service';
 import { CreateRoleDto, UpdateRoleDto } from './dto/role-request.dto';
 import { PermissionCatalogueDto, RoleDto, RoleListDto } from './dto/role-response.dto';
 
 const PROBLEM = 'RFC 9457 problem details';
-const ID_PIPE = new ParseUUIDPipe({ version: undefined });
-const UNAUTHENTICATED = { description: `${PROBLEM}: missing, invalid or expired access token` };
-const NOT_FOUND = { description: `${PROBLEM}, code role_not_found` };
-const BAD_ID = { description: `${PROBLEM}: the id is not a UUID` };
+const UNAUTHENTICATED = `${PROBLEM}: missing, invalid or expired access token`;
+const NOT_FOUND = `${PROBLEM}, code role_not_found`;
+const BAD_ID = `${PROBLEM}: the id is not a UUID`;
 const PERMISSION_ERRORS = {
   description:
     `${PROBLEM}: code unknown_permission (an entry is not in the catalogue) or ` +
@@ -50,10 +35,7 @@ const FORBIDDEN_GRANT = {
 };
 
 /** `GET /admin/permissions`: what custom roles can be made of. */
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(UNAUTHENTICATED)
-@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@ApiSignedIn('admin', { 401: UNAUTHENTICATED, 429: RATE_LIMITED })
 @Controller('admin')
 export class AdminPermissionsController {
   constructor(private readonly roles: AdminRolesService) {}
@@ -67,17 +49,14 @@ export class AdminPermissionsController {
       "user's own records. The whole catalogue is one page.",
   })
   @ApiOkResponse({ type: PermissionCatalogueDto })
-  @ApiForbiddenResponse({ description: `${PROBLEM}: the caller may not read roles` })
+  @ApiProblemResponses({ 403: `${PROBLEM}: the caller may not read roles` })
   catalogue(): PermissionCatalogueDto {
     return this.roles.catalogue();
   }
 }
 
 /** `/admin/roles`: built-in and custom roles and their permissions. */
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(UNAUTHENTICATED)
-@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@ApiSignedIn('admin', { 401: UNAUTHENTICATED, 429: RATE_LIMITED })
 @Controller('admin/roles')
 export class AdminRolesController {
   constructor(private readonly roles: AdminRolesService) {}
@@ -86,8 +65,10 @@ export class AdminRolesController {
   @CheckPolicies((ability) => ability.can('read', 'Role'))
   @ApiOperation({ summary: 'List roles: built-in first, then by name' })
   @ApiOkResponse({ type: RoleListDto })
-  @ApiBadRequestResponse({ description: `${PROBLEM}: invalid limit or cursor` })
-  @ApiForbiddenResponse({ description: `${PROBLEM}: the caller may not read roles` })
+  @ApiProblemResponses({
+    400: `${PROBLEM}: invalid limit or cursor`,
+    403: `${PROBLEM}: the caller may not read roles`,
+  })
   list(@Query() query: PageQueryDto): Promise<RoleListDto> {
     return this.roles.list(query);
   }
@@ -96,10 +77,12 @@ export class AdminRolesController {
   @CheckPolicies((ability) => ability.can('read', 'Role'))
   @ApiOperation({ summary: 'One role with its permissions and stored rules' })
   @ApiOkResponse({ type: RoleDto })
-  @ApiBadRequestResponse(BAD_ID)
-  @ApiForbiddenResponse({ description: `${PROBLEM}: the caller may not read roles` })
-  @ApiNotFoundResponse(NOT_FOUND)
-  get(@Param('id', ID_PIPE) id: string): Promise<RoleDto> {
+  @ApiProblemResponses({
+    400: BAD_ID,
+    403: `${PROBLEM}: the caller may not read roles`,
+    404: NOT_FOUND,
+  })
+  get(@UuidParam('id') id: string): Promise<RoleDto> {
     return this.roles.get(id);
   }
 
@@ -112,12 +95,12 @@ export class AdminRolesController {
       '`ownable`. The caller can only grant permissions they hold themselves.',
   })
   @ApiCreatedResponse({ type: RoleDto })
-  @ApiBadRequestResponse({
-    description: `${PROBLEM}: code validation_failed (bad name or fields, unknown fields) or duplicate_permission`,
+  @ApiProblemResponses({
+    400: `${PROBLEM}: code validation_failed (bad name or fields, unknown fields) or duplicate_permission`,
+    403: FORBIDDEN_GRANT,
+    409: `${PROBLEM}, code role_name_taken`,
+    422: PERMISSION_ERRORS,
   })
-  @ApiForbiddenResponse(FORBIDDEN_GRANT)
-  @ApiConflictResponse({ description: `${PROBLEM}, code role_name_taken` })
-  @ApiUnprocessableEntityResponse(PERMISSION_ERRORS)
   create(
     @Body() body: CreateRoleDto,
     @CurrentUser() caller: AuthUser,
@@ -136,17 +119,15 @@ export class AdminRolesController {
       'stays as shipped. Users of the role get the new permissions on their next request.',
   })
   @ApiOkResponse({ type: RoleDto })
-  @ApiBadRequestResponse({
-    description: `${PROBLEM}: code validation_failed (bad id, name or fields, unknown fields) or duplicate_permission`,
+  @ApiProblemResponses({
+    400: `${PROBLEM}: code validation_failed (bad id, name or fields, unknown fields) or duplicate_permission`,
+    403: FORBIDDEN_GRANT,
+    404: NOT_FOUND,
+    409: `${PROBLEM}: code builtin_role (renaming a built-in role or changing its permissions) or role_name_taken`,
+    422: PERMISSION_ERRORS,
   })
-  @ApiForbiddenResponse(FORBIDDEN_GRANT)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse({
-    description: `${PROBLEM}: code builtin_role (renaming a built-in role or changing its permissions) or role_name_taken`,
-  })
-  @ApiUnprocessableEntityResponse(PERMISSION_ERRORS)
   update(
-    @Param('id', ID_PIPE) id: string,
+    @UuidParam('id') id: string,
     @Body() body: UpdateRoleDto,
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
@@ -159,13 +140,13 @@ export class AdminRolesController {
   @CheckPolicies((ability) => ability.can('delete', 'Role'))
   @ApiOperation({ summary: 'Delete a custom role that no user holds' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiBadRequestResponse(BAD_ID)
-  @ApiForbiddenResponse({ description: `${PROBLEM}: the caller may not delete roles` })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse({
-    description: `${PROBLEM}: code builtin_role, or role_in_use (with \`userCount\`: move those users to another role first)`,
+  @ApiProblemResponses({
+    400: BAD_ID,
+    403: `${PROBLEM}: the caller may not delete roles`,
+    404: NOT_FOUND,
+    409: `${PROBLEM}: code builtin_role, or role_in_use (with \`userCount\`: move those users to another role first)`,
   })
-  async remove(@Param('id', ID_PIPE) id: string): Promise<void> {
+  async remove(@UuidParam('id') id: string): Promise<void> {
     await this.roles.remove(id);
   }
 }

@@ -1,15 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { InjectQueue } from '@nestjs/bull';
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Job, Queue } from 'bull';
+import type { Job } from 'bull';
 import type { AuthSettings } from '@docent/config';
-import { JOBS, type MaintenanceJobPayload, MaintenanceTasks, QUEUES } from '@docent/queue';
+import { JOBS, type MaintenanceJobPayload, MaintenanceTasks } from '@docent/queue';
 
 /** How often the purge runs. */
 export const AUTH_PURGE_EVERY_MS = 3_600_000;
@@ -23,8 +17,6 @@ export const AUTH_PURGE_BATCH_SIZE = 1000;
  * audit log. Far longer than any access token of it can live.
  */
 export const ENDED_SESSION_RETENTION_MS = 7 * 86_400_000;
-/** When scheduling fails at start-up (Redis down), try again this often. */
-const SCHEDULE_RETRY_MS = 30_000;
 
 export interface AuthPurgeResult {
   sessions: number;
@@ -115,69 +107,7 @@ export class AuthPurge {
   }
 }
 
-/** The only code that enqueues the purge. */
-@Injectable()
-export class AuthPurgeProducer {
-  constructor(
-    @InjectQueue(QUEUES.maintenance) private readonly queue: Queue<MaintenanceJobPayload>,
-  ) {}
-
-  /**
-   * Idempotent: bull keys a repeatable job by name, job id and interval, so every worker start
-   * adds the same one. A schedule with another interval (an older version) is removed first.
-   */
-  async schedule(everyMs = AUTH_PURGE_EVERY_MS): Promise<void> {
-    const name = JOBS.maintenance.authPurge;
-    for (const repeatable of await this.queue.getRepeatableJobs()) {
-      if (repeatable.name === name && Number(repeatable.every) !== everyMs) {
-        await this.queue.removeRepeatableByKey(repeatable.key);
-      }
-    }
-    await this.queue.add(
-      name,
-      { task: name },
-      {
-        jobId: AUTH_PURGE_JOB_ID,
-        repeat: { every: everyMs },
-        removeOnComplete: true,
-        removeOnFail: 50,
-      },
-    );
-  }
-}
-
-/** Schedules the purge at worker start (retrying while Redis is unreachable). */
-@Injectable()
-export class AuthPurgeScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('AuthPurge');
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-
-  constructor(private readonly producer: AuthPurgeProducer) {}
-
-  onApplicationBootstrap(): void {
-    this.stopped = false;
-    void this.tryToSchedule();
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-  }
-
-  private async tryToSchedule(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.producer.schedule();
-    } catch (error) {
-      this.logger.warn(`could not schedule the purge, retrying: ${String(error)}`);
-      this.timer = setTimeout(() => void this.tryToSchedule(), SCHEDULE_RETRY_MS);
-      this.timer.unref();
-    }
-  }
-}
-
-/** Thin: runs the purge when the repeatable job fires. */
+/** Thin: schedules the purge (every AUTH_PURGE_EVERY_MS) and runs it when the job fires. */
 @Injectable()
 export class AuthPurgeProcessor {
   private readonly logger = new Logger('AuthPurge');
@@ -186,7 +116,10 @@ export class AuthPurgeProcessor {
     private readonly purge: AuthPurge,
     tasks: MaintenanceTasks,
   ) {
-    tasks.register(JOBS.maintenance.authPurge, (job) => this.run(job));
+    tasks.register(JOBS.maintenance.authPurge, (job) => this.run(job), {
+      jobId: AUTH_PURGE_JOB_ID,
+      everyMs: AUTH_PURGE_EVERY_MS,
+    });
   }
 
   async run(job: Job<MaintenanceJobPayload>): Promise<AuthPurgeResult> {

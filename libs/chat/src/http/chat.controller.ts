@@ -5,8 +5,6 @@ import {
   Get,
   HttpCode,
   Logger,
-  Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -14,27 +12,25 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiHeader,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiProduces,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
-import { PageQueryDto, requestPath, toProblem } from '@docent/common';
+import {
+  ApiProblemResponses,
+  ApiSignedIn,
+  PageQueryDto,
+  RATE_LIMITED,
+  requestPath,
+  toProblem,
+  UuidParam,
+} from '@docent/common';
 import { ChatService } from '../chat.service';
 import {
   AskDto,
@@ -53,14 +49,9 @@ import {
 import { renderMarkdown } from './export-markdown';
 import { SseStream } from './sse';
 
-const PROBLEM = { description: 'RFC 9457 problem details' };
-const SESSION_ID = new ParseUUIDPipe({ version: undefined });
-const NOT_FOUND = {
-  description:
-    '`chat_session_not_found`: no such session, it expired, or it belongs to someone else ' +
-    '(administrators included)',
-};
-const SESSION_ID_PARAM = ApiParam({ name: 'id', format: 'uuid', description: 'The session id' });
+const NOT_FOUND =
+  '`chat_session_not_found`: no such session, it expired, or it belongs to someone else ' +
+  '(administrators included)';
 
 /** Whether the client asked for a stream (`Accept: text/event-stream`). */
 function wantsStream(request: FastifyRequest): boolean {
@@ -77,11 +68,7 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
-@ApiTags('chat')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(PROBLEM)
-@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
-@ApiServiceUnavailableResponse({ description: 'Redis or PostgreSQL is unavailable; retry later' })
+@ApiSignedIn('chat', { 429: RATE_LIMITED, 503: 'Redis or PostgreSQL is unavailable; retry later' })
 @Controller('chat/sessions')
 export class ChatController {
   private readonly logger = new Logger('ChatController');
@@ -97,10 +84,10 @@ export class ChatController {
       'rename and questions slide it).',
   })
   @ApiCreatedResponse({ type: ChatSessionDto })
-  @ApiBadRequestResponse({ description: 'Invalid title or documentIds (max 50 distinct UUIDs)' })
-  @ApiForbiddenResponse({ description: 'The role may not chat' })
-  @ApiUnprocessableEntityResponse({
-    description:
+  @ApiProblemResponses({
+    400: 'Invalid title or documentIds (max 50 distinct UUIDs)',
+    403: 'The role may not chat',
+    422:
       '`chat_documents_not_readable`: some documentIds do not exist or are not readable by you ' +
       '(`errors` names each one)',
   })
@@ -116,7 +103,7 @@ export class ChatController {
   @CheckPolicies((ability) => ability.can('read', 'ChatSession'))
   @ApiOperation({ summary: 'Your live sessions, most recently active first' })
   @ApiOkResponse({ type: ChatSessionPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid limit or cursor' })
+  @ApiProblemResponses({ 400: 'Invalid limit or cursor' })
   list(@CurrentUser() caller: AuthUser, @Query() query: PageQueryDto): Promise<ChatSessionPageDto> {
     return this.chat.list(caller, query.limit, query.cursor);
   }
@@ -125,13 +112,11 @@ export class ChatController {
   @CheckPolicies((ability) => ability.can('read', 'ChatSession'))
   @ApiOperation({ summary: 'One of your sessions' })
   @ApiOkResponse({ type: ChatSessionDto })
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @SESSION_ID_PARAM
+  @ApiProblemResponses({ 400: 'The id is not a UUID', 404: NOT_FOUND })
   get(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', SESSION_ID) id: string,
+    @UuidParam('id', 'The session id') id: string,
   ): Promise<ChatSessionDto> {
     return this.chat.get(caller, ability, id);
   }
@@ -140,16 +125,15 @@ export class ChatController {
   @CheckPolicies((ability) => ability.can('update', 'ChatSession'))
   @ApiOperation({ summary: 'Rename a session (slides its expiry)' })
   @ApiOkResponse({ type: ChatSessionDto })
-  @ApiBadRequestResponse({
-    description: 'The id is not a UUID, or the title is not 1–200 characters',
+  @ApiProblemResponses({
+    400: 'The id is not a UUID, or the title is not 1–200 characters',
+    403: 'The role may not change sessions',
+    404: NOT_FOUND,
   })
-  @ApiForbiddenResponse({ description: 'The role may not change sessions' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @SESSION_ID_PARAM
   rename(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', SESSION_ID) id: string,
+    @UuidParam('id', 'The session id') id: string,
     @Body() body: RenameSessionDto,
   ): Promise<ChatSessionDto> {
     return this.chat.rename(caller, ability, id, body.title);
@@ -160,14 +144,15 @@ export class ChatController {
   @CheckPolicies((ability) => ability.can('delete', 'ChatSession'))
   @ApiOperation({ summary: 'Delete a session with all its messages (audited)' })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiForbiddenResponse({ description: 'The role may not delete sessions' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @SESSION_ID_PARAM
+  @ApiProblemResponses({
+    400: 'The id is not a UUID',
+    403: 'The role may not delete sessions',
+    404: NOT_FOUND,
+  })
   async remove(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', SESSION_ID) id: string,
+    @UuidParam('id', 'The session id') id: string,
   ): Promise<void> {
     await this.chat.remove(caller, ability, id);
   }
@@ -183,13 +168,14 @@ export class ChatController {
       'CHAT_MAX_MESSAGES cap) gives an empty page.',
   })
   @ApiOkResponse({ type: ChatMessagePageDto })
-  @ApiBadRequestResponse({ description: 'The id or `before` is not a UUID, or limit is invalid' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @SESSION_ID_PARAM
+  @ApiProblemResponses({
+    400: 'The id or `before` is not a UUID, or limit is invalid',
+    404: NOT_FOUND,
+  })
   messages(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', SESSION_ID) id: string,
+    @UuidParam('id', 'The session id') id: string,
     @Query() query: MessagesQueryDto,
   ): Promise<ChatMessagePageDto> {
     return this.chat.messages(caller, ability, id, query);
@@ -221,16 +207,15 @@ export class ChatController {
     description: 'The SSE stream (with `Accept: text/event-stream`)',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
-  @ApiBadRequestResponse({
-    description: 'The id is not a UUID, or content is not 1–4000 characters',
+  @ApiProblemResponses({
+    400: 'The id is not a UUID, or content is not 1–4000 characters',
+    403: 'The role may not chat',
+    404: NOT_FOUND,
   })
-  @ApiForbiddenResponse({ description: 'The role may not chat' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @SESSION_ID_PARAM
   async ask(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', SESSION_ID) id: string,
+    @UuidParam('id', 'The session id') id: string,
     @Body() body: AskDto,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
@@ -274,13 +259,14 @@ export class ChatController {
     type: ChatExportDto,
     description: 'An attachment: JSON (this schema) or Markdown (sources listed under each answer)',
   })
-  @ApiBadRequestResponse({ description: 'The id is not a UUID, or format is not json|markdown' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @SESSION_ID_PARAM
+  @ApiProblemResponses({
+    400: 'The id is not a UUID, or format is not json|markdown',
+    404: NOT_FOUND,
+  })
   async export(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', SESSION_ID) id: string,
+    @UuidParam('id', 'The session id') id: string,
     @Query() query: ExportQueryDto,
     @Res() reply: FastifyReply,
   ): Promise<void> {

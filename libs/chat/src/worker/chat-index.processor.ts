@@ -3,6 +3,9 @@ import type { Job } from 'bull';
 import { JOBS, type MaintenanceJobPayload, MaintenanceTasks } from '@docent/queue';
 import { ChatHistoryRepository } from '../history/chat-history.repository';
 
+/** How often the per-user chat indexes are pruned. */
+export const CHAT_PRUNE_EVERY_MS = 15 * 60_000;
+
 /** Thin: the repeatable `chat.prune-index` job drops expired/dangling per-user index entries. */
 @Injectable()
 export class ChatIndexProcessor {
@@ -12,7 +15,12 @@ export class ChatIndexProcessor {
     private readonly history: ChatHistoryRepository,
     tasks: MaintenanceTasks,
   ) {
-    tasks.register(JOBS.maintenance.chatPruneIndex, (job) => this.prune(job));
+    tasks.register(JOBS.maintenance.chatPruneIndex, (job) => this.prune(job), {
+      jobId: 'chat-prune-index',
+      everyMs: CHAT_PRUNE_EVERY_MS,
+      keepCompleted: 100,
+      keepFailed: 100,
+    });
   }
 
   async prune(_job: Job<MaintenanceJobPayload>): Promise<{ indexes: number; removed: number }> {

@@ -4,8 +4,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  Param,
-  ParseUUIDPipe,
   Post,
   Query,
   Req,
@@ -14,27 +12,17 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
-  ApiPayloadTooLargeResponse,
   ApiProduces,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthUser, CurrentUser, StrictRateLimit } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
+import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED, UuidParam } from '@docent/common';
 import { attachmentDisposition, DOWNLOAD_SECURITY_HEADERS } from './content-disposition';
 import { DocumentsService } from '../documents.service';
 import { multipartRequired } from '../documents.errors';
@@ -48,17 +36,11 @@ import {
 } from '../dto/document-response.dto';
 import { ListDocumentsQueryDto } from '../dto/list-documents-query.dto';
 
-const PROBLEM = { description: 'RFC 9457 problem details' };
-const DOCUMENT_ID = new ParseUUIDPipe({ version: undefined });
-const NOT_FOUND = { description: 'No such document, or one the caller may not read' };
-const DOCUMENT_ID_PARAM = ApiParam({ name: 'id', format: 'uuid', description: 'The document id' });
+const NOT_FOUND = 'No such document, or one the caller may not read';
 /** Reads are checked per document (ability or share); every signed-in caller may ask. */
 const ANY_CALLER = () => true;
 
-@ApiTags('documents')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(PROBLEM)
-@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@ApiSignedIn('documents', { 429: RATE_LIMITED })
 @Controller('documents')
 export class DocumentsController {
   constructor(
@@ -86,19 +68,17 @@ export class DocumentsController {
     },
   })
   @ApiAcceptedResponse({ type: UploadResultDto, description: 'At least one file was accepted' })
-  @ApiUnprocessableEntityResponse({
-    type: UploadProblemDto,
-    description:
-      'No file was accepted: problem details with the upload result (every file in `rejected`)',
+  @ApiProblemResponses({
+    400: '`no_files`, `too_many_files` (more than UPLOAD_MAX_FILES), `unexpected_field`',
+    403: 'The role may not upload documents',
+    413: '`file_too_large`: a file is over UPLOAD_MAX_BYTES; nothing was kept',
+    415: 'The body is not multipart/form-data',
+    422: {
+      type: UploadProblemDto,
+      description:
+        'No file was accepted: problem details with the upload result (every file in `rejected`)',
+    },
   })
-  @ApiBadRequestResponse({
-    description: '`no_files`, `too_many_files` (more than UPLOAD_MAX_FILES), `unexpected_field`',
-  })
-  @ApiForbiddenResponse({ description: 'The role may not upload documents' })
-  @ApiPayloadTooLargeResponse({
-    description: '`file_too_large`: a file is over UPLOAD_MAX_BYTES; nothing was kept',
-  })
-  @ApiUnsupportedMediaTypeResponse({ description: 'The body is not multipart/form-data' })
   async upload(
     @CurrentUser() caller: AuthUser,
     @Req() request: FastifyRequest,
@@ -125,7 +105,7 @@ export class DocumentsController {
     summary: 'Documents you can read (own and shared with you), newest first',
   })
   @ApiOkResponse({ type: DocumentPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid status, q, limit or cursor' })
+  @ApiProblemResponses({ 400: 'Invalid status, q, limit or cursor' })
   list(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
@@ -138,13 +118,11 @@ export class DocumentsController {
   @CheckPolicies(ANY_CALLER)
   @ApiOperation({ summary: 'One document with its ingestion status' })
   @ApiOkResponse({ type: DocumentDto })
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @DOCUMENT_ID_PARAM
+  @ApiProblemResponses({ 400: 'The id is not a UUID', 404: NOT_FOUND })
   get(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', DOCUMENT_ID) id: string,
+    @UuidParam('id', 'The document id') id: string,
   ): Promise<DocumentDto> {
     return this.documents.get(caller, ability, id);
   }
@@ -162,13 +140,11 @@ export class DocumentsController {
     description: 'The file, with its content type',
     schema: { type: 'string', format: 'binary' },
   })
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @DOCUMENT_ID_PARAM
+  @ApiProblemResponses({ 400: 'The id is not a UUID', 404: NOT_FOUND })
   async content(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', DOCUMENT_ID) id: string,
+    @UuidParam('id', 'The document id') id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
     const file = await this.documents.content(caller, ability, id);
@@ -187,14 +163,15 @@ export class DocumentsController {
     summary: 'Delete a document: its file, chunks, shares and any pending ingestion job',
   })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiForbiddenResponse({ description: 'You may read the document but not delete it' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @DOCUMENT_ID_PARAM
+  @ApiProblemResponses({
+    400: 'The id is not a UUID',
+    403: 'You may read the document but not delete it',
+    404: NOT_FOUND,
+  })
   async remove(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', DOCUMENT_ID) id: string,
+    @UuidParam('id', 'The document id') id: string,
   ): Promise<void> {
     await this.documents.remove(caller, ability, id);
   }
@@ -204,14 +181,15 @@ export class DocumentsController {
   @CheckPolicies(ANY_CALLER)
   @ApiOperation({ summary: 'Run ingestion again (a new run; status back to queued)' })
   @ApiAcceptedResponse({ type: DocumentDto })
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiForbiddenResponse({ description: 'You may read the document but not change it' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @DOCUMENT_ID_PARAM
+  @ApiProblemResponses({
+    400: 'The id is not a UUID',
+    403: 'You may read the document but not change it',
+    404: NOT_FOUND,
+  })
   reingest(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', DOCUMENT_ID) id: string,
+    @UuidParam('id', 'The document id') id: string,
   ): Promise<DocumentDto> {
     return this.documents.reingest(caller, ability, id);
   }

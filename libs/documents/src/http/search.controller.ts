@@ -1,13 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED } from '@docent/common';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
 import { SearchQueryDto, SearchResultDto } from '../dto/search.dto';
@@ -16,10 +9,7 @@ import { SearchService } from '../search.service';
 /** Results are limited in SQL to documents the caller can read; every signed-in caller may ask. */
 const ANY_CALLER = () => true;
 
-@ApiTags('search')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse({ description: 'RFC 9457 problem details' })
-@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@ApiSignedIn('search', { 429: RATE_LIMITED })
 @Controller('search')
 export class SearchController {
   constructor(private readonly searchService: SearchService) {}
@@ -34,7 +24,7 @@ export class SearchController {
       'matched words with « and ». Only completed documents are searched.',
   })
   @ApiOkResponse({ type: SearchResultDto })
-  @ApiBadRequestResponse({ description: 'Invalid q, limit or documentIds' })
+  @ApiProblemResponses({ 400: 'Invalid q, limit or documentIds' })
   search(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,

@@ -1,48 +1,24 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED, UuidParam } from '@docent/common';
 import type { FastifyReply } from 'fastify';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { type AppAbility, CallerAbility, CheckPolicies } from '@docent/authorization';
 import { CreateShareDto, ShareDto, ShareListDto, ShareRequestedDto } from '../dto/share.dto';
 import { SharesService } from '../shares.service';
 
-const PROBLEM = { description: 'RFC 9457 problem details' };
-const UUID = new ParseUUIDPipe({ version: undefined });
-const NOT_FOUND = { description: 'No such document, or one the caller may not read' };
-const FORBIDDEN = { description: 'The caller may read the document but not manage its shares' };
-const DOCUMENT_ID_PARAM = ApiParam({ name: 'id', format: 'uuid', description: 'The document id' });
+const NOT_FOUND = 'No such document, or one the caller may not read';
+const FORBIDDEN = 'The caller may read the document but not manage its shares';
 /** Access is checked per document (read, then share); every signed-in caller may ask. */
 const ANY_CALLER = () => true;
 
-@ApiTags('documents')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(PROBLEM)
-@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@ApiSignedIn('documents', { 429: RATE_LIMITED })
 @Controller('documents/:id/shares')
 export class SharesController {
   constructor(private readonly shares: SharesService) {}
@@ -51,14 +27,11 @@ export class SharesController {
   @CheckPolicies(ANY_CALLER)
   @ApiOperation({ summary: 'Who the document is shared with (owner or admin only)' })
   @ApiOkResponse({ type: ShareListDto })
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @DOCUMENT_ID_PARAM
+  @ApiProblemResponses({ 400: 'The id is not a UUID', 403: FORBIDDEN, 404: NOT_FOUND })
   list(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', UUID) id: string,
+    @UuidParam('id', 'The document id') id: string,
   ): Promise<ShareListDto> {
     return this.shares.list(caller, ability, id);
   }
@@ -80,19 +53,18 @@ export class SharesController {
     type: ShareRequestedDto,
     description: 'By e-mail: shared if the address has an account that may take the share',
   })
-  @ApiBadRequestResponse({ description: 'Invalid body (or both/neither of userId and email)' })
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse(NOT_FOUND)
-  @ApiUnprocessableEntityResponse({
-    description:
+  @ApiProblemResponses({
+    400: 'Invalid body (or both/neither of userId and email)',
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    422:
       '`cannot_share_with_owner` (yourself, or by id the owner); by id only: ' +
       '`share_target_not_found`, `permission_not_allowed_for_role`',
   })
-  @DOCUMENT_ID_PARAM
   async share(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', UUID) id: string,
+    @UuidParam('id', 'The document id') id: string,
     @Body() body: CreateShareDto,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -106,16 +78,16 @@ export class SharesController {
   @CheckPolicies(ANY_CALLER)
   @ApiOperation({ summary: 'Stop sharing the document with a user (effective at once)' })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({ description: 'An id is not a UUID' })
-  @ApiForbiddenResponse(FORBIDDEN)
-  @ApiNotFoundResponse({ description: 'No such document (for the caller), or no such share' })
-  @DOCUMENT_ID_PARAM
-  @ApiParam({ name: 'userId', format: 'uuid', description: 'The user the document is shared with' })
+  @ApiProblemResponses({
+    400: 'An id is not a UUID',
+    403: FORBIDDEN,
+    404: 'No such document (for the caller), or no such share',
+  })
   async unshare(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,
-    @Param('id', UUID) id: string,
-    @Param('userId', UUID) userId: string,
+    @UuidParam('id', 'The document id') id: string,
+    @UuidParam('userId', 'The user the document is shared with') userId: string,
   ): Promise<void> {
     await this.shares.unshare(caller, ability, id, userId);
   }

@@ -1,28 +1,6 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Put,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED, UuidParam } from '@docent/common';
 import { type AuthUser, CurrentUser } from '@docent/auth';
 import { CheckPolicies } from '@docent/authorization';
 import { NotificationPreferencesService } from '../notification-preferences.service';
@@ -39,25 +17,14 @@ import {
   UpdateNotificationPreferencesDto,
 } from '../dto/preferences.dto';
 
-const PROBLEM = { description: 'RFC 9457 problem details' };
-const NOTIFICATION_ID = new ParseUUIDPipe({ version: undefined });
-const NOT_FOUND = { description: 'No such notification among yours' };
-const NOTIFICATION_ID_PARAM = ApiParam({
-  name: 'id',
-  format: 'uuid',
-  description: 'The notification id',
-});
-const FORBIDDEN = { description: 'The role has no notification center' };
+const NOT_FOUND = 'No such notification among yours';
+const FORBIDDEN = 'The role has no notification center';
 
 /**
  * The caller's notification center (SPEC §8). Always the caller's own notifications: another
  * user's notification id answers 404, whatever the role.
  */
-@ApiTags('notifications')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse(PROBLEM)
-@ApiForbiddenResponse(FORBIDDEN)
-@ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+@ApiSignedIn('notifications', { 403: FORBIDDEN, 429: RATE_LIMITED })
 @Controller('notifications')
 export class NotificationsController {
   constructor(
@@ -69,7 +36,7 @@ export class NotificationsController {
   @CheckPolicies((ability) => ability.can('read', 'Notification'))
   @ApiOperation({ summary: 'Your notifications, newest first (`?unread=true` for unread only)' })
   @ApiOkResponse({ type: NotificationPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid unread, limit or cursor' })
+  @ApiProblemResponses({ 400: 'Invalid unread, limit or cursor' })
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: ListNotificationsQueryDto,
@@ -108,9 +75,8 @@ export class NotificationsController {
       '(`true` is accepted and changes nothing). Answers the full preferences. Changes are audited.',
   })
   @ApiOkResponse({ type: NotificationPreferencesDto })
-  @ApiBadRequestResponse({
-    description:
-      'Unknown type or channel, a value that is not boolean, or a security notice turned off',
+  @ApiProblemResponses({
+    400: 'Unknown type or channel, a value that is not boolean, or a security notice turned off',
   })
   putPreferences(
     @CurrentUser() caller: AuthUser,
@@ -135,12 +101,10 @@ export class NotificationsController {
     summary: 'Mark one notification read (idempotent: a second call keeps the first readAt)',
   })
   @ApiOkResponse({ type: NotificationDto, description: 'The notification, now read' })
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @NOTIFICATION_ID_PARAM
+  @ApiProblemResponses({ 400: 'The id is not a UUID', 404: NOT_FOUND })
   read(
     @CurrentUser() caller: AuthUser,
-    @Param('id', NOTIFICATION_ID) id: string,
+    @UuidParam('id', 'The notification id') id: string,
   ): Promise<NotificationDto> {
     return this.notifications.markRead(caller.id, id);
   }
@@ -150,12 +114,10 @@ export class NotificationsController {
   @CheckPolicies((ability) => ability.can('delete', 'Notification'))
   @ApiOperation({ summary: 'Delete one of your notifications' })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  @ApiNotFoundResponse(NOT_FOUND)
-  @NOTIFICATION_ID_PARAM
+  @ApiProblemResponses({ 400: 'The id is not a UUID', 404: NOT_FOUND })
   async remove(
     @CurrentUser() caller: AuthUser,
-    @Param('id', NOTIFICATION_ID) id: string,
+    @UuidParam('id', 'The notification id') id: string,
   ): Promise<void> {
     await this.notifications.remove(caller.id, id);
   }
