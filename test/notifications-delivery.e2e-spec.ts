@@ -77,13 +77,21 @@ describe('notification delivery (api + worker, real services, SMTP sink)', () =>
     return (await uploadAccepted(stack.http, user, parts)).batchId;
   }
 
-  /** Every ingestion job has ended (their event handlers, awaited by the pipeline, too). */
+  /**
+   * Every ingestion job of the batch has ended (their event handlers, awaited by the pipeline,
+   * too). Only this batch's jobs count: the queue is shared by the run's test files, and one of
+   * them may leave a job behind that no worker of this file will take.
+   */
   async function ingestionIdle(batchId: string): Promise<void> {
     await waitFor(async () => {
       const rows = await em().find(Document, { batchId });
       const final = rows.every((row) => row.status === 'completed' || row.status === 'failed');
-      const counts = await ingestion.getJobCounts();
-      return final && counts.waiting + counts.active + counts.delayed === 0;
+      const ids = new Set(rows.map((row) => row.id));
+      const unfinished = await ingestion.getJobs(['waiting', 'active', 'delayed']);
+      return (
+        final &&
+        !unfinished.some((job) => ids.has((job?.data as { documentId?: string })?.documentId ?? ''))
+      );
     }, 60_000);
   }
 

@@ -30,7 +30,7 @@ export async function shutdownGracefully(
     return 0;
   } catch (error) {
     options.logger.error(
-      `shutdown did not finish cleanly: ${String(error)}`,
+      `shutdown did not finish cleanly: ${String(error)}; still open: ${openResources()}`,
       undefined,
       'Shutdown',
     );
@@ -39,6 +39,23 @@ export async function shutdownGracefully(
 }
 
 /** Installs SIGTERM/SIGINT handlers once; a second signal forces exit. */
+/**
+ * What keeps the process busy, by kind ("TCPSocketWrap ×3, Timeout ×2"): when a shutdown runs out
+ * of time, the operator learns what it was waiting for (open connections, timers, child
+ * processes) without a debugger.
+ */
+function openResources(): string {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo())
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return (
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, count]) => `${kind} ×${count}`)
+      .join(', ') || 'nothing'
+  );
+}
+
 export function handleShutdownSignals(
   app: INestApplicationContext,
   options: ShutdownOptions,

@@ -1,14 +1,11 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * `document_chunk_stats_maintain` in linear time. The first version asked, for EVERY deleted chunk,
- * whether its document still had chunks (`not exists (… where c.document_id = o.document_id)`).
- * After a statement that deletes all of a document's n chunks, each of those n checks walks the
- * document's n index entries, all pointing at rows this statement just deleted: n² visibility
- * checks. Deleting one 20 MB document (31,000 chunks) kept a backend busy for over 15 minutes,
- * holding its locks. The check is now asked once per document touched, not once per chunk.
+ * The trigger function around its DELETE/UPDATE branch; TRUNCATE and INSERT stay as the first
+ * version wrote them.
  */
-const LINEAR = `
+function maintainFunction(deleteBranch: string): string {
+  return `
   create or replace function "document_chunk_stats_maintain"() returns trigger
   language plpgsql as $$
   begin
@@ -17,6 +14,33 @@ const LINEAR = `
       return null;
     end if;
     if tg_op in ('DELETE', 'UPDATE') then
+${deleteBranch}
+    end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+      insert into document_chunk_stats (document_id, chunks, tokens)
+      select n.document_id, count(*),
+             coalesce(sum((select sum(coalesce(array_length(u.positions, 1), 1)) from unnest(n.tsv) u)), 0)
+        from new_chunks n
+       group by n.document_id
+       order by n.document_id
+      on conflict (document_id) do update
+        set chunks = document_chunk_stats.chunks + excluded.chunks,
+            tokens = document_chunk_stats.tokens + excluded.tokens;
+    end if;
+    return null;
+  end;
+  $$;`;
+}
+
+/**
+ * `document_chunk_stats_maintain` in linear time. The first version asked, for EVERY deleted chunk,
+ * whether its document still had chunks (`not exists (… where c.document_id = o.document_id)`).
+ * After a statement that deletes all of a document's n chunks, each of those n checks walks the
+ * document's n index entries, all pointing at rows this statement just deleted: n² visibility
+ * checks. Deleting one 20 MB document (31,000 chunks) kept a backend busy for over 15 minutes,
+ * holding its locks. The check is now asked once per document touched, not once per chunk.
+ */
+const LINEAR = maintainFunction(`
       -- one row per document the statement touched, before any lookup in document_chunks
       with touched as (
         select o.document_id, count(*) as chunks,
@@ -35,32 +59,10 @@ const LINEAR = `
         from touched t
        where s.document_id = t.document_id
          and t.document_id not in (select document_id from emptied);
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-      insert into document_chunk_stats (document_id, chunks, tokens)
-      select n.document_id, count(*),
-             coalesce(sum((select sum(coalesce(array_length(u.positions, 1), 1)) from unnest(n.tsv) u)), 0)
-        from new_chunks n
-       group by n.document_id
-       order by n.document_id
-      on conflict (document_id) do update
-        set chunks = document_chunk_stats.chunks + excluded.chunks,
-            tokens = document_chunk_stats.tokens + excluded.tokens;
-    end if;
-    return null;
-  end;
-  $$;`;
+`);
 
 /** The function as Migration20261204100000_document_chunk_stats created it. */
-const QUADRATIC = `
-  create or replace function "document_chunk_stats_maintain"() returns trigger
-  language plpgsql as $$
-  begin
-    if tg_op = 'TRUNCATE' then
-      delete from document_chunk_stats;
-      return null;
-    end if;
-    if tg_op in ('DELETE', 'UPDATE') then
+const QUADRATIC = maintainFunction(`
       delete from document_chunk_stats s
        using (select distinct o.document_id from old_chunks o
                where not exists (select 1 from document_chunks c where c.document_id = o.document_id)) e
@@ -73,21 +75,7 @@ const QUADRATIC = `
                where exists (select 1 from document_chunks c where c.document_id = o.document_id)
                group by o.document_id) r
        where s.document_id = r.document_id;
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-      insert into document_chunk_stats (document_id, chunks, tokens)
-      select n.document_id, count(*),
-             coalesce(sum((select sum(coalesce(array_length(u.positions, 1), 1)) from unnest(n.tsv) u)), 0)
-        from new_chunks n
-       group by n.document_id
-       order by n.document_id
-      on conflict (document_id) do update
-        set chunks = document_chunk_stats.chunks + excluded.chunks,
-            tokens = document_chunk_stats.tokens + excluded.tokens;
-    end if;
-    return null;
-  end;
-  $$;`;
+`);
 
 export class Migration20261204140000_chunk_stats_linear extends Migration {
   override async up(): Promise<void> {
