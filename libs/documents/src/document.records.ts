@@ -1,3 +1,4 @@
+import type { TimeIdPosition } from '@docent/common';
 import type { DocumentStatus, IngestionStage } from './entities/document.entity';
 
 /** What the documents repositories read and write, in the shapes their callers use. */
@@ -50,7 +51,7 @@ export interface DocumentListFilter {
   /** A substring of the file name (case-insensitive). */
   filename?: string;
   /** Only documents after this one in the list's order (newest first). */
-  after?: { createdAt: Date; id: string };
+  after?: TimeIdPosition;
 }
 
 /** A document of an upload batch with its outcome (`ingestion.batch_settled`). */

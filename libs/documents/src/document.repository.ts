@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { olderThan } from '@docent/common';
 import { DocumentChunkRepository } from './document-chunk.repository';
 import type {
   BatchOutcomeRow,
@@ -83,8 +84,7 @@ export class DocumentRepository {
     if (filter.status) where.push({ status: filter.status });
     if (filter.filename) where.push({ filename: { $ilike: `%${escapeLike(filter.filename)}%` } });
     if (filter.after) {
-      const { createdAt, id } = filter.after;
-      where.push({ $or: [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: id } }] });
+      where.push(olderThan(filter.after));
     }
     return this.em
       .fork()

@@ -9,7 +9,7 @@ import { IngestionMetrics } from './worker/ingestion.metrics';
 import { IngestionPipeline } from './worker/ingestion.pipeline';
 import { IngestionProcessor } from './worker/ingestion.processor';
 import { PendingIngestionScheduler } from './worker/pending-ingestion.scheduler';
-import { StorageCleanupProcessor, StorageCleanupScheduler } from './worker/storage-cleanup';
+import { StorageCleanupProcessor } from './worker/storage-cleanup';
 
 /**
  * Worker entry module of documents (imported by apps/worker): the ingestion processor, its
@@ -34,7 +34,6 @@ import { StorageCleanupProcessor, StorageCleanupScheduler } from './worker/stora
     PendingIngestionScheduler,
     StorageCleanupProducer,
     StorageCleanupProcessor,
-    StorageCleanupScheduler,
   ],
   exports: [
     IngestionPipeline,

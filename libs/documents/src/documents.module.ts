@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { DocumentAccess } from './access/document-access';
 import { DocumentChunkRepository } from './document-chunk.repository';
 import { DocumentShareRepository } from './document-share.repository';
+import { DocumentStatsRepository } from './document-stats.repository';
 import { DocumentRepository } from './document.repository';
 import { DocumentsService } from './documents.service';
 import { Document, DocumentChunk, DocumentShare, StorageDeletion } from './entities';
@@ -15,6 +16,7 @@ const CORE = [
   DocumentRepository,
   DocumentShareRepository,
   DocumentChunkRepository,
+  DocumentStatsRepository,
   DocumentAccess,
   IngestionProducer,
   StorageCleanupProducer,
@@ -26,7 +28,7 @@ const CORE = [
 /**
  * The documents core, shared by both apps: entities, their repositories, the access policy, the
  * ingestion producer (the only code that enqueues ingestion jobs), the file-removal hint
- * producer, the documents service and chunk retrieval. Needs the global QueueModule,
+ * producer, the documents service, chunk retrieval and the aggregates of the admin stats. Needs the global QueueModule,
  * StorageModule, AuditModule and CommonModule from the app.
  */
 @Module({

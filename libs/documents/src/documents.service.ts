@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { AuditService } from '@docent/audit';
 import type { AuthUser } from '@docent/auth';
 import type { AppAbility } from '@docent/authorization';
-import { RequestContext, decodeCursor, toPage } from '@docent/common';
+import { RequestContext, timeIdCursor, toPage } from '@docent/common';
 import type { DocumentSettings } from '@docent/config';
 import { FILE_STORAGE, type FileStorage, StorageNotFoundError } from '@docent/storage';
 import { DocumentAccess } from './access/document-access';
@@ -19,16 +19,8 @@ import type { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
 import { IngestionProducer } from './ingestion.producer';
 import { StorageCleanupProducer } from './storage-cleanup.producer';
 
-interface Position extends Record<string, unknown> {
-  createdAt: string;
-  id: string;
-}
-
-const isPosition = (value: Record<string, unknown>): value is Position =>
-  typeof value.createdAt === 'string' &&
-  !Number.isNaN(Date.parse(value.createdAt)) &&
-  typeof value.id === 'string' &&
-  /^[0-9a-f-]{36}$/.test(value.id);
+/** `{ createdAt, id }`: the field names of the cursors handed out before the helper. */
+const CURSOR = timeIdCursor();
 
 /**
  * Documents once uploaded (uploads are the UploadService's): reads and downloads checked
@@ -61,11 +53,7 @@ export class DocumentsService {
     ability: AppAbility,
     query: ListDocumentsQueryDto,
   ): Promise<DocumentPageDto> {
-    let after: { createdAt: Date; id: string } | undefined;
-    if (query.cursor) {
-      const position = decodeCursor(query.cursor, isPosition);
-      after = { createdAt: new Date(position.createdAt), id: position.id };
-    }
+    const after = query.cursor ? CURSOR.decode(query.cursor) : undefined;
     const rows = await this.documents.list(
       this.access.readableWhere(caller, ability),
       { status: query.status, filename: query.q, after },
@@ -75,7 +63,7 @@ export class DocumentsService {
       rows,
       query.limit,
       (row) => DocumentDto.from(row),
-      (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }),
+      (row) => CURSOR.position(row.createdAt, row.id),
     );
   }
 

@@ -4,6 +4,7 @@ export * from './access';
 export * from './document.records';
 export * from './document.repository';
 export * from './document-chunk.repository';
+export * from './document-stats.repository';
 export * from './document-share.repository';
 export * from './documents.errors';
 export * from './documents.service';

@@ -3,10 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { JOBS, type MaintenanceJobPayload, QUEUES } from '@docent/queue';
 
-/** How often the worker drains the file-removal outbox even when no hint arrived. */
+/** How often the worker drains the file-removal outbox even when no hint arrived (the sweep). */
 export const REMOVE_FILES_SWEEP_EVERY_MS = 60_000;
-/** The repeatable sweep's job id: one schedule, however many workers start. */
-const SWEEP_JOB_ID = 'documents.remove-files';
 /** How long a request waits for Redis before leaving the removal to the sweep. */
 const HINT_TIMEOUT_MS = 3000;
 
@@ -63,27 +61,5 @@ export class StorageCleanupProducer {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /**
-   * Idempotent: bull keys a repeatable job by name, job id and interval, so every worker start
-   * adds the same one. A schedule with another interval (an older version) is removed first.
-   */
-  async scheduleSweep(everyMs = REMOVE_FILES_SWEEP_EVERY_MS): Promise<void> {
-    for (const repeatable of await this.queue.getRepeatableJobs()) {
-      if (repeatable.name === TASK && Number(repeatable.every) !== everyMs) {
-        await this.queue.removeRepeatableByKey(repeatable.key);
-      }
-    }
-    await this.queue.add(
-      TASK,
-      { task: TASK },
-      {
-        jobId: SWEEP_JOB_ID,
-        repeat: { every: everyMs },
-        removeOnComplete: true,
-        removeOnFail: 100,
-      },
-    );
   }
 }

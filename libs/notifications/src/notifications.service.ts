@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { User } from '@docent/auth';
-import { decodeCursor, NotFoundError, type Page, toPage, uuidv7 } from '@docent/common';
+import { NotFoundError, olderThan, type Page, timeIdCursor, toPage, uuidv7 } from '@docent/common';
 import { MailProducer, type MailTemplateName, type MailTemplates } from '@docent/mail';
 import { CACHE, type DocentCache } from '@docent/redis';
 import { Notification } from './entities/notification.entity';
@@ -44,16 +44,8 @@ export interface ListNotificationsQuery {
   unread?: boolean;
 }
 
-interface Position extends Record<string, unknown> {
-  createdAt: string;
-  id: string;
-}
-
-const isPosition = (value: Record<string, unknown>): value is Position =>
-  typeof value.createdAt === 'string' &&
-  !Number.isNaN(Date.parse(value.createdAt)) &&
-  typeof value.id === 'string' &&
-  /^[0-9a-f-]{36}$/.test(value.id);
+/** `{ createdAt, id }`: the field names of the cursors handed out before the helper. */
+const CURSOR = timeIdCursor();
 
 /** Unread counts stay cached this long at most; every change drops the cached value. */
 export const UNREAD_COUNT_TTL_MS = 60_000;
@@ -173,13 +165,7 @@ export class NotificationsService {
     const where: object[] = [{ user: userId }];
     if (query.unread === true) where.push({ readAt: null });
     if (query.unread === false) where.push({ readAt: { $ne: null } });
-    if (query.cursor) {
-      const position = decodeCursor(query.cursor, isPosition);
-      const createdAt = new Date(position.createdAt);
-      where.push({
-        $or: [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: position.id } }],
-      });
-    }
+    if (query.cursor) where.push(olderThan(CURSOR.decode(query.cursor)));
     const rows = await this.em
       .fork()
       .find(
@@ -187,10 +173,7 @@ export class NotificationsService {
         { $and: where },
         { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: query.limit + 1 },
       );
-    return toPage(rows, query.limit, toPayload, (row) => ({
-      createdAt: row.createdAt.toISOString(),
-      id: row.id,
-    }));
+    return toPage(rows, query.limit, toPayload, (row) => CURSOR.position(row.createdAt, row.id));
   }
 
   /** Cached (cache-manager on Redis); every change to the user's notifications drops it. */

@@ -26,6 +26,8 @@ export const JOBS = {
     mailPurge: 'mail.purge-failed',
     /** Documents: remove the stored files of deleted documents (hint on delete, repeatable sweep). */
     documentsRemoveFiles: 'documents.remove-files',
+    /** Documents: queue documents whose job was never queued or was lost (repeatable). */
+    documentsQueuePending: 'documents.queue-pending',
   },
 } as const;
 

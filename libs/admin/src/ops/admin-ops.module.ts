@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DocumentsModule } from '@docent/documents';
 import { AuditEventRepository } from './audit-event.repository';
 import { AuditEventsController } from './audit-events.controller';
 import { AuditEventsService } from './audit-events.service';
@@ -12,9 +13,10 @@ import { StatsService } from './stats.service';
 /**
  * `/admin/audit-events`, `/admin/queues`, `/admin/stats`, `/admin/health`: operating Docent. Reads are not
  * audited (that would flood the log); every write is. Queues come from the global QueueModule,
- * the audit service from the global AuditModule.
+ * the audit service from the global AuditModule, the documents' aggregates from DocumentsModule.
  */
 @Module({
+  imports: [DocumentsModule],
   controllers: [AuditEventsController, QueuesController, StatsController, AdminHealthController],
   providers: [
     AuditEventRepository,

@@ -1,6 +1,7 @@
 import { EntityManager, type QBFilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuditEvent } from '@docent/audit';
+import type { TimeIdPosition } from '@docent/common';
 
 export interface AuditEventFilter {
   actorId?: string;
@@ -10,12 +11,6 @@ export interface AuditEventFilter {
   /** Inclusive bounds on `occurredAt`. */
   from?: Date;
   to?: Date;
-}
-
-/** A position in the newest-first order: the last entry of the previous page. */
-export interface AuditEventPosition {
-  occurredAt: Date;
-  id: string;
 }
 
 /** Read-only access to the audit log: there is deliberately no write or delete method here. */
@@ -30,7 +25,7 @@ export class AuditEventRepository {
    */
   async findPage(
     filter: AuditEventFilter,
-    after: AuditEventPosition | undefined,
+    after: TimeIdPosition | undefined,
     limit: number,
   ): Promise<AuditEvent[]> {
     const qb = this.em.createQueryBuilder(AuditEvent, 'e');
@@ -47,7 +42,7 @@ export class AuditEventRepository {
     }
     qb.select('*').where(where);
     if (after) {
-      qb.andWhere('(e.occurred_at, e.id) < (?, ?)', [after.occurredAt, after.id]);
+      qb.andWhere('(e.occurred_at, e.id) < (?, ?)', [after.at, after.id]);
     }
     return qb.orderBy({ occurredAt: 'desc', id: 'desc' }).limit(limit).getResultList();
   }

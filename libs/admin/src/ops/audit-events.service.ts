@@ -1,24 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, type Page, toPage, ValidationFailedError } from '@docent/common';
-import { AuditEventRepository, type AuditEventPosition } from './audit-event.repository';
+import { type Page, timeIdCursor, toPage, ValidationFailedError } from '@docent/common';
+import { AuditEventRepository } from './audit-event.repository';
 import { AuditEventDto, type AuditEventQueryDto } from './dto/audit-event.dto';
 
-interface AuditCursor extends Record<string, unknown> {
-  occurredAt: string;
-  id: string;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isAuditCursor(value: Record<string, unknown>): value is AuditCursor {
-  return (
-    Object.keys(value).length === 2 &&
-    typeof value.occurredAt === 'string' &&
-    !Number.isNaN(Date.parse(value.occurredAt)) &&
-    typeof value.id === 'string' &&
-    UUID.test(value.id)
-  );
-}
+/** `{ occurredAt, id }`: the field names of the cursors handed out before the helper. */
+const CURSOR = timeIdCursor('occurredAt');
 
 /** Reading the audit log. Reads are not audited themselves (that would flood the log). */
 @Injectable()
@@ -32,11 +18,7 @@ export class AuditEventsService {
         'The time window is empty: from is later than to.',
       );
     }
-    let after: AuditEventPosition | undefined;
-    if (query.cursor !== undefined) {
-      const cursor = decodeCursor(query.cursor, isAuditCursor);
-      after = { occurredAt: new Date(cursor.occurredAt), id: cursor.id };
-    }
+    const after = query.cursor !== undefined ? CURSOR.decode(query.cursor) : undefined;
     const rows = await this.events.findPage(
       {
         actorId: query.actorId,
@@ -49,9 +31,8 @@ export class AuditEventsService {
       after,
       query.limit + 1,
     );
-    return toPage(rows, query.limit, AuditEventDto.from, (event) => ({
-      occurredAt: event.occurredAt.toISOString(),
-      id: event.id,
-    }));
+    return toPage(rows, query.limit, AuditEventDto.from, (event) =>
+      CURSOR.position(event.occurredAt, event.id),
+    );
   }
 }

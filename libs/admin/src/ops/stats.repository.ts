@@ -2,20 +2,12 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Role, User } from '@docent/auth';
 import { UsageDaily } from '@docent/chat';
-import { Document, DocumentChunk } from '@docent/documents';
 
 export interface UserCountRow {
   role: string;
   /** Null for a role without users (the left join's empty side). */
   status: string | null;
   count: number;
-}
-
-export interface DocumentStatusRow {
-  status: string;
-  count: number;
-  /** Sum of `size_bytes` of these documents. */
-  bytes: number;
 }
 
 export interface UsageDayRow {
@@ -25,12 +17,10 @@ export interface UsageDayRow {
   answerTokens: number;
 }
 
-export interface FailureCodeRow {
-  code: string;
-  count: number;
-}
-
-/** Aggregates for the admin stats: GROUP BY queries only, never loading the rows themselves. */
+/**
+ * Aggregates for the admin stats: GROUP BY queries only, never loading the rows themselves. The
+ * documents' figures are libs/documents' own (DocumentStatsRepository).
+ */
 @Injectable()
 export class StatsRepository {
   constructor(private readonly em: EntityManager) {}
@@ -50,46 +40,6 @@ export class StatsRepository {
         group by r.name, u.status`,
       );
     return rows.map((row) => ({ role: row.role, status: row.status, count: Number(row.count) }));
-  }
-
-  /** Documents and their bytes per status, in one statement. */
-  async documentCounts(): Promise<DocumentStatusRow[]> {
-    const documents = this.em.getMetadata(Document).tableName;
-    const rows = await this.em
-      .getConnection()
-      .execute<{ status: string; count: number | string; bytes: number | string }[]>(
-        `select status, count(*)::int as count, coalesce(sum(size_bytes), 0)::text as bytes
-           from "${documents}"
-          group by status`,
-      );
-    return rows.map((row) => ({
-      status: row.status,
-      count: Number(row.count),
-      bytes: Number(row.bytes),
-    }));
-  }
-
-  /** Failed documents per stable error code. */
-  async failureCounts(): Promise<FailureCodeRow[]> {
-    const documents = this.em.getMetadata(Document).tableName;
-    const rows = await this.em.getConnection().execute<{ code: string; count: number | string }[]>(
-      `select error_code as code, count(*)::int as count
-           from "${documents}"
-          where status = 'failed' and error_code is not null
-          group by error_code`,
-    );
-    return rows.map((row) => ({ code: row.code, count: Number(row.count) }));
-  }
-
-  /** Indexed chunks in all. */
-  async chunkCount(): Promise<number> {
-    const chunks = this.em.getMetadata(DocumentChunk).tableName;
-    const rows = await this.em
-      .getConnection()
-      .execute<{ count: number | string }[]>(
-        `select count(*)::bigint::text as count from "${chunks}"`,
-      );
-    return Number(rows[0]?.count ?? 0);
   }
 
   /** Chat questions and answer tokens per UTC day since `fromDay` (inclusive), all users summed. */

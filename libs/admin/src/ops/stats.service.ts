@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DocumentStatsRepository } from '@docent/documents';
 import type { AdminStatsDto, ChatStatsDto, DocumentStatsDto, UserStatsDto } from './dto/stats.dto';
 import { QueueAdminService } from './queue-admin.service';
 import { StatsRepository } from './stats.repository';
@@ -11,6 +12,7 @@ import { StatsRepository } from './stats.repository';
 export class StatsService {
   constructor(
     private readonly stats: StatsRepository,
+    private readonly documentStats: DocumentStatsRepository,
     private readonly queues: QueueAdminService,
   ) {}
 
@@ -37,9 +39,9 @@ export class StatsService {
   /** GROUP BY / SUM aggregates only; the rows themselves are never loaded. */
   private async documents(): Promise<DocumentStatsDto> {
     const [byStatusRows, failureRows, chunks] = await Promise.all([
-      this.stats.documentCounts(),
-      this.stats.failureCounts(),
-      this.stats.chunkCount(),
+      this.documentStats.countsByStatus(),
+      this.documentStats.failuresByCode(),
+      this.documentStats.chunkCount(),
     ]);
     const result: DocumentStatsDto = {
       byStatus: { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 },

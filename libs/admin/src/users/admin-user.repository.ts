@@ -2,7 +2,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Session, User, type UserStatus } from '@docent/auth';
-import { UUID_PATTERN } from '@docent/common';
+import { olderThan, type TimeIdPosition } from '@docent/common';
 
 export interface UserListFilter {
   /** Already escaped for LIKE: matched as a substring of the e-mail or the display name. */
@@ -10,7 +10,7 @@ export interface UserListFilter {
   role?: string;
   status?: UserStatus;
   /** Keyset position: rows strictly after it in (createdAt desc, id desc) order. */
-  after?: { createdAt: Date; id: string };
+  after?: TimeIdPosition;
   /** What the caller's ability lets them read, as a MikroORM filter (`{}` for everything). */
   visible: FilterQuery<User>;
 }
@@ -18,20 +18,6 @@ export interface UserListFilter {
 /** Escapes LIKE's wildcards (and its escape character) so user input matches literally. */
 export function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
-
-/** Keyset position of the list in its cursor: `createdAt` (ISO) and `id` of the last row returned. */
-export interface ListPosition extends Record<string, unknown> {
-  c: string;
-  i: string;
-}
-
-/** A decoded cursor is client input: only a position this API could have written passes. */
-export function isListPosition(value: Record<string, unknown>): value is ListPosition {
-  const { c, i } = value;
-  if (typeof c !== 'string' || typeof i !== 'string' || !UUID_PATTERN.test(i)) return false;
-  const date = new Date(c);
-  return !Number.isNaN(date.getTime()) && date.toISOString() === c;
 }
 
 /** Serialises changes that can take the admin role away from someone (see `lockAdminChanges`). */
@@ -57,8 +43,7 @@ export class AdminUserRepository {
     if (filter.role) where.push({ role: { name: filter.role } });
     if (filter.status) where.push({ status: filter.status });
     if (filter.after) {
-      const { createdAt, id } = filter.after;
-      where.push({ $or: [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: id } }] });
+      where.push(olderThan(filter.after));
     }
     return this.em.find(
       User,

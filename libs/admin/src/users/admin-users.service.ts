@@ -6,8 +6,8 @@ import { AccountService, type AuthUser, LoginLockout, type User } from '@docent/
 import { AbilityFactory, accessibleWhere, type AppAbility } from '@docent/authorization';
 import { StorageCleanupProducer } from '@docent/documents';
 import { assertGrantable, permissionsOf } from '../roles/role-permissions';
-import { decodeCursor, toPage, ValidationFailedError } from '@docent/common';
-import { AdminUserRepository, isListPosition, likePattern } from './admin-user.repository';
+import { timeIdCursor, toPage, ValidationFailedError } from '@docent/common';
+import { AdminUserRepository, likePattern } from './admin-user.repository';
 import {
   ADMINISTRATOR_REQUIRED,
   administratorRequired,
@@ -30,6 +30,9 @@ import {
 } from './dto/admin-user-response.dto';
 import { pick, snapshotOf, UPDATABLE } from './user-snapshot';
 import { ADMIN_ROLE, asSubject, isActiveAdmin, isAdmin } from './user-policies';
+
+/** `c` (createdAt) and `i` (id): the short field names of the cursors already handed out. */
+const CURSOR = timeIdCursor('c', 'i');
 
 /**
  * The admin users API (SPEC §5): the rules about who may change whom. Every change is audited
@@ -65,21 +68,20 @@ export class AdminUsersService {
   async list(ability: AppAbility, query: ListAdminUsersQueryDto): Promise<AdminUserPageDto> {
     const visible = accessibleWhere(ability, 'read', 'User');
     if (!visible) return { items: [], nextCursor: null };
-    const position = query.cursor ? decodeCursor(query.cursor, isListPosition) : undefined;
+    const after = query.cursor ? CURSOR.decode(query.cursor) : undefined;
     const rows = await this.users.page(
       {
         visible: visible as FilterQuery<User>,
         q: query.q ? likePattern(query.q) : undefined,
         role: query.role,
         status: query.status,
-        after: position && { createdAt: new Date(position.c), id: position.i },
+        after,
       },
       query.limit + 1,
     );
-    return toPage(rows, query.limit, AdminUserDto.from, (user) => ({
-      c: user.createdAt.toISOString(),
-      i: user.id,
-    }));
+    return toPage(rows, query.limit, AdminUserDto.from, (user) =>
+      CURSOR.position(user.createdAt, user.id),
+    );
   }
 
   async get(ability: AppAbility, id: string): Promise<AdminUserDetailDto> {

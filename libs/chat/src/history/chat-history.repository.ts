@@ -3,51 +3,22 @@ import { ConfigService } from '@nestjs/config';
 import type { ChatSettings } from '@docent/config';
 import { Keyring } from '@docent/crypto';
 import { REDIS_CLIENT, type RedisClient, scanKeys } from '@docent/redis';
-import type { Citation } from '../chat.contracts';
-import {
-  ELEMENT_SEPARATOR,
-  messageAad,
-  messagesKey,
-  metaKey,
-  titleAad,
-  USER_INDEX_PATTERN,
-  userIndexKey,
-} from './chat-history.keys';
+import { ChatHistoryCodec } from './chat-history.codec';
+import { messagesKey, metaKey, USER_INDEX_PATTERN, userIndexKey } from './chat-history.keys';
+import type {
+  ChatMessageRecord,
+  ChatSessionRecord,
+  MessagePage,
+  SessionPosition,
+} from './chat-history.records';
 import { APPEND_SCRIPT, PAGE_SCRIPT, RENAME_SCRIPT } from './chat-history.scripts';
 
-/** A session as stored (title decrypted). */
-export interface ChatSessionRecord {
-  id: string;
-  userId: string;
-  title: string;
-  /** Retrieval is limited to these documents; null = every document the owner can read. */
-  documentIds: string[] | null;
-  createdAt: string;
-  lastActivityAt: string;
-  /** Messages kept (at most CHAT_MAX_MESSAGES). */
-  messageCount: number;
-}
-
-export interface ChatMessageRecord {
-  id: string;
-  role: 'user' | 'assistant';
-  content: string;
-  citations: Citation[];
-  createdAt: string;
-}
-
-/** Where the per-user list continues: the index score and id of the last session returned. */
-export interface SessionPosition {
-  at: number;
-  id: string;
-}
-
-export interface MessagePage {
-  /** Oldest first. */
-  items: ChatMessageRecord[];
-  /** Whether older messages exist before `items[0]`. */
-  hasMore: boolean;
-}
+export type {
+  ChatMessageRecord,
+  ChatSessionRecord,
+  MessagePage,
+  SessionPosition,
+} from './chat-history.records';
 
 type ScriptClient = RedisClient & {
   docentChatAppend(meta: string, messages: string, ...args: (string | number)[]): Promise<number>;
@@ -55,19 +26,11 @@ type ScriptClient = RedisClient & {
   docentChatPage(messages: string, before: string, limit: number): Promise<[number, string[]?]>;
 };
 
-/** The sealed part of a message (everything but its id, which stays plaintext for paging). */
-interface SealedMessageBody {
-  role: ChatMessageRecord['role'];
-  content: string;
-  citations: Citation[];
-  createdAt: string;
-}
-
 const INDEX_BATCH = 100;
 
 /**
- * Chat history in Redis (layout in chat-history.keys.ts), every value that carries user content
- * sealed with the shared Keyring (AES-256-GCM, key id in each value).
+ * Chat history in Redis (layout in chat-history.keys.ts, scripts in chat-history.scripts.ts),
+ * every value that carries user content sealed (chat-history.codec.ts).
  *
  * TTL rules: every key of a session gets CHAT_SESSION_TTL on each WRITE (create, rename, append),
  * in the same MULTI/script as the write, so a key never exists without a TTL. Reads do not slide
@@ -88,14 +51,12 @@ const INDEX_BATCH = 100;
 export class ChatHistoryRepository {
   private readonly logger = new Logger('ChatHistory');
   private readonly redis: ScriptClient;
+  private readonly codec: ChatHistoryCodec;
   readonly ttlMs: number;
   readonly maxMessages: number;
 
-  constructor(
-    @Inject(REDIS_CLIENT) redis: RedisClient,
-    private readonly keyring: Keyring,
-    config: ConfigService,
-  ) {
+  constructor(@Inject(REDIS_CLIENT) redis: RedisClient, keyring: Keyring, config: ConfigService) {
+    this.codec = new ChatHistoryCodec(keyring);
     const settings = config.getOrThrow<ChatSettings>('chat');
     this.ttlMs = settings.sessionTtlMs;
     this.maxMessages = settings.maxMessages;
@@ -121,7 +82,7 @@ export class ChatHistoryRepository {
       .hset(metaKey(record.id), {
         id: record.id,
         userId: record.userId,
-        title: this.keyring.seal(record.title, titleAad(record.id)),
+        title: this.codec.sealTitle(record.id, record.title),
         documentIds: JSON.stringify(record.documentIds),
         createdAt: record.createdAt,
         lastActivityAt: record.lastActivityAt,
@@ -137,7 +98,7 @@ export class ChatHistoryRepository {
   /** The session, or null when it does not exist or has expired. */
   async find(sessionId: string): Promise<ChatSessionRecord | null> {
     const hash = await this.redis.hgetall(metaKey(sessionId));
-    return this.decodeMeta(sessionId, hash);
+    return this.codec.decodeMeta(sessionId, hash);
   }
 
   /** Renames and slides the TTL; null when the session is gone. */
@@ -152,7 +113,7 @@ export class ChatHistoryRepository {
       messagesKey(session.id),
       this.ttlMs,
       at,
-      this.keyring.seal(title, titleAad(session.id)),
+      this.codec.sealTitle(session.id, title),
     );
     if (done !== 1) return null;
     await this.touchIndex(session.userId, session.id, now.getTime());
@@ -175,7 +136,7 @@ export class ChatHistoryRepository {
       this.ttlMs,
       this.maxMessages,
       at,
-      ...messages.map((message) => this.encodeMessage(session.id, message)),
+      ...messages.map((message) => this.codec.encodeMessage(session.id, message)),
     );
     if (count < 0) return null;
     await this.touchIndex(session.userId, session.id, now.getTime());
@@ -255,7 +216,7 @@ export class ChatHistoryRepository {
     );
     if (start < 0 || !elements) return { items: [], hasMore: false };
     return {
-      items: elements.map((element) => this.decodeMessage(sessionId, element)),
+      items: elements.map((element) => this.codec.decodeMessage(sessionId, element)),
       hasMore: start > 0,
     };
   }
@@ -263,7 +224,7 @@ export class ChatHistoryRepository {
   /** Every kept message, oldest first (export). */
   async all(sessionId: string): Promise<ChatMessageRecord[]> {
     const elements = await this.redis.lrange(messagesKey(sessionId), 0, -1);
-    return elements.map((element) => this.decodeMessage(sessionId, element));
+    return elements.map((element) => this.codec.decodeMessage(sessionId, element));
   }
 
   // ------------------------------------------------------------------ maintenance
@@ -308,7 +269,7 @@ export class ChatHistoryRepository {
     return deleted;
   }
 
-  // ------------------------------------------------------------------ encoding
+  // ------------------------------------------------------------------ index
 
   /** Adds/moves the session in its owner's index and slides the index key's TTL (one slot). */
   private async touchIndex(userId: string, sessionId: string, at: number): Promise<void> {
@@ -320,49 +281,6 @@ export class ChatHistoryRepository {
       .pexpire(key, this.ttlMs)
       .exec()
       .then(failOnError);
-  }
-
-  private encodeMessage(sessionId: string, message: ChatMessageRecord): string {
-    const body: SealedMessageBody = {
-      role: message.role,
-      content: message.content,
-      citations: message.citations,
-      createdAt: message.createdAt,
-    };
-    return (
-      message.id +
-      ELEMENT_SEPARATOR +
-      this.keyring.seal(JSON.stringify(body), messageAad(sessionId, message.id))
-    );
-  }
-
-  /** Throws a CryptoError (500, logged) when a value was tampered with or its key is gone. */
-  private decodeMessage(sessionId: string, element: string): ChatMessageRecord {
-    const at = element.indexOf(ELEMENT_SEPARATOR);
-    const id = element.slice(0, at);
-    const body = JSON.parse(
-      this.keyring.openText(element.slice(at + 1), messageAad(sessionId, id)),
-    ) as SealedMessageBody;
-    return {
-      id,
-      role: body.role,
-      content: body.content,
-      citations: body.citations,
-      createdAt: body.createdAt,
-    };
-  }
-
-  private decodeMeta(sessionId: string, hash: Record<string, string>): ChatSessionRecord | null {
-    if (!hash.id || !hash.userId) return null;
-    return {
-      id: sessionId,
-      userId: hash.userId,
-      title: this.keyring.openText(hash.title, titleAad(sessionId)),
-      documentIds: JSON.parse(hash.documentIds ?? 'null') as string[] | null,
-      createdAt: hash.createdAt,
-      lastActivityAt: hash.lastActivityAt,
-      messageCount: Number(hash.messageCount ?? 0),
-    };
   }
 }
 

@@ -4,12 +4,15 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { JOBS, MaintenanceTasks } from '@docent/queue';
 import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from '../documents.errors';
 import { IngestionEventPublisher } from '../events/ingestion-event.publisher';
 import { IngestionProducer } from '../ingestion.producer';
 
 /** How often documents whose job was never queued (Redis down at upload) are queued again. */
 export const PENDING_INGESTION_INTERVAL_MS = 30_000;
+/** The repeatable job's id: one schedule, however many workers start. */
+const PENDING_INGESTION_JOB_ID = 'documents.queue-pending';
 /** Younger documents are left alone: their upload request may still be enqueueing them. */
 export const PENDING_INGESTION_MIN_AGE_MS = 10_000;
 /**
@@ -32,35 +35,38 @@ export interface PendingIngestionPass {
 const NOTHING: PendingIngestionPass = Object.freeze({ pending: 0, requeued: 0, exhausted: 0 });
 
 /**
- * The maintenance loop that keeps "no upload is lost between the database and the queue": once
- * at start-up and every 30 s it queues what is still waiting (`enqueuePending`, exactly once per
- * run thanks to the job id), then recovers documents whose job was lost mid-flight
- * (`requeueLost`; bull's own stalled check covers jobs still active under a dead worker).
- * Runs never overlap; the timer does not keep the process alive and stops on shutdown.
+ * The maintenance task that keeps "no upload is lost between the database and the queue": once
+ * at worker start and every 30 s (a repeatable `documents.queue-pending` job, scheduled by
+ * MaintenanceTasks) it queues what is still waiting (`enqueuePending`, exactly once per run
+ * thanks to the job id), then recovers documents whose job was lost mid-flight (`requeueLost`;
+ * bull's own stalled check covers jobs still active under a dead worker).
+ * Runs in one process never overlap; after shutdown began no new pass starts.
  */
 @Injectable()
 export class PendingIngestionScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('PendingIngestion');
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<PendingIngestionPass> | undefined;
   private stopped = false;
 
   constructor(
     private readonly producer: IngestionProducer,
     private readonly events: IngestionEventPublisher,
-  ) {}
+    tasks: MaintenanceTasks,
+  ) {
+    tasks.register(JOBS.maintenance.documentsQueuePending, () => this.tick(), {
+      jobId: PENDING_INGESTION_JOB_ID,
+      everyMs: PENDING_INGESTION_INTERVAL_MS,
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.stopped = false;
+    // the first pass at once, not after the first interval: documents left by a previous run
     void this.tick();
-    this.timer = setInterval(() => void this.tick(), PENDING_INGESTION_INTERVAL_MS);
-    this.timer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
     await this.running?.catch(() => undefined);
   }
 

@@ -1,16 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuditService } from '@docent/audit';
 import { AppError } from '@docent/common';
 import { JOBS, MaintenanceTasks } from '@docent/queue';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
-import { StorageCleanupProducer } from '../storage-cleanup.producer';
+import { REMOVE_FILES_SWEEP_EVERY_MS, StorageCleanupProducer } from '../storage-cleanup.producer';
 
 /** Rows claimed per query. */
 const BATCH = 100;
@@ -26,8 +20,8 @@ export const REMOVE_FILE_BACKOFF_BASE_MS = 5000;
 export const REMOVE_FILE_BACKOFF_MAX_MS = 15 * 60_000;
 /** From this many failed attempts on, a failure is logged as an error (someone must look). */
 const LOUD_AFTER_ATTEMPTS = 8;
-/** When scheduling the sweep fails at start-up (Redis down), try again this often. */
-const SCHEDULE_RETRY_MS = 30_000;
+/** The repeatable sweep's job id: one schedule, however many workers start. */
+const SWEEP_JOB_ID = 'documents.remove-files';
 const MAX_ERROR_LENGTH = 500;
 
 export function removeFileBackoffMs(attempts: number): number {
@@ -62,10 +56,12 @@ function describeError(error: unknown): string {
  * a missing file succeeds, so a retry after a partial pass is harmless), writes the
  * `document.file_removed` audit entry, then deletes the row. A failure keeps the row, records
  * the error and pushes the next attempt back (backoff); a delayed job is queued for the earliest
- * retry, and the repeatable sweep catches anything whose job was lost.
+ * retry, and the repeatable sweep (every REMOVE_FILES_SWEEP_EVERY_MS, scheduled by
+ * MaintenanceTasks) catches anything whose job was lost. At worker start it asks for one pass at
+ * once, for rows left by a previous run.
  */
 @Injectable()
-export class StorageCleanupProcessor {
+export class StorageCleanupProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger('StorageCleanup');
 
   constructor(
@@ -75,7 +71,16 @@ export class StorageCleanupProcessor {
     private readonly producer: StorageCleanupProducer,
     tasks: MaintenanceTasks,
   ) {
-    tasks.register(JOBS.maintenance.documentsRemoveFiles, () => this.drain());
+    tasks.register(JOBS.maintenance.documentsRemoveFiles, () => this.drain(), {
+      jobId: SWEEP_JOB_ID,
+      everyMs: REMOVE_FILES_SWEEP_EVERY_MS,
+      keepFailed: 100,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    // Redis down: the sweep drains the rows once MaintenanceTasks could schedule it
+    void this.producer.hintQuietly();
   }
 
   async drain(): Promise<StorageCleanupPass> {
@@ -172,41 +177,6 @@ export class StorageCleanupProcessor {
     } catch (error) {
       // the repeatable sweep takes over
       this.logger.warn(`could not schedule the next removal pass: ${String(error)}`);
-    }
-  }
-}
-
-/**
- * Schedules the repeatable sweep at worker start (retrying while Redis is unreachable) and asks
- * for one pass at once, for rows left by a previous run.
- */
-@Injectable()
-export class StorageCleanupScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('StorageCleanup');
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-
-  constructor(private readonly producer: StorageCleanupProducer) {}
-
-  onApplicationBootstrap(): void {
-    this.stopped = false;
-    void this.tryToSchedule();
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-  }
-
-  private async tryToSchedule(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.producer.scheduleSweep();
-      await this.producer.hint();
-    } catch (error) {
-      this.logger.warn(`could not schedule the file-removal sweep, retrying: ${String(error)}`);
-      this.timer = setTimeout(() => void this.tryToSchedule(), SCHEDULE_RETRY_MS);
-      this.timer.unref();
     }
   }
 }

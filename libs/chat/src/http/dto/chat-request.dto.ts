@@ -1,20 +1,17 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
-  Max,
   MaxLength,
-  Min,
   MinLength,
 } from 'class-validator';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@docent/common';
+import { PageQueryDto } from '@docent/common';
 
 export const TITLE_MAX_LENGTH = 200;
 export const QUESTION_MAX_LENGTH = 4000;
@@ -82,8 +79,8 @@ export class AskDto {
   content!: string;
 }
 
-/** `GET /chat/sessions/:id/messages?before&limit`. */
-export class MessagesQueryDto {
+/** The cursor of the messages list: a message id, not an opaque keyset cursor. */
+class MessagesBeforeQueryDto {
   @ApiPropertyOptional({
     format: 'uuid',
     description:
@@ -93,15 +90,16 @@ export class MessagesQueryDto {
   @IsOptional()
   @IsUUID()
   before?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit: number = DEFAULT_PAGE_SIZE;
 }
+
+/**
+ * `GET /chat/sessions/:id/messages?before&limit`: `limit` as every list's (PageQueryDto). `before`
+ * comes first so the documented parameters keep their order.
+ */
+export class MessagesQueryDto extends IntersectionType(
+  MessagesBeforeQueryDto,
+  PickType(PageQueryDto, ['limit'] as const),
+) {}
 
 export const EXPORT_FORMATS = ['json', 'markdown'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
