@@ -36,7 +36,10 @@ export interface RedisCluster {
   kill(port: number): void;
   /** Starts a killed node again on its port and folder (it rejoins from nodes.conf). */
   restart(port: number): Promise<void>;
-  /** Waits until every slot is served and the cluster says `cluster_state:ok` on every live node. */
+  /**
+   * Waits until every slot is served, the cluster says `cluster_state:ok` on every live node and
+   * every live replica has synced with its master.
+   */
   waitHealthy(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -91,6 +94,9 @@ function startNode(port: number, dir: string, nodeTimeoutMs: number): ChildProce
       '',
       '--appendonly',
       'no',
+      // a replica's first sync starts at once instead of after the default 5 s
+      '--repl-diskless-sync-delay',
+      '0',
       '--daemonize',
       'no',
       '--protected-mode',
@@ -222,7 +228,20 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
             .filter((n) => n.role === 'master' && !n.failed)
             .flatMap((n) => n.slots)
             .reduce((sum, [from, to]) => sum + (to - from + 1), 0);
-          return served === 16384;
+          if (served !== 16384) return false;
+          // and every live replica has synced with its master: a replica that never did (the
+          // master waits repl-diskless-sync-delay before the first transfer) refuses to take over
+          // when its master dies, so a failover test would wait for a promotion that never comes
+          for (const node of nodes.filter(alive)) {
+            const replication = await cli(node.port, 'info', 'replication');
+            if (
+              replication.includes('role:slave') &&
+              !replication.includes('master_link_status:up')
+            ) {
+              return false;
+            }
+          }
+          return true;
         },
         timeoutMs,
       );
