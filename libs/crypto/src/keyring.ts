@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import { CryptoError } from './crypto-error';
+import { gcmOpen, gcmSeal, TAG_BYTES } from './gcm';
 import {
   createDecryptStream,
   createEncryptStream,
@@ -9,7 +10,7 @@ import {
 
 export const KEY_BYTES = 32;
 export const IV_BYTES = 12;
-export const TAG_BYTES = 16;
+export { TAG_BYTES };
 export const TOKEN_VERSION = 'v1';
 
 /** Same rule as DATA_ENCRYPTION_KEYS in libs/config: ids never contain the token separator. */
@@ -110,12 +111,12 @@ export class Keyring {
   seal(plaintext: Buffer | string, aad: Buffer | string): string {
     const keyId = this.#activeKeyId;
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#sealKey(keyId), iv, {
-      authTagLength: TAG_BYTES,
-    });
-    cipher.setAAD(sealAad(keyId, aad));
-    const ciphertext = Buffer.concat([cipher.update(toBuffer(plaintext)), cipher.final()]);
-    const tag = cipher.getAuthTag();
+    const { ciphertext, tag } = gcmSeal(
+      this.#sealKey(keyId),
+      iv,
+      sealAad(keyId, aad),
+      toBuffer(plaintext),
+    );
     return [
       TOKEN_VERSION,
       keyId,
@@ -131,23 +132,14 @@ export class Keyring {
    */
   open(token: string, aad: Buffer | string): Buffer {
     const { keyId, iv, ciphertext, tag } = this.#parseToken(token);
-    const decipher = createDecipheriv('aes-256-gcm', this.#sealKey(keyId), iv, {
-      authTagLength: TAG_BYTES,
-    });
-    decipher.setAAD(sealAad(keyId, aad));
-    decipher.setAuthTag(tag);
-    const plaintext = decipher.update(ciphertext);
-    try {
-      decipher.final();
-    } catch (cause) {
-      plaintext.fill(0);
-      throw new CryptoError(
-        'crypto_auth_failed',
-        'encrypted value failed authentication (tampered, or wrong key or associated data)',
-        { cause },
-      );
-    }
-    return plaintext;
+    return gcmOpen(
+      this.#sealKey(keyId),
+      iv,
+      sealAad(keyId, aad),
+      ciphertext,
+      tag,
+      'encrypted value failed authentication (tampered, or wrong key or associated data)',
+    );
   }
 
   /** `open` as UTF-8 text. */

@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ByteQueue } from './byte-queue';
 import { CryptoError } from './crypto-error';
+import { gcmOpen, gcmSeal, TAG_BYTES } from './gcm';
 
 /*
  * Segmented AES-256-GCM streams ("STREAM" construction, as in Tink's streaming AEAD and age).
@@ -38,7 +39,6 @@ export const DEFAULT_SEGMENT_SIZE = 64 * 1024;
 export const MIN_SEGMENT_SIZE = 64;
 export const MAX_SEGMENT_SIZE = 1024 * 1024;
 
-const TAG_BYTES = 16;
 const SALT_BYTES = 16;
 const NONCE_PREFIX_BYTES = 7;
 const FIXED_HEADER_BYTES = STREAM_MAGIC.length + 1 + 4 + 1; // up to and including keyIdLength
@@ -129,16 +129,13 @@ class SegmentEncryptor extends Transform {
     if (this.index >= MAX_SEGMENTS) {
       throw new CryptoError('crypto_malformed', 'stream is too long for one encrypted stream');
     }
-    const cipher = createCipheriv(
-      'aes-256-gcm',
+    const { ciphertext, tag } = gcmSeal(
       this.ctx.key,
       segmentIv(this.ctx, this.index, final),
-      {
-        authTagLength: TAG_BYTES,
-      },
+      segmentAad(this.ctx, final),
+      plaintext,
     );
-    cipher.setAAD(segmentAad(this.ctx, final));
-    const out = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    const out = Buffer.concat([ciphertext, tag]);
     this.index += 1;
     return out;
   }
@@ -230,23 +227,15 @@ class SegmentDecryptor extends Transform {
     }
     const ciphertext = segment.subarray(0, segment.length - TAG_BYTES);
     const tag = segment.subarray(segment.length - TAG_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', ctx.key, segmentIv(ctx, this.index, final), {
-      authTagLength: TAG_BYTES,
-    });
-    decipher.setAAD(segmentAad(ctx, final));
-    decipher.setAuthTag(tag);
-    const plaintext = decipher.update(ciphertext);
-    try {
-      decipher.final();
-    } catch (cause) {
-      plaintext.fill(0);
-      throw new CryptoError(
-        'crypto_auth_failed',
-        `encrypted stream segment ${this.index} failed authentication ` +
-          '(tampered, truncated, reordered, or wrong key or associated data)',
-        { cause },
-      );
-    }
+    const plaintext = gcmOpen(
+      ctx.key,
+      segmentIv(ctx, this.index, final),
+      segmentAad(ctx, final),
+      ciphertext,
+      tag,
+      `encrypted stream segment ${this.index} failed authentication ` +
+        '(tampered, truncated, reordered, or wrong key or associated data)',
+    );
     this.index += 1;
     return plaintext;
   }
