@@ -19,6 +19,19 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Up with what `probe` resolves to; down with the message of what it threw (after `prefix`). */
+async function upOrDown(
+  indicator: ReturnType<HealthIndicatorService['check']>,
+  probe: () => Promise<Record<string, unknown> | undefined>,
+  prefix = '',
+): Promise<HealthIndicatorResult> {
+  try {
+    return indicator.up(await probe());
+  } catch (error) {
+    return indicator.down({ message: prefix + messageOf(error) });
+  }
+}
+
 @Injectable()
 export class DatabaseIndicator {
   constructor(
@@ -27,15 +40,12 @@ export class DatabaseIndicator {
   ) {}
 
   async check(key = 'database'): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check(key);
     const started = Date.now();
-    try {
+    return upOrDown(this.indicators.check(key), async () => {
       const orm = this.moduleRef.get(MikroORM, { strict: false });
       await withTimeout(orm.em.getConnection().execute('select 1'), CHECK_TIMEOUT_MS, 'PostgreSQL');
-      return indicator.up({ latencyMs: Date.now() - started });
-    } catch (error) {
-      return indicator.down({ message: messageOf(error) });
-    }
+      return { latencyMs: Date.now() - started };
+    });
   }
 }
 
@@ -69,12 +79,9 @@ export class RedisIndicator {
   ) {}
 
   async check(key = 'redis'): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check(key);
-    try {
-      return indicator.up({ latencyMs: await pingRedis(this.client, 'Redis') });
-    } catch (error) {
-      return indicator.down({ message: messageOf(error) });
-    }
+    return upOrDown(this.indicators.check(key), async () => ({
+      latencyMs: await pingRedis(this.client, 'Redis'),
+    }));
   }
 }
 
@@ -120,12 +127,18 @@ export class StorageIndicator {
   async check(key = 'storage'): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check(key);
     const { dir } = this.config.getOrThrow<StorageSettings>('storage');
-    try {
-      await mkdir(dir, { recursive: true });
-      await withTimeout(access(dir, constants.R_OK | constants.W_OK), CHECK_TIMEOUT_MS, 'storage');
-      return indicator.up();
-    } catch (error) {
-      return indicator.down({ message: `storage directory is not writable: ${messageOf(error)}` });
-    }
+    return upOrDown(
+      indicator,
+      async () => {
+        await mkdir(dir, { recursive: true });
+        await withTimeout(
+          access(dir, constants.R_OK | constants.W_OK),
+          CHECK_TIMEOUT_MS,
+          'storage',
+        );
+        return undefined;
+      },
+      'storage directory is not writable: ',
+    );
   }
 }
