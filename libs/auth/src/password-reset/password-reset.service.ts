@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '@docent/common';
-import { AUDIT_TARGET, AuditService } from '@docent/audit';
+import { AuditService } from '@docent/audit';
 import { AccountService } from '../accounts/account.service';
 import { LoginLockout } from '../accounts/login-lockout';
+import { recordOwnAccountAction } from '../accounts/own-account-audit';
 import { invalidResetToken } from '../auth.errors';
 import { PasswordChangedNotice } from '../passwords/password-changed-notice';
 import { SessionService } from '../sessions/session.service';
@@ -35,14 +36,13 @@ export class PasswordResetService {
     const ended = await this.sessions.revoke({ userId: user.id }, 'password_reset');
     // whoever holds the mailbox may sign in again at once
     await this.lockout.unlock(user.email);
-    this.context.setActor(user.id);
-    await this.audit.record({
-      action: 'auth.password_reset_completed',
-      actorId: user.id,
-      targetType: AUDIT_TARGET.user,
-      targetId: user.id,
-      metadata: { sessionsEnded: ended.length },
-    });
+    await recordOwnAccountAction(
+      this.audit,
+      this.context,
+      user.id,
+      'auth.password_reset_completed',
+      { sessionsEnded: ended.length },
+    );
     await this.notice.send(user, 'reset');
   }
 }

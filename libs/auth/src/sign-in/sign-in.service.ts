@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RequestContext } from '@docent/common';
 import { AUDIT_TARGET, AuditService } from '@docent/audit';
 import { AccountService, normalizeEmail } from '../accounts/account.service';
+import { recordOwnAccountAction } from '../accounts/own-account-audit';
 import { PasswordAttempts } from '../accounts/password-attempts';
 import { accountDisabled, invalidCredentials } from '../auth.errors';
 import type { AuthTokensDto } from '../dto/auth-response.dto';
@@ -23,13 +24,7 @@ export class SignInService {
 
   async register(input: RegisterDto): Promise<AuthTokensDto> {
     const user = await this.accounts.create(input);
-    this.context.setActor(user.id);
-    await this.audit.record({
-      action: 'auth.register',
-      actorId: user.id,
-      targetType: AUDIT_TARGET.user,
-      targetId: user.id,
-    });
+    await recordOwnAccountAction(this.audit, this.context, user.id, 'auth.register');
     return this.issuer.open(user);
   }
 
@@ -72,13 +67,7 @@ export class SignInService {
     }
     await attempt.succeeded();
     await this.accounts.upgradeHashIfNeeded(user, input.password);
-    this.context.setActor(user.id);
-    await this.audit.record({
-      action: 'auth.login',
-      actorId: user.id,
-      targetType: AUDIT_TARGET.user,
-      targetId: user.id,
-    });
+    await recordOwnAccountAction(this.audit, this.context, user.id, 'auth.login');
     const tokens = await this.issuer.open(user);
     await this.newDevices.afterSignIn(user, this.issuer.client());
     return tokens;
