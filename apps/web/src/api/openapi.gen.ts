@@ -645,3 +645,11 @@ export interface AdminHealthDto {
     }
   >;
 }
+
+export interface IngestionProgressDto {
+  documentId: string;
+  status: 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+  stage: 'validating' | 'extracting' | 'chunking' | 'indexing' | 'done';
+  /** Never lower than the previous event */
+  progress: number;
+}
