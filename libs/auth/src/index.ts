@@ -22,3 +22,4 @@ export { CurrentUser } from './guards/current-user.decorator';
 export { AuthRateLimit, StrictRateLimit } from './throttle/throttle';
 export { PasswordHasher } from './passwords';
 export * from './events/auth-events';
+export { UserDto } from './dto/auth-response.dto';

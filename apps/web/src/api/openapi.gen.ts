@@ -647,9 +647,8 @@ export interface AdminHealthDto {
 }
 
 export interface IngestionProgressDto {
-  documentId: string;
   status: 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
   stage: 'validating' | 'extracting' | 'chunking' | 'indexing' | 'done';
-  /** Never lower than the previous event */
   progress: number;
+  documentId: string;
 }
