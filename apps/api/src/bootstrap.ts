@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { applyHttpBasics, createFastifyAdapter } from '@docent/common';
 import type { DocentConfig } from '@docent/config';
+import { SOCKET_EVENT_MODELS } from '@docent/documents';
 import { RedisIoAdapter } from '@docent/notifications';
 import { ApiModule } from './api.module';
 import { serveWebClient } from './web-client';
@@ -28,6 +29,16 @@ export function buildOpenApiConfig() {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .build();
+}
+
+/**
+ * The api's OpenAPI document: its routes, plus the socket event payloads no route returns (so the
+ * web client's types of those are generated too).
+ */
+export function buildOpenApiDocument(app: NestFastifyApplication) {
+  return SwaggerModule.createDocument(app, buildOpenApiConfig(), {
+    extraModels: SOCKET_EVENT_MODELS,
+  });
 }
 
 /** Builds the api exactly as production runs it (main.ts and the e2e tests both call this). */
@@ -54,7 +65,7 @@ export async function createApiApp(options: CreateApiOptions): Promise<NestFasti
   await serveWebClient(app);
   app.setGlobalPrefix('api', { exclude: UNPREFIXED_PATHS });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
-  const document = SwaggerModule.createDocument(app, buildOpenApiConfig());
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

@@ -22,3 +22,5 @@ export { CurrentUser } from './guards/current-user.decorator';
 export { AuthRateLimit, StrictRateLimit } from './throttle/throttle';
 export { PasswordHasher } from './passwords';
 export * from './events/auth-events';
+export { PASSWORD_MAX_CHARS, RegisterDto } from './dto/auth-request.dto';
+export { UserDto } from './dto/auth-response.dto';

@@ -17,6 +17,18 @@ export interface StoredRule {
   fields: string[] | null;
 }
 
+/** A stored permission row as a rule (also how the admin api shows a role's rules). */
+export function storedRule(row: RolePermission): StoredRule {
+  return {
+    action: row.action,
+    subject: row.subject,
+    own: row.own,
+    inverted: row.inverted,
+    conditions: row.conditions,
+    fields: row.fields,
+  };
+}
+
 const RULES_TTL_MS = 10 * 60_000;
 const USER_PLACEHOLDER = '${user.id}';
 
@@ -76,14 +88,7 @@ export class AbilityFactory {
             { role: { name: roleName } },
             { orderBy: { position: 'asc', id: 'asc' } },
           );
-        return rows.map((row) => ({
-          action: row.action,
-          subject: row.subject,
-          own: row.own,
-          inverted: row.inverted,
-          conditions: row.conditions,
-          fields: row.fields,
-        }));
+        return rows.map(storedRule);
       },
       RULES_TTL_MS,
     );

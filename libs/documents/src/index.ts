@@ -14,5 +14,6 @@ export * from './storage-cleanup.producer';
 export * from './documents-worker.module';
 export * from './documents-http.module';
 export * from './events';
+export * from './dto/ingestion-progress.dto';
 export * from './retrieval';
 export * from './worker';

@@ -645,3 +645,10 @@ export interface AdminHealthDto {
     }
   >;
 }
+
+export interface IngestionProgressDto {
+  status: 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+  stage: 'validating' | 'extracting' | 'chunking' | 'indexing' | 'done';
+  progress: number;
+  documentId: string;
+}

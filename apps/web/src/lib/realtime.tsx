@@ -10,13 +10,12 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { connection, retryDelayMs } from '../api/connection';
 import { session } from '../api/session';
-import type { NotificationDto } from '../api/openapi.gen';
-import type { IngestionProgress } from '../api/extra-types';
+import type { IngestionProgressDto, NotificationDto } from '../api/openapi.gen';
 import { useAuth } from './auth';
 
 interface ServerEvents {
   notification: (notification: NotificationDto) => void;
-  'ingestion.progress': (progress: IngestionProgress) => void;
+  'ingestion.progress': (progress: IngestionProgressDto) => void;
   'unread-count': (body: { count: number }) => void;
   'auth.expired': (body: { reason: string }) => void;
 }

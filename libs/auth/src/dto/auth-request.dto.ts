@@ -4,7 +4,7 @@ import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'cl
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** Passwords are checked against the policy in the service; here only their shape and an upper bound. */
-const PASSWORD_MAX_CHARS = 1024;
+export const PASSWORD_MAX_CHARS = 1024;
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -27,6 +28,20 @@ export const PERMISSIONS_MAX = 100;
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** Present (even null) means "validate it": null is never a valid value here. */
 const present = (_object: object, value: unknown) => value !== undefined;
+
+/**
+ * A role's description, as both bodies validate it (trimmed; absent keeps it, null is refused).
+ * Listed bottom-up, the order stacked decorators run in, so the errors keep their order.
+ */
+function DescriptionRules(): PropertyDecorator {
+  return applyDecorators(
+    Matches(DESCRIPTION_PATTERN, { message: 'description must not contain control characters' }),
+    MaxLength(DESCRIPTION_MAX),
+    IsString(),
+    Transform(trim),
+    ValidateIf(present),
+  );
+}
 
 export class RolePermissionInputDto {
   @ApiProperty({ enum: ACTIONS, example: 'read' })
@@ -58,11 +73,7 @@ export class CreateRoleDto {
   name!: string;
 
   @ApiPropertyOptional({ example: 'Reads the audit log', maxLength: DESCRIPTION_MAX, default: '' })
-  @ValidateIf(present)
-  @Transform(trim)
-  @IsString()
-  @MaxLength(DESCRIPTION_MAX)
-  @Matches(DESCRIPTION_PATTERN, { message: 'description must not contain control characters' })
+  @DescriptionRules()
   description?: string;
 
   @ApiProperty({
@@ -90,11 +101,7 @@ export class UpdateRoleDto {
   name?: string;
 
   @ApiPropertyOptional({ maxLength: DESCRIPTION_MAX })
-  @ValidateIf(present)
-  @Transform(trim)
-  @IsString()
-  @MaxLength(DESCRIPTION_MAX)
-  @Matches(DESCRIPTION_PATTERN, { message: 'description must not contain control characters' })
+  @DescriptionRules()
   description?: string;
 
   @ApiPropertyOptional({

@@ -1,5 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ACTIONS, type CatalogueEntry, type RolePermission, SUBJECTS } from '@docent/authorization';
+import {
+  ACTIONS,
+  type CatalogueEntry,
+  type RolePermission,
+  type StoredRule,
+  SUBJECTS,
+  storedRule,
+} from '@docent/authorization';
 import type { Role } from '@docent/auth';
 import { permissionsOf } from '../role-permissions';
 
@@ -31,7 +38,7 @@ export class RolePermissionDto {
 }
 
 /** A stored CASL rule, as the ability factory reads it (`${user.id}` stands for the caller). */
-export class RoleRuleDto {
+export class RoleRuleDto implements StoredRule {
   @ApiProperty() action!: string;
   @ApiProperty() subject!: string;
   @ApiProperty() own!: boolean;
@@ -63,14 +70,7 @@ export class RoleDto {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
   static from(role: Role, rows: readonly RolePermission[]): RoleDto {
-    const rules: RoleRuleDto[] = rows.map((row) => ({
-      action: row.action,
-      subject: row.subject,
-      own: row.own,
-      inverted: row.inverted,
-      conditions: row.conditions,
-      fields: row.fields,
-    }));
+    const rules: RoleRuleDto[] = rows.map(storedRule);
     return {
       id: role.id,
       name: role.name,

@@ -1,7 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
-  IsEmail,
   IsIn,
   IsOptional,
   IsString,
@@ -11,15 +10,13 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageQueryDto } from '@docent/common';
-import type { UserStatus } from '@docent/auth';
+import { PASSWORD_MAX_CHARS, RegisterDto, type UserStatus } from '@docent/auth';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** Present means validated: `null` is refused instead of being read as "leave unchanged". */
 const unlessAbsent = (_object: object, value: unknown) => value !== undefined;
 
 export const USER_STATUSES: readonly UserStatus[] = ['active', 'disabled'];
-/** Passwords are checked against the policy in the service; here only their shape and a bound. */
-const PASSWORD_MAX_CHARS = 1024;
 const ROLE_NAME_MAX = 48;
 /** No control characters: names end up in mail headers and logs. */
 const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;
@@ -47,21 +44,11 @@ export class ListAdminUsersQueryDto extends PageQueryDto {
   status?: UserStatus;
 }
 
-export class CreateAdminUserDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @Transform(trim)
-  @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxLength(254)
-  email!: string;
-
-  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  @Matches(PRINTABLE, { message: 'displayName must not contain control characters' })
-  displayName!: string;
-
+/**
+ * E-mail and name as sign-up takes them; the password's shape too (the policy is the service's),
+ * documented here for an admin.
+ */
+export class CreateAdminUserDto extends PickType(RegisterDto, ['email', 'displayName'] as const) {
   @ApiProperty({
     description:
       'Same policy as sign-up: 15–128 characters by default, not a common or breached password, not derived from the e-mail',

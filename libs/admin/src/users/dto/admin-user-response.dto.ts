@@ -1,26 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { User } from '@docent/auth';
-import { USER_STATUSES } from './admin-user-request.dto';
+import { type User, UserDto } from '@docent/auth';
 
-export class AdminUserDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty() displayName!: string;
-  @ApiProperty({ example: 'member' }) role!: string;
-  @ApiProperty({ enum: USER_STATUSES }) status!: string;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+/** A user as an admin lists them: the user as they see themselves, and when it last changed. */
+export class AdminUserDto extends UserDto {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
-  static from(user: User): AdminUserDto {
-    return {
-      id: user.id,
-      email: user.email,
-      displayName: user.displayName,
-      role: user.role.name,
-      status: user.status,
-      createdAt: user.createdAt.toISOString(),
-      updatedAt: user.updatedAt.toISOString(),
-    };
+  static override from(user: User): AdminUserDto {
+    return { ...UserDto.from(user), updatedAt: user.updatedAt.toISOString() };
   }
 }
 
