@@ -9,8 +9,8 @@ import { AuditEvent } from '@docent/audit';
 import { messagesKey, metaKey, UsageDaily, userIndexKey } from '@docent/chat';
 import { indexedDocument } from './support/documents';
 import { bearer, signUp, type SignedUp, type Stack, startStack } from './support/stack';
+import { CORPUS_DIR as CORPUS } from './support/shared';
 
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 const corpus = (name: string) => readFile(join(CORPUS, name));
 
 type Http = ReturnType<typeof request>;

@@ -8,8 +8,7 @@ import { openOrm } from '@docent/database';
 import { ENTITIES } from '@docent/schema';
 import { uuidv7 } from '@docent/common';
 import { testConfig } from './support/config';
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
+import { CORPUS_DIR as CORPUS } from './support/shared';
 
 /** The index step against the real database: replace-all in one transaction, GIN-searchable. */
 describe('ChunkIndexer', () => {

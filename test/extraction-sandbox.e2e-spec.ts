@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuiltWorker } from './support/built-worker';
+import { CORPUS_DIR as CORPUS } from './support/shared';
 
 /**
  * Issue 20, point 4: the extraction process is confined by Node's permission model. Code run
@@ -18,7 +19,6 @@ import { ensureBuiltWorker } from './support/built-worker';
  */
 const ROOT = join(__dirname, '..');
 const MODULE = join(ROOT, 'dist/apps/worker/libs/documents/src/worker/extract-in-child.js');
-const CORPUS = join(ROOT, '..', 'shared', 'corpus');
 
 const PROBE = `
 const fs = require('node:fs');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuiltWorker } from './support/built-worker';
 import { pdfBomb } from './support/hostile-files';
+import { CORPUS_DIR as CORPUS } from './support/shared';
 
 /**
  * The extraction process pool only exists in compiled code (under jest extraction runs
@@ -12,7 +13,6 @@ import { pdfBomb } from './support/hostile-files';
  */
 const ROOT = join(__dirname, '..');
 const MODULE = join(ROOT, 'dist/apps/worker/libs/documents/src/worker/extract-in-child.js');
-const CORPUS = join(ROOT, '..', 'shared', 'corpus');
 
 const SCRIPT = `
 const m = require(${JSON.stringify(MODULE)});

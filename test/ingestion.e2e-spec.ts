@@ -28,8 +28,7 @@ import { INGEST_PROCESS_OPTIONS } from '../libs/documents/src/worker/ingestion.p
 import { PendingIngestionScheduler } from '../libs/documents/src/worker/pending-ingestion.scheduler';
 import { testConfig } from './support/config';
 import { waitFor } from './support/http';
-
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
+import { CORPUS_DIR as CORPUS } from './support/shared';
 
 /** ../shared/corpus/README.md, row by row: what ingestion must make of each file. */
 const CORPUS_CASES: {

@@ -9,8 +9,8 @@ import {
   type TestBrowser,
 } from './support/browser';
 import { newIdentity, signUp, type Stack, startStack } from './support/stack';
+import { CORPUS_DIR as CORPUS } from './support/shared';
 
-const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 const GOOD = 'google-doc-document.pdf';
 const ENCRYPTED = 'libreoffice-writer-password.pdf';
 /** The machine running the suite may be slow: ingestion and the socket get generous waits. */

@@ -8,9 +8,8 @@ import { uuidv7 } from '@docent/common';
 import { ChunkIndexer, Document, type DocumentStatus } from '@docent/documents';
 import { waitFor } from './http';
 import { bearer, type Stack } from './stack';
+import { CORPUS_DIR as CORPUS } from './shared';
 
-/** The shared test corpus (PDF, DOCX, text files with known content), next to the repository. */
-export const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus');
 export const corpus = (name: string): Promise<Buffer> => readFile(join(CORPUS, name));
 
 type Http = ReturnType<typeof request>;

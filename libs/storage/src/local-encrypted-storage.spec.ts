@@ -15,8 +15,8 @@ import {
   StorageNotFoundError,
   StorageTooLargeError,
 } from './storage.errors';
+import { CORPUS_DIR as CORPUS } from '../../../test/support/shared';
 
-const CORPUS = path.join(__dirname, '../../../../shared/corpus');
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
 

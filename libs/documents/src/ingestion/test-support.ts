@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { AppError } from '@docent/common/app-error';
 import { ExtractionError } from './errors';
+import { CORPUS_DIR } from '../../../../test/support/shared';
 
-/** `../shared/corpus` next to the repository (libs/documents/src/ingestion → repo root → ..). */
-export const CORPUS_DIR = path.resolve(__dirname, '../../../../../shared/corpus');
+export { CORPUS_DIR };
 
 export function corpus(name: string): Buffer {
   return fs.readFileSync(path.join(CORPUS_DIR, name));
