@@ -14,6 +14,7 @@ import { CryptoError } from '@docent/crypto';
 import { JOBS, MaintenanceTasks, QUEUES } from '@docent/queue';
 import { waitFor } from './support/http';
 import { bearer, signUp, type SignedUp, type Stack, startStack } from './support/stack';
+import { scanKeys } from './support/redis-keys';
 
 type Http = ReturnType<typeof request>;
 const SESSIONS = '/api/v1/chat/sessions';
@@ -70,13 +71,7 @@ describe('chat history in Redis (layout, TTLs, cap, encryption at rest)', () => 
 
   /** Every chat key of this stack with its PTTL. */
   async function chatKeys(): Promise<Map<string, number>> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}chat:*`, 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    const keys = await scanKeys(redis, `${prefix}chat:*`);
     const ttls = await Promise.all(keys.map((k) => redis.pttl(k)));
     return new Map(keys.map((k, i) => [k, ttls[i]]));
   }

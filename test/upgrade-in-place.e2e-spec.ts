@@ -8,6 +8,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import request from 'supertest';
 import { type ApiProcess, ensureBuiltApi, spawnBuiltApi } from './support/built-worker';
+import { deleteKeysWithPrefix } from './support/redis-keys';
 import { TEST_DATABASE_URL } from './support/services';
 import { type SmtpCapture, startSmtp } from './support/smtp';
 
@@ -232,12 +233,7 @@ describe.each(fixtureDirs)('upgrade in place from fixtures/%s', (name) => {
     }
     await smtp?.close();
     if (redis) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     }
     if (storage) rmSync(storage, { recursive: true, force: true });

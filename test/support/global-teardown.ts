@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { deleteKeysWithPrefix } from './redis-keys';
 import { TEST_DATABASE_URL } from './services';
 
 /** Drops this run's database and every Redis key under its prefix. */
@@ -22,12 +23,7 @@ export default async function globalTeardown(): Promise<void> {
     const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
     try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, prefix);
     } finally {
       redis.disconnect();
     }
