@@ -2,10 +2,11 @@
 /**
  * What every benchmark needs around its measurement: a free port, admin SQL on the benchmark's
  * PostgreSQL server, cleaning its Redis keys, the tail of a child's log, and writing its own
- * section of bench/RESULTS.md (replacing the previous run's).
+ * section of bench/RESULTS.md (replacing the previous run's) and its figures in bench/results.json.
  */
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 const { setTimeout } = require('node:timers');
 const { URL } = require('node:url');
@@ -83,4 +84,28 @@ async function writeResults(heading, section) {
   writeFileSync(file, await prettier.format(updated, { ...options, filepath: file }));
 }
 
-module.exports = { sleep, freePort, adminQuery, deleteKeys, tail, writeResults };
+/**
+ * Replaces `benchmark`'s entry in bench/results.json: `{benchmark: {figure: value}}`, ratios
+ * included, plus when, on what and under which load it ran, so a regression shows as a diff.
+ * Figures are numbers (rounded to 4 significant digits) or short strings; keys keep their order.
+ */
+function writeFigures(benchmark, figures) {
+  const file = path.join(__dirname, 'results.json');
+  const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const entry = {};
+  for (const [key, value] of Object.entries(figures)) {
+    if (typeof value === 'number') {
+      entry[key] = Number.isFinite(value) ? Number(value.toPrecision(4)) : null;
+    } else if (value !== undefined) {
+      entry[key] = value;
+    }
+  }
+  entry.date = new Date().toISOString();
+  entry.machine = `${os.availableParallelism()} cores, ${os.cpus()[0]?.model?.trim() ?? 'unknown CPU'}, node ${process.version}`;
+  entry.loadAverage1m = Number(os.loadavg()[0].toFixed(2));
+  all[benchmark] = entry;
+  const sorted = Object.fromEntries(Object.keys(all).sort().map((key) => [key, all[key]]));
+  writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
+}
+
+module.exports = { sleep, freePort, adminQuery, deleteKeys, tail, writeResults, writeFigures };
