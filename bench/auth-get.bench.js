@@ -1,35 +1,39 @@
-// What an authenticated request costs in Docent: GET /api/v1/auth/me on the real api (global JWT
-// guard: passport-jwt verifying the HS256 access token with the prepared KeyObject, one Redis MGET
-// for session revocation and the caller's state; then the Redis-backed throttler, the handler and
-// the whole HTTP pipeline, request logging included) against a bare Fastify route doing the same
-// JWT verification and the same MGET with its own ioredis client, answering the same JSON.
+// What the hot routes cost in Docent: GET /api/v1/auth/me (global JWT guard, one Redis round trip
+// for revocation and the caller's state, the Redis-backed throttler, the caller's permission rules,
+// request logging) and GET /health/live (the request pipeline alone), on the real api, each
+// against a bare Fastify server doing the same work (see startBare).
 //
 // The bench creates its own PostgreSQL database (docent_bench_<id>, migrated, dropped at the end)
 // and its own Redis key prefix (docent-bench:<id>:, deleted at the end): it never touches
 // development data. The load comes from autocannon in a child process, so the load generator does
 // not share the servers' event loop (it still shares the machine's cores with them and Redis).
 //
-//   npm run bench -- auth          BENCH_DURATION_S (default 10) per run, BENCH_CONNECTIONS (50)
+//   npm run bench -- auth          both routes; BENCH_DURATION_S (default 10) per run,
+//                                  BENCH_CONNECTIONS (50); BENCH_PROFILE=1 adds a CPU profile of
+//                                  one more run per route and target (bench/profiling.js)
+//   npm run bench -- http          /health/live only
 //
-// The results are written to bench/RESULTS.md (this benchmark's section is replaced).
+// The results are written to bench/RESULTS.md (this benchmark's section is replaced) and
+// bench/results.json.
 const { Buffer } = require('node:buffer');
 const { randomBytes } = require('node:crypto');
 const os = require('node:os');
 const path = require('node:path');
 const { URL } = require('node:url');
 const { isDeepStrictEqual } = require('node:util');
-const Fastify = require('fastify');
 const Redis = require('ioredis');
 const jwt = require('jsonwebtoken');
 const pino = require('pino');
+const { bareServer } = require('./bare-support.js');
 const { loadInChild } = require('./processes.js');
-const { adminQuery, deleteKeys, writeResults } = require('./support.js');
+const profiling = require('./profiling.js');
+const { adminQuery, deleteKeys, writeFigures, writeResults } = require('./support.js');
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 3;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RUNS = 2;
-const RESULTS_HEADING = '## auth: authenticated GET, Docent api vs bare Fastify';
+const RESULTS_HEADING = '## auth: hot routes, Docent api vs bare Fastify doing the same work';
 
 // CPU of this process (the servers) while the load runs: unlike req/s, it does not depend on how
 // much of the machine the load generator takes
@@ -51,9 +55,21 @@ async function getJson(url, headers) {
   return body;
 }
 
-/** The bare baseline: the checks of libs/auth/src/guards/jwt.strategy.ts, nothing else. */
-async function startBare(key, auth, redis) {
-  const bare = Fastify({ logger: false });
+/**
+ * The same-work baseline: a bare Fastify server doing what a careful hand-written service would
+ * do for the same two routes, with the same libraries and the same Redis state:
+ *
+ *   GET /me            the checks of libs/auth/src/tokens/access-token.verifier.ts (header, HS256
+ *                      signature with the same KeyObject and options, claims), the same MGET of
+ *                      revocation, user state, session owner and role version, the throttler's
+ *                      script, the caller's permission rules (both forms) from an in-process
+ *                      cache, and Docent's exact body
+ *   GET /health/live   the same JSON
+ *
+ * and around both what bench/bare-support.js describes (headers, histogram, request log line).
+ */
+async function startBare({ key, auth, redis, permissionsOf, logStream }) {
+  const { app: bare, throttle } = bareServer({ redis, logStream });
   const deny = (reply) =>
     reply.code(401).send({ status: 401, code: 'invalid_token', detail: 'not authenticated' });
   const verifyOptions = {
@@ -62,6 +78,7 @@ async function startBare(key, auth, redis) {
     audience: auth.jwtAudience,
     clockTolerance: 5,
   };
+  bare.get('/health/live', async () => ({ status: 'ok', uptimeSeconds: 1 }));
   bare.get('/me', async (request, reply) => {
     const authorization = request.headers.authorization ?? '';
     if (!authorization.startsWith('Bearer ')) return deny(reply);
@@ -83,16 +100,22 @@ async function startBare(key, auth, redis) {
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof role !== 'string') {
       return deny(reply);
     }
-    const [revoked, state] = await redis.mget(`auth:session-revoked:${sid}`, `auth:user:${sub}`);
-    if (revoked !== null || !state) return deny(reply);
+    const [revoked, state, owner] = await redis.mget(
+      `auth:session-revoked:${sid}`,
+      `auth:user:${sub}`,
+      `auth:session-owner:${sid}`,
+      `authz:role-version:${role}`,
+    );
+    if (revoked !== null || !state || owner !== sub) return deny(reply);
     const user = JSON.parse(state);
     if (user.status !== 'active') return deny(reply);
+    if (!(await throttle('me', sub))) return reply.code(429).send({ status: 429 });
     return {
       id: sub,
       email: user.email,
       displayName: user.displayName,
       role: user.role,
-      permissions: [],
+      ...permissionsOf(user.role, sub),
       createdAt: user.createdAt,
     };
   });
@@ -112,8 +135,15 @@ const row = (r) => ({
   errors: r.errors,
 });
 
-/** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
-async function run() {
+const ROUTES = {
+  me: { label: 'GET /api/v1/auth/me', docentPath: '/api/v1/auth/me', barePath: '/me' },
+  live: { label: 'GET /health/live', docentPath: '/health/live', barePath: '/health/live' },
+};
+
+async function run(options = {}) {
+  const routes = options.routes ?? ['me', 'live'];
+  const heading = options.heading ?? RESULTS_HEADING;
+  const figuresName = options.figures ?? 'auth';
   const root = path.resolve(__dirname, '..');
   const dist = (file) => path.join(root, 'dist/apps/api', file);
   const { createApiApp } = require(dist('apps/api/src/bootstrap.js'));
@@ -132,8 +162,8 @@ async function run() {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     REDIS_KEY_PREFIX: `docent-bench:${id}:`,
-    // the throttler stays on (one Redis round trip per request, part of the real cost) with a
-    // limit the load never reaches: the parser's maximum, per second
+    // the throttler stays on (part of the real cost) with a limit the load never reaches: the
+    // parser's maximum, per second
     RATE_LIMIT: '1000000/1s',
     DATABASE_URL: databaseUrl.toString(),
   });
@@ -142,9 +172,9 @@ async function run() {
   let bare;
   let bareRedis;
   let databaseCreated = false;
-  let bodyNote = '';
   const loadBefore = os.loadavg()[0];
-  const measured = { bare: [], docent: [] };
+  const measured = Object.fromEntries(routes.map((name) => [name, { bare: [], docent: [] }]));
+  const profiles = [];
   try {
     await adminQuery(serverUrl, `create database "${databaseName}"`);
     databaseCreated = true;
@@ -157,15 +187,13 @@ async function run() {
 
     // request logs stay on at info (part of the cost) but go to /dev/null the way pino writes
     // to stdout in production: synchronously through sonic-boom
-    app = await createApiApp({
-      config,
-      logStream: pino.destination({ dest: '/dev/null', sync: true }),
-    });
+    const logStream = pino.destination({ dest: '/dev/null', sync: true });
+    app = await createApiApp({ config, logStream });
     await app.listen(0, '127.0.0.1');
-    const docentUrl = `http://127.0.0.1:${app.getHttpServer().address().port}/api/v1/auth/me`;
+    const docentBase = `http://127.0.0.1:${app.getHttpServer().address().port}`;
 
     const email = `bench-${id}@example.com`;
-    const register = await globalThis.fetch(docentUrl.replace('/auth/me', '/auth/register'), {
+    const register = await globalThis.fetch(`${docentBase}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -179,43 +207,59 @@ async function run() {
       throw new Error(`register answered ${register.status}: ${JSON.stringify(tokens)}`);
     }
     const headers = { authorization: `Bearer ${tokens.accessToken}` };
+    const fromDocent = await getJson(`${docentBase}/api/v1/auth/me`, headers);
 
-    // the very KeyObject the api verifies with
+    // the very KeyObject the api verifies with; the role's rules as Docent answers them, held
+    // in-process the way a hand-written service would cache them
     const key = app.get(JWT_SIGNING_KEY, { strict: false });
     bareRedis = new Redis(config.redis.url, { keyPrefix: config.redis.keyPrefix });
-    bare = await startBare(key, config.auth, bareRedis);
-    const bareUrl = `http://127.0.0.1:${bare.server.address().port}/me`;
+    const rulesByCaller = new Map([
+      [
+        `${fromDocent.role}:${fromDocent.id}`,
+        { permissions: fromDocent.permissions, packedRules: fromDocent.packedRules },
+      ],
+    ]);
+    bare = await startBare({
+      key,
+      auth: config.auth,
+      redis: bareRedis,
+      permissionsOf: (role, userId) =>
+        rulesByCaller.get(`${role}:${userId}`) ?? { permissions: [], packedRules: [] },
+      logStream,
+    });
+    const bareBase = `http://127.0.0.1:${bare.server.address().port}`;
 
-    // both answer 200 about the same caller before any load. Docent may answer more than the
-    // bare route computes (the caller's permission rules once authorization fills them in): that
-    // is noted in the results, not treated as a difference
-    const [fromDocent, fromBare] = [
-      await getJson(docentUrl, headers),
-      await getJson(bareUrl, headers),
-    ];
-    const same = Object.keys(fromBare).every(
-      (field) => field === 'permissions' || isDeepStrictEqual(fromDocent[field], fromBare[field]),
-    );
-    if (!same || fromBare.email !== email || !Array.isArray(fromDocent.permissions)) {
+    // both answer the same body about the same caller before any load
+    const fromBare = await getJson(`${bareBase}/me`, headers);
+    if (!isDeepStrictEqual(fromDocent, fromBare) || fromBare.email !== email) {
       throw new Error(
         `the two servers disagree: ${JSON.stringify(fromDocent)} vs ${JSON.stringify(fromBare)}`,
       );
     }
-    const extra = [
-      ...(fromDocent.permissions.length
-        ? [`permissions (${fromDocent.permissions.length} rules)`]
-        : []),
-      ...Object.keys(fromDocent).filter((field) => !(field in fromBare)),
-    ];
-    bodyNote = extra.length
-      ? `Docent's body also carries ${extra.join(', ')}, which the bare route does not compute (it answers \`permissions: []\`); that work is part of Docent's cost here.`
-      : 'Both answer the same JSON body.';
 
-    await load('bare fastify warm-up', bareUrl, WARMUP_S, headers);
-    await load('docent api warm-up', docentUrl, WARMUP_S, headers);
-    for (let i = 1; i <= RUNS; i += 1) {
-      measured.bare.push(await load(`bare fastify run ${i}`, bareUrl, DURATION_S, headers));
-      measured.docent.push(await load(`docent api run ${i}`, docentUrl, DURATION_S, headers));
+    for (const name of routes) {
+      const route = ROUTES[name];
+      const bareUrl = `${bareBase}${route.barePath}`;
+      const docentUrl = `${docentBase}${route.docentPath}`;
+      await load(`bare ${name} warm-up`, bareUrl, WARMUP_S, headers);
+      await load(`docent ${name} warm-up`, docentUrl, WARMUP_S, headers);
+      for (let i = 1; i <= RUNS; i += 1) {
+        measured[name].bare.push(await load(`bare ${name} run ${i}`, bareUrl, DURATION_S, headers));
+        measured[name].docent.push(
+          await load(`docent ${name} run ${i}`, docentUrl, DURATION_S, headers),
+        );
+      }
+      if (profiling.enabled()) {
+        for (const [target, url] of [
+          ['docent', docentUrl],
+          ['bare', bareUrl],
+        ]) {
+          const { profile, file } = await profiling.profiled(`${name}-${target}`, () =>
+            load(`${target} ${name} profiled`, url, DURATION_S, headers),
+          );
+          profiles.push({ name, target, file, markdown: profiling.topFramesMarkdown(profile) });
+        }
+      }
     }
   } finally {
     if (app) await app.close();
@@ -227,11 +271,6 @@ async function run() {
     }
   }
 
-  const rows = {};
-  for (let i = 0; i < RUNS; i += 1) {
-    rows[`bare fastify, run ${i + 1}`] = row(measured.bare[i]);
-    rows[`docent api, run ${i + 1}`] = row(measured.docent[i]);
-  }
   const summary = (runs) => ({
     rps: mid(runs, 'rps'),
     p50ms: mid(runs, 'p50ms'),
@@ -241,64 +280,89 @@ async function run() {
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
   });
-  const bareSummary = summary(measured.bare);
-  const docentSummary = summary(measured.docent);
-  rows['bare fastify, median of 2'] = row(bareSummary);
-  rows['docent api, median of 2'] = row(docentSummary);
-  const ratios = {
-    throughput: docentSummary.rps / bareSummary.rps,
-    p50: docentSummary.p50ms / bareSummary.p50ms,
-    p99: docentSummary.p99ms / bareSummary.p99ms,
-    cpu: docentSummary.cpuUsPerRequest / bareSummary.cpuUsPerRequest,
-  };
+  const rows = {};
+  const ratios = {};
+  const figures = {};
+  for (const name of routes) {
+    for (let i = 0; i < RUNS; i += 1) {
+      rows[`${name}, bare fastify, run ${i + 1}`] = row(measured[name].bare[i]);
+      rows[`${name}, docent api, run ${i + 1}`] = row(measured[name].docent[i]);
+    }
+    const bareSummary = summary(measured[name].bare);
+    const docentSummary = summary(measured[name].docent);
+    rows[`${name}, bare fastify, mean of ${RUNS}`] = row(bareSummary);
+    rows[`${name}, docent api, mean of ${RUNS}`] = row(docentSummary);
+    ratios[name] = {
+      throughput: docentSummary.rps / bareSummary.rps,
+      p50: docentSummary.p50ms / bareSummary.p50ms,
+      p99: docentSummary.p99ms / bareSummary.p99ms,
+      cpu: docentSummary.cpuUsPerRequest / bareSummary.cpuUsPerRequest,
+    };
+    Object.assign(figures, {
+      [`${name}.throughputRatio`]: ratios[name].throughput,
+      [`${name}.cpuPerRequestRatio`]: ratios[name].cpu,
+      [`${name}.p99Ratio`]: ratios[name].p99,
+      [`${name}.docentRps`]: docentSummary.rps,
+      [`${name}.bareRps`]: bareSummary.rps,
+      [`${name}.docentCpuUsPerRequest`]: docentSummary.cpuUsPerRequest,
+      [`${name}.bareCpuUsPerRequest`]: bareSummary.cpuUsPerRequest,
+    });
+  }
   const cores = os.availableParallelism();
   const loadAfter = os.loadavg()[0];
   const machine = `${cores} cores (nproc), ${os.cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
 
   const table = [
-    '| target | run | req/s (avg) | p50 ms | p99 ms | server CPU µs/req | requests | non-2xx | errors |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| route | target | run | req/s (avg) | p50 ms | p99 ms | server CPU µs/req | requests | non-2xx | errors |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...Object.entries(rows).map(([name, r]) => {
-      const [target, runName] = name.split(', ');
-      return `| ${target} | ${runName} | ${r['req/s']} | ${r['p50 ms']} | ${r['p99 ms']} | ${r['server CPU µs/req']} | ${r.requests} | ${r.non2xx} | ${r.errors} |`;
+      const [route, target, runName] = name.split(', ');
+      return `| ${ROUTES[route].label} | ${target} | ${runName} | ${r['req/s']} | ${r['p50 ms']} | ${r['p99 ms']} | ${r['server CPU µs/req']} | ${r.requests} | ${r.non2xx} | ${r.errors} |`;
     }),
   ].join('\n');
+  const verdicts = routes.map(
+    (name) =>
+      `${ROUTES[name].label}: docent/bare throughput **${ratios[name].throughput.toFixed(2)}×**, p99 latency ${ratios[name].p99.toFixed(2)}× (p50 ${ratios[name].p50.toFixed(2)}×), server CPU per request ${ratios[name].cpu.toFixed(2)}×.`,
+  );
   await writeResults(
-    RESULTS_HEADING,
+    heading,
     [
-      RESULTS_HEADING,
+      heading,
       '',
-      `GET /api/v1/auth/me on the real api (JWT guard + one Redis MGET, Redis throttler, request`,
-      `logging at info to /dev/null) vs a bare Fastify route doing the same JWT verification (same`,
-      `KeyObject and options) and the same MGET. \`npm run bench -- auth\` (bench/auth-get.bench.js).`,
+      'The hot routes on the real api (global guards, Redis-backed throttler, request logging at',
+      'info to /dev/null, metrics, security headers) against a bare Fastify server doing the same',
+      'work for the same routes: the same JWT verification (same KeyObject and options), the same',
+      'Redis MGET, the same throttler script, the same request log line, latency histogram and',
+      'headers, and the byte-identical `/me` body (permission rules included, from an in-process',
+      `cache). \`npm run bench -- ${figuresName}\` (bench/auth-get.bench.js).`,
       '',
       `- date: ${new Date().toISOString()}`,
       `- machine: ${machine}`,
-      `- load: autocannon ${require('autocannon/package.json').version} in a child process, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up per target, then ${RUNS} runs of ${DURATION_S} s alternating bare/docent; median of 2 = mean of the 2 runs`,
+      `- load: autocannon ${require('autocannon/package.json').version} in a child process, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up per target, then ${RUNS} runs of ${DURATION_S} s alternating bare/docent per route`,
       `- the load generator, both servers (one process) and Redis share the ${cores} cores: compare the ratios, not the absolute numbers. Server CPU µs/req is the servers' process CPU time (process.cpuUsage) over the run divided by the requests served: it does not depend on the load generator's share of the machine`,
       `- 1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after: the benchmark alone keeps about 2 to 3 runnable on 2 cores; much more means other processes competed and the numbers are noisier`,
-      `- ${bodyNote}`,
       '',
       table,
       '',
-      `docent/bare: throughput **${ratios.throughput.toFixed(2)}×**, p99 latency **${ratios.p99.toFixed(2)}×** (p50 ${ratios.p50.toFixed(2)}×), server CPU per request **${ratios.cpu.toFixed(2)}×**; every response was 200.`,
+      ...verdicts.flatMap((line) => [line, '']),
+      'Every response was 2xx (a run with any other answer fails the benchmark).',
       '',
     ].join('\n'),
   );
+  writeFigures(figuresName, figures);
+  for (const profile of profiles) {
+    console.log(`\n### profile: ${profile.name}, ${profile.target} (${profile.file})\n`);
+    console.log(profile.markdown);
+  }
 
   return {
     rows,
-    summary:
-      `docent/bare throughput ratio: ${ratios.throughput.toFixed(2)} (1.00 = no overhead); ` +
-      `p99 latency ratio: ${ratios.p99.toFixed(2)}; p50 latency ratio: ${ratios.p50.toFixed(2)}; ` +
-      `server CPU per request ratio: ${ratios.cpu.toFixed(2)}\n${bodyNote}\n` +
-      `${CONNECTIONS} connections, ${DURATION_S} s per run; ${machine}; load generator in a ` +
-      `child process sharing the cores. Written to bench/RESULTS.md.`,
+    summary: `${verdicts.join('\n')}\n${CONNECTIONS} connections, ${DURATION_S} s per run; ${machine}. Written to bench/RESULTS.md and bench/results.json.`,
   };
 }
 
 module.exports = {
   description:
-    'authenticated GET: Docent api vs bare Fastify doing the same JWT verification and Redis check',
+    'hot routes (/auth/me, /health/live): Docent api vs bare Fastify doing the same work',
   run,
 };

@@ -3,12 +3,15 @@
 // same AES-256-GCM work as Docent's chat endpoints, written out by hand:
 //
 //   every request   HS256 verification of the access token (jsonwebtoken, a KeyObject made from
-//                   JWT_ACCESS_SECRET exactly as libs/auth does, same options) and the guard's
-//                   MGET (session revoked?, caller state)
-//                   HGETALL of the session meta + opening its sealed title (ChatService.loadOwned)
-//   GET messages    the page script (libs/chat/src/history/chat-history.scripts.ts, EVALSHA) for
-//                   `limit` messages + opening every value, JSON {items, nextCursor}
-//   POST messages   the retrieval SQL (libs/documents/src/retrieval/bm25-query.ts, same shape and
+//                   JWT_ACCESS_SECRET exactly as libs/auth does, same options), the guard's
+//                   MGET (session revoked?, caller state, session owner, role version), the
+//                   throttler's script (twice for a question: the general and the chat limit),
+//                   and what bench/bare-support.js adds (headers, histogram, request log line)
+//   GET messages    the page script (the BUILT libs/chat/src/history/chat-history.scripts.js,
+//                   EVALSHA) returning the owner and `limit` messages, opening every value once
+//                   the owner is checked, JSON {items, nextCursor}
+//   POST messages   HGETALL of the session meta + opening its sealed title (ChatService.loadOwned);
+//                   the retrieval SQL (libs/documents/src/retrieval/bm25-query.ts, same shape and
 //                   binds; scope = the caller's completed documents or those shared with them)
 //                   in parallel with the page script for the last 6 turns (opened); the
 //                   extractive generator's stemming query (TextAnalyzer) and a sentence pick by
@@ -17,7 +20,7 @@
 //                   201 {userMessage, assistantMessage}
 //
 // What it does not do, and Docent does: Nest's pipeline (guards, CASL ability, class-validator,
-// interceptors, the exception filter), the Redis throttlers, request logging, metrics, MikroORM.
+// interceptors, the exception filter), MikroORM.
 const {
   createCipheriv,
   createDecipheriv,
@@ -26,7 +29,7 @@ const {
   randomBytes,
 } = require('node:crypto');
 const { Buffer } = require('node:buffer');
-const Fastify = require('fastify');
+const { bareServer } = require('./bare-support.js');
 const jwt = require('jsonwebtoken');
 
 const TOKEN_VERSION = 'v1';
@@ -37,33 +40,13 @@ const B = 0.75;
 const SHORTLIST_FACTOR = 20;
 const SHORTLIST_MIN = 200;
 
-/** The page script of libs/chat/src/history/chat-history.scripts.ts, verbatim. */
-const PAGE_SCRIPT = `
-local limit = tonumber(ARGV[2])
-local stop
-if ARGV[1] == '' then
-  stop = redis.call('LLEN', KEYS[1]) - 1
-else
-  local prefix = ARGV[1] .. '|'
-  local plen = string.len(prefix)
-  local hi = redis.call('LLEN', KEYS[1]) - 1
-  while hi >= 0 and stop == nil do
-    local lo = math.max(0, hi - 99)
-    local batch = redis.call('LRANGE', KEYS[1], lo, hi)
-    for j = #batch, 1, -1 do
-      if string.sub(batch[j], 1, plen) == prefix then
-        stop = lo + j - 2
-        break
-      end
-    end
-    hi = lo - 1
-  end
-  if stop == nil then return {-1} end
-end
-if stop < 0 then return {0, {}} end
-local start = math.max(0, stop - limit + 1)
-return {start, redis.call('LRANGE', KEYS[1], start, stop)}
-`;
+/** The page script, from the build (the same text Docent registers). */
+const { PAGE_SCRIPT } = require(
+  require('node:path').resolve(
+    __dirname,
+    '../dist/apps/api/libs/chat/src/history/chat-history.scripts.js',
+  ),
+);
 
 /** The append script, verbatim. */
 const APPEND_SCRIPT = `
@@ -225,11 +208,11 @@ function uuidv7() {
  * Starts the bare server. `redis` is an ioredis client with the api's key prefix, `pool` a pg
  * Pool on the bench database; `config` the loaded Docent configuration.
  */
-async function startBaseline({ redis, pool, config }) {
+async function startBaseline({ redis, pool, config, logStream }) {
   const key = createSecretKey(Buffer.from(config.auth.jwtAccessSecret, 'utf8'));
   const sealer = makeSealer(config.storage.encryptionKeys, config.storage.activeKeyId);
   const { sessionTtlMs, maxMessages, retrievalLimit } = config.chat;
-  redis.defineCommand('benchChatPage', { numberOfKeys: 1, lua: PAGE_SCRIPT });
+  redis.defineCommand('benchChatPage', { numberOfKeys: 2, lua: PAGE_SCRIPT });
   redis.defineCommand('benchChatAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
   const verifyOptions = {
     algorithms: ['HS256'],
@@ -258,10 +241,15 @@ async function startBaseline({ redis, pool, config }) {
     } catch {
       return null;
     }
-    const { sub, sid } = payload;
-    if (typeof sub !== 'string' || typeof sid !== 'string') return null;
-    const [revoked, state] = await redis.mget(`auth:session-revoked:${sid}`, `auth:user:${sub}`);
-    if (revoked !== null || !state) return null;
+    const { sub, sid, role } = payload;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof role !== 'string') return null;
+    const [revoked, state, owner] = await redis.mget(
+      `auth:session-revoked:${sid}`,
+      `auth:user:${sub}`,
+      `auth:session-owner:${sid}`,
+      `authz:role-version:${role}`,
+    );
+    if (revoked !== null || !state || owner !== sub) return null;
     const user = JSON.parse(state);
     return user.status === 'active' ? { id: sub, role: user.role } : null;
   }
@@ -301,27 +289,37 @@ async function startBaseline({ redis, pool, config }) {
       messageAad(sessionId, message.id),
     )}`;
 
-  async function page(sessionId, limit) {
-    const [start, elements] = await redis.benchChatPage(messagesKey(sessionId), '', limit);
-    if (start < 0 || !elements) return { items: [], hasMore: false };
+  /** The page and its owner in one script call; opened only for `userId`. */
+  async function page(sessionId, limit, userId) {
+    const [owner, start, elements] = await redis.benchChatPage(
+      metaKey(sessionId),
+      messagesKey(sessionId),
+      '',
+      limit,
+    );
+    if (owner !== userId) return null;
+    if (start === undefined || !elements) return { items: [], hasMore: false };
     return { items: elements.map((e) => decode(sessionId, e)), hasMore: start > 0 };
   }
 
-  const app = Fastify({ logger: false });
+  const { app, throttle } = bareServer({ redis, logStream });
 
   app.get('/sessions/:id/messages', async (request, reply) => {
     const user = await caller(request);
     if (!user) return deny(reply);
-    const session = await ownedSession(request.params.id, user.id);
-    if (!session) return deny(reply, 404);
+    if (!(await throttle('messages-get', user.id))) return deny(reply, 429);
     const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? 20)));
-    const { items, hasMore } = await page(session.id, limit);
+    const found = await page(request.params.id, limit, user.id);
+    if (!found) return deny(reply, 404);
+    const { items, hasMore } = found;
     return { items, nextCursor: hasMore && items.length > 0 ? items[0].id : null };
   });
 
   app.post('/sessions/:id/messages', async (request, reply) => {
     const user = await caller(request);
     if (!user) return deny(reply);
+    if (!(await throttle('messages-post', user.id))) return deny(reply, 429);
+    if (!(await throttle('messages-post-chat', user.id))) return deny(reply, 429);
     const session = await ownedSession(request.params.id, user.id);
     if (!session) return deny(reply, 404);
     const question = String(request.body?.content ?? '').trim();
@@ -341,7 +339,7 @@ async function startBaseline({ redis, pool, config }) {
         Math.max(retrievalLimit * SHORTLIST_FACTOR, SHORTLIST_MIN),
         retrievalLimit,
       ]),
-      page(session.id, HISTORY_TURNS),
+      page(session.id, HISTORY_TURNS, user.id),
     ]);
     // the generator's work, reduced to the same two queries and an IDF-coverage pick
     const sentences = chunks.flatMap((chunk) =>

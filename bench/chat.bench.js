@@ -37,7 +37,15 @@ const {
   waitReady,
 } = require('./processes.js');
 const { startBaseline } = require('./chat-baseline.js');
-const { adminQuery, deleteKeys, freePort, sleep, tail, writeResults } = require('./support.js');
+const {
+  adminQuery,
+  deleteKeys,
+  freePort,
+  sleep,
+  tail,
+  writeFigures,
+  writeResults,
+} = require('./support.js');
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 3;
@@ -235,7 +243,9 @@ async function run() {
 
     bareRedis = new Redis(config.redis.url, { keyPrefix: config.redis.keyPrefix });
     pool = new Pool({ connectionString: databaseUrl.toString(), max: config.database.poolMax });
-    bare = await startBaseline({ redis: bareRedis, pool, config });
+    // the bare server's request lines go to a file, as the api's do (its stdout is api.log)
+    const logStream = require('pino').destination({ dest: path.join(tmp, 'bare.log'), sync: true });
+    bare = await startBaseline({ redis: bareRedis, pool, config, logStream });
     const bareUrl = `http://127.0.0.1:${bare.server.address().port}/sessions`;
 
     // both answer the same before any load
@@ -415,14 +425,15 @@ async function report(measured, notes, context) {
       `Docent: the built api (\`dist/.../main.js\`, its own process; throttlers on with limits never`,
       `reached, request logging at info). Baseline: a bare Fastify server in the bench process`,
       `(bench/chat-baseline.js) with its own ioredis client and \`pg\` pool doing the same work by hand:`,
-      `HS256 verification with a KeyObject made from JWT_ACCESS_SECRET (same options) and the guard's`,
-      `MGET; HGETALL of the session meta and opening its sealed title; for the page, the same Lua page`,
-      `script (LRANGE of ${PAGE_LIMIT}) and AES-256-GCM opening of the ${PAGE_LIMIT} values with node:crypto; for the`,
-      `question, the same retrieval SQL (BM25, copied from bm25-query.ts, same binds) in parallel with`,
-      `the page script for the last 6 turns, the extractive generator's stemming query and an`,
-      `IDF-coverage sentence pick, both messages sealed, the same append script and index MULTI, and the`,
-      `usage upsert. Not in the baseline: Nest's pipeline (CASL ability, class-validator, interceptors,`,
-      `filter), the throttlers' Redis round trips, request logging, metrics, MikroORM.`,
+      `HS256 verification with a KeyObject made from JWT_ACCESS_SECRET (same options), the guard's MGET`,
+      `and the throttler's script (twice for a question), security headers, the latency histogram and a`,
+      `request log line to a file; for the page, the same Lua page script returning the owner and`,
+      `${PAGE_LIMIT} values, opened (AES-256-GCM, node:crypto) once the owner is checked; for the question,`,
+      `HGETALL of the session meta and opening its sealed title, the same retrieval SQL (BM25, copied`,
+      `from bm25-query.ts, same binds) in parallel with the page script for the last 6 turns, the`,
+      `extractive generator's stemming query and an IDF-coverage sentence pick, both messages sealed,`,
+      `the same append script and index MULTI, and the usage upsert. Not in the baseline: Nest's`,
+      `pipeline (guards, CASL ability, class-validator, interceptors, filter) and MikroORM.`,
       '`npm run build && npm run bench -- chat` (bench/chat.bench.js).',
       '',
       `- date: ${new Date().toISOString()}`,
@@ -443,6 +454,14 @@ async function report(measured, notes, context) {
       '',
     ].join('\n'),
   );
+  const figures = {};
+  for (const r of ratios) {
+    const kind = r.label.startsWith('GET') ? 'page' : 'question';
+    figures[`${kind}.${r.connections}c.throughputRatio`] = r.throughput;
+    figures[`${kind}.${r.connections}c.cpuPerRequestRatio`] = r.cpu;
+    figures[`${kind}.${r.connections}c.p99Ratio`] = r.p99;
+  }
+  writeFigures('chat', figures);
   return {
     rows,
     summary: ratios
