@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../../libs/config/src';
-import { grantAppRole, migrateUp, openOrm } from '../../libs/database/src';
+import { grantAppRole } from '../../libs/database/src/app-role';
+import { migrateUp, openOrm } from '../../libs/database/src/migrator';
 import { assertServicesUp, TEST_DATABASE_URL, TEST_REDIS_URL } from './services';
 
 /**

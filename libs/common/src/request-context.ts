@@ -1,9 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
-
-export const CLS_IP = 'ip';
-export const CLS_USER_AGENT = 'userAgent';
-export const CLS_ACTOR = 'actorId';
 
 export interface RequestContextSnapshot {
   requestId: string | null;
@@ -13,24 +9,61 @@ export interface RequestContextSnapshot {
 }
 
 /**
- * The caller of the current request (or job), read from the async context: request id, client
- * address and agent, and the authenticated user once the guard has run.
+ * What one HTTP request carries through its async work: who is calling (for audit entries,
+ * sessions and log lines) and, once something asks for it, the request's own MikroORM entity
+ * manager (`entityManager`, owned by libs/database, which forks it on first use).
+ */
+export interface RequestStore {
+  readonly requestId: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  actorId: string | null;
+  entityManager?: unknown;
+}
+
+/**
+ * The one async context of a request, entered once by the first `onRequest` hook
+ * (`applyHttpBasics`); the request log line, audit entries and the ORM read it from here. One
+ * AsyncLocalStorage for all of them: each `run` is paid on every request.
+ */
+const requestStorage = new AsyncLocalStorage<RequestStore>();
+
+/** Runs `next` (the rest of the request's handling) inside `store`. */
+export function runInRequest(store: RequestStore, next: () => void): void {
+  requestStorage.run(store, next);
+}
+
+/** The request in progress, or undefined outside one (jobs, sockets, start-up). */
+export function currentRequest(): RequestStore | undefined {
+  return requestStorage.getStore();
+}
+
+const NO_CALLER: RequestContextSnapshot = Object.freeze({
+  requestId: null,
+  ip: null,
+  userAgent: null,
+  actorId: null,
+});
+
+/**
+ * The caller of the current request, read from the async context: request id, client address
+ * and agent, and the authenticated user once the guard has run.
  */
 @Injectable()
 export class RequestContext {
-  constructor(private readonly cls: ClsService) {}
-
   snapshot(): RequestContextSnapshot {
-    if (!this.cls.isActive()) return { requestId: null, ip: null, userAgent: null, actorId: null };
+    const store = requestStorage.getStore();
+    if (!store) return NO_CALLER;
     return {
-      requestId: this.cls.getId() ?? null,
-      ip: this.cls.get<string | null>(CLS_IP) ?? null,
-      userAgent: this.cls.get<string | null>(CLS_USER_AGENT) ?? null,
-      actorId: this.cls.get<string | null>(CLS_ACTOR) ?? null,
+      requestId: store.requestId,
+      ip: store.ip,
+      userAgent: store.userAgent,
+      actorId: store.actorId,
     };
   }
 
   setActor(userId: string): void {
-    if (this.cls.isActive()) this.cls.set(CLS_ACTOR, userId);
+    const store = requestStorage.getStore();
+    if (store) store.actorId = userId;
   }
 }

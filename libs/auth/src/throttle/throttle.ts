@@ -1,8 +1,10 @@
 import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import {
+  type ThrottlerGenerateKeyFunction,
+  type ThrottlerGetTrackerFunction,
   ThrottlerGuard,
   type ThrottlerLimitDetail,
-  type ThrottlerRequest,
+  type ThrottlerOptions,
 } from '@nestjs/throttler';
 import type { AuthUser } from '../auth.constants';
 import { tooManyRequests } from '../auth.errors';
@@ -29,6 +31,17 @@ export const StrictRateLimit = (name: StrictThrottler): MethodDecorator & ClassD
 export const AuthRateLimit = (): MethodDecorator & ClassDecorator =>
   StrictRateLimit(AUTH_THROTTLER);
 
+/** The throttlers that apply to one handler, with their numbers: decided once per handler. */
+interface ThrottlePlan {
+  throttler: ThrottlerOptions & { name: string };
+  limit: number;
+  ttl: number;
+  blockDuration: number;
+}
+
+// `@SkipThrottle()` metadata as @nestjs/throttler stores it (not exported from the package root)
+const SKIP_METADATA = 'THROTTLER:SKIP';
+
 /**
  * The global rate limit, counted in Redis so it holds across api instances: per user when
  * authenticated, per IP otherwise (IPv6 per /64); routes marked `@AuthRateLimit()` also get the
@@ -39,25 +52,61 @@ export const AuthRateLimit = (): MethodDecorator & ClassDecorator =>
  * route is limited unless it opts out with `@SkipThrottle()` (health and metrics); the bucket key
  * is the throttler's (controller class + handler + tracker), so every spelling of a path that
  * reaches a handler counts against that handler's bucket.
+ *
+ * Which throttlers apply to a handler, and with which numbers, depends only on the handler's
+ * metadata and the configuration: worked out on its first request and kept (the base class reads
+ * six metadata entries per throttler on every request, two dozen lookups). Per request there is
+ * only the tracker, the key and one storage call per throttler that applies (one for most routes).
  */
 @Injectable()
 export class DocentThrottlerGuard extends ThrottlerGuard {
+  private readonly plans = new WeakMap<object, ThrottlePlan[]>();
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     // socket.io handshakes are authenticated and sized by the gateway; no HTTP request here
     if (context.getType() !== 'http') return true;
-    return super.canActivate(context);
+    const plans = this.planFor(context);
+    const getTracker = this.commonOptions.getTracker as ThrottlerGetTrackerFunction;
+    const generateKey = this.commonOptions.generateKey as ThrottlerGenerateKeyFunction;
+    for (const plan of plans) {
+      await this.handleRequest({ context, ...plan, getTracker, generateKey });
+    }
+    return true;
   }
 
-  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
-    const name = request.throttler.name ?? DEFAULT_THROTTLER;
-    if (name !== DEFAULT_THROTTLER) {
-      const strict = this.reflector.getAllAndOverride<boolean>(strictKey(name as StrictThrottler), [
-        request.context.getHandler(),
-        request.context.getClass(),
-      ]);
-      if (!strict) return true;
+  private planFor(context: ExecutionContext): ThrottlePlan[] {
+    const handler = context.getHandler();
+    const known = this.plans.get(handler);
+    if (known) return known;
+    const targets = [handler, context.getClass()];
+    const plans: ThrottlePlan[] = [];
+    for (const throttler of this.throttlers as (ThrottlerOptions & { name: string })[]) {
+      const name = throttler.name;
+      if (this.reflector.getAllAndOverride<boolean>(SKIP_METADATA + name, targets)) continue;
+      if (
+        name !== DEFAULT_THROTTLER &&
+        !this.reflector.getAllAndOverride<boolean>(strictKey(name as StrictThrottler), targets)
+      ) {
+        continue;
+      }
+      // `@Throttle({...})` on the route or its controller overrides the configured numbers
+      const override = (kind: string): unknown =>
+        this.reflector.getAllAndOverride<unknown>(`THROTTLER:${kind}${name}`, targets);
+      const limit = override('LIMIT') ?? throttler.limit;
+      const ttl = override('TTL') ?? throttler.ttl;
+      const blockDuration = override('BLOCK_DURATION') ?? throttler.blockDuration ?? ttl;
+      if (
+        typeof limit !== 'number' ||
+        typeof ttl !== 'number' ||
+        typeof blockDuration !== 'number'
+      ) {
+        // resolvers (functions of the request) would have to run per request: none is used
+        throw new Error(`throttler ${name}: limit, ttl and blockDuration must be numbers`);
+      }
+      plans.push({ throttler, limit, ttl, blockDuration });
     }
-    return super.handleRequest(request);
+    this.plans.set(handler, plans);
+    return plans;
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { AppError } from '../errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem-details';
 import { redactUrl } from '../logging/redact-url';
+import { runInRequest } from '../request-context';
 import { uuidv7 } from '../uuid';
 import { parseJsonBody } from './json-body';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
@@ -196,10 +197,21 @@ export function applyHttpBasics(app: NestFastifyApplication | INestApplication):
     closing = true;
     done();
   });
+  // the first hook of every request: headers, then the rest of the request runs inside its
+  // async context (the caller, for audit entries and log lines; the request's ORM context)
   instance.addHook('onRequest', (request, reply, done) => {
     void reply.headers(security).header(REQUEST_ID_HEADER, request.id);
     if (!closing) {
-      done();
+      const agent = request.headers['user-agent'];
+      runInRequest(
+        {
+          requestId: String(request.id),
+          ip: request.ip ?? null,
+          userAgent: typeof agent === 'string' ? agent.slice(0, 512) : null,
+          actorId: null,
+        },
+        done,
+      );
       return;
     }
     void sendProblem(

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { buildPinoHttpOptions } from './pino-options';
+import { runInRequest } from '../request-context';
+import { buildPinoHttpOptions, isQuietPath } from './pino-options';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -48,16 +49,23 @@ describe('pino options', () => {
   });
 
   it('keeps health and metrics probes out of the request log', () => {
+    expect(isQuietPath('/health/ready')).toBe(true);
+    expect(isQuietPath('/health/live')).toBe(true);
+    expect(isQuietPath('/metrics?x=1')).toBe(true);
+    expect(isQuietPath('/api/v1/documents')).toBe(false);
+    expect(isQuietPath('/api/v1/health/live')).toBe(false);
+  });
+
+  it('puts the request id on every line logged during a request, and only then', () => {
     const options = buildPinoHttpOptions({ level: 'info', pretty: false, app: 'api' });
-    const ignore = (
-      options.autoLogging as { ignore: (req: { url: string; originalUrl?: string }) => boolean }
-    ).ignore;
-    expect(ignore({ url: '/health/ready' })).toBe(true);
-    expect(ignore({ url: '/metrics?x=1' })).toBe(true);
-    expect(ignore({ url: '/api/v1/documents' })).toBe(false);
-    // behind middie, url is relative to the mount point and originalUrl is the real path
-    expect(ignore({ url: '/', originalUrl: '/health/live' })).toBe(true);
-    expect(ignore({ url: '/', originalUrl: '/api/v1/documents' })).toBe(false);
+    const { lines, stream } = capture();
+    const logger = pino({ level: 'info', mixin: options.mixin, base: options.base }, stream);
+    logger.info('outside');
+    runInRequest({ requestId: 'req-1', ip: null, userAgent: null, actorId: null }, () => {
+      logger.info('inside');
+    });
+    expect(lines[0]).not.toHaveProperty('requestId');
+    expect(lines[1]).toMatchObject({ requestId: 'req-1', msg: 'inside' });
   });
 
   it('logs request URLs without query values that are not allow-listed', () => {

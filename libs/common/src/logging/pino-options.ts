@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from 'pino-http';
 import { requestPath } from '../http/request-path';
+import { currentRequest } from '../request-context';
 import { redactUrl } from './redact-url';
 
 /**
@@ -28,13 +28,28 @@ export const REDACT_PATHS = [
 
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
+/** Probes are not request-logged: they would drown the log (and cost a line each). */
+export function isQuietPath(url: string): boolean {
+  return QUIET_PATHS.has(requestPath(url));
+}
+
 export interface LogSettings {
   level: string;
   pretty: boolean;
   app: string;
 }
 
-/** pino-http options shared by both apps: JSON lines, request id on every line, secrets redacted. */
+/** The request id of the request in progress, on every line logged while it runs. */
+function requestIdMixin(): object {
+  const store = currentRequest();
+  return store ? { requestId: store.requestId } : {};
+}
+
+/**
+ * The root logger's options, shared by both apps (nestjs-pino builds it through pino-http; its
+ * per-request middleware is not mounted, see LoggingModule): JSON lines, the request id on every
+ * line logged during a request, secrets redacted, request URLs without unlisted query values.
+ */
 export function buildPinoHttpOptions(settings: LogSettings): Options {
   return {
     level: settings.level,
@@ -42,15 +57,7 @@ export function buildPinoHttpOptions(settings: LogSettings): Options {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     messageKey: 'msg',
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
-    genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
-    customAttributeKeys: { reqId: 'requestId' },
-    autoLogging: {
-      // middie strips the mount path from req.url; originalUrl keeps the full path
-      ignore: (req: IncomingMessage & { originalUrl?: string }) =>
-        QUIET_PATHS.has(requestPath(req.originalUrl ?? req.url)),
-    },
-    customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    mixin: requestIdMixin,
     serializers: {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,
