@@ -3,6 +3,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Get, Module } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type request from 'supertest';
+import supertest from 'supertest';
+import { createApiApp } from '../apps/api/src/bootstrap';
 import { AuditEvent } from '@docent/audit';
 import { AccountService } from '@docent/auth';
 import { CheckPolicies, PERMISSION_CATALOGUE } from '@docent/authorization';
@@ -208,6 +210,50 @@ describe('admin: roles and the permission catalogue', () => {
     expect((await asAdmin.patch('/api/v1/admin/roles/42', {})).status).toBe(400);
     expect((await asAdmin.delete(`/api/v1/admin/roles/${UNKNOWN_ID}`)).status).toBe(404);
     expect((await asAdmin.delete('/api/v1/admin/roles/42')).status).toBe(400);
+  });
+
+  it("an edit made through one api instance reaches the role's users on another on their next request", async () => {
+    // each instance keeps a role's rules in memory, checked against the role's version in Redis
+    // on every request: instance B has the rules in memory before the edit made through A
+    const other = await createApiApp({ config: stack.config, imports: [RoleProbeModule] });
+    await other.init();
+    await other.getHttpAdapter().getInstance().ready();
+    try {
+      const viaOther = supertest(other.getHttpServer());
+      const name = uniqueName('reader');
+      const role = await createRole({
+        name,
+        description: 'Reads the audit log',
+        permissions: [{ action: 'read', subject: 'AuditEvent' }],
+      });
+      const identity = newIdentity('roles');
+      const registered = await http.post('/api/v1/auth/register').send(identity).expect(201);
+      await setRole(registered.body.user.id, name);
+      // a token that names the new role (the version read with the caller's state is that role's)
+      const signedIn = await http
+        .post('/api/v1/auth/login')
+        .send({ email: identity.email, password: identity.password })
+        .expect(200);
+      const user = { accessToken: signedIn.body.accessToken as string };
+      await viaOther.get('/api/v1/probe/roles/audit').set(bearer(user.accessToken)).expect(200);
+      expect(
+        (await viaOther.get('/api/v1/probe/roles/stats').set(bearer(user.accessToken))).status,
+      ).toBe(403);
+
+      await asAdmin
+        .patch(`/api/v1/admin/roles/${role.id}`, {
+          permissions: [{ action: 'read', subject: 'Stats' }],
+        })
+        .expect(200);
+      expect(
+        (await viaOther.get('/api/v1/probe/roles/audit').set(bearer(user.accessToken))).status,
+      ).toBe(403);
+      await viaOther.get('/api/v1/probe/roles/stats').set(bearer(user.accessToken)).expect(200);
+      const me = await viaOther.get('/api/v1/auth/me').set(bearer(user.accessToken)).expect(200);
+      expect(me.body.permissions).toEqual([{ action: 'read', subject: 'Stats' }]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('creates a custom role whose permissions are enforced, and edits reach its users on their next request', async () => {

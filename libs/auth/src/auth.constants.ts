@@ -13,6 +13,11 @@ export const JWT_SIGNING_KEY = Symbol('JWT_SIGNING_KEY');
 export interface AuthUser {
   id: string;
   role: string;
+  /**
+   * The version of the role's permission rules read with the caller's state (null: never
+   * changed; undefined: not known for this caller), so the rules can come from memory.
+   */
+  roleVersion?: string | null;
   sessionId: string;
   email: string;
   displayName: string;
@@ -25,5 +30,5 @@ export interface AuthUser {
  */
 export const PERMISSIONS_PROVIDER = Symbol('PERMISSIONS_PROVIDER');
 export interface PermissionsProvider {
-  rulesFor(user: { id: string; role: string }): Promise<object[]>;
+  rulesFor(user: { id: string; role: string; roleVersion?: string | null }): Promise<object[]>;
 }

@@ -15,7 +15,7 @@ export {
   type AuthPurgeResult,
   ENDED_SESSION_RETENTION_MS,
 } from './maintenance/auth-purge';
-export { RevocationStore } from './sessions/revocation.store';
+export { RevocationStore, roleVersionKey } from './sessions/revocation.store';
 export { AccessTokenService } from './tokens/access-token.service';
 export { AccessTokenVerifier, type VerifiedAccessToken } from './tokens/access-token.verifier';
 export { CurrentUser } from './guards/current-user.decorator';

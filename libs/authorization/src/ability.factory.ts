@@ -1,7 +1,8 @@
 import { createMongoAbility, type RawRuleOf } from '@casl/ability';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
-import { CACHE, type DocentCache } from '@docent/redis';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { roleVersionKey } from '@docent/auth';
+import { CACHE, type DocentCache, REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { type AppAbility, OWNER_FIELD, type Subject } from './permissions';
 import { RolePermission } from './role-permission.entity';
 
@@ -30,6 +31,7 @@ export function storedRule(row: RolePermission): StoredRule {
 }
 
 const RULES_TTL_MS = 10 * 60_000;
+const logger = new Logger('Authorization');
 const USER_PLACEHOLDER = '${user.id}';
 
 function substitute(value: unknown, userId: string): unknown {
@@ -61,16 +63,47 @@ export function rulesForUser(stored: StoredRule[], userId: string): AppRule[] {
   });
 }
 
+/** A caller as far as their rules are concerned (see AuthUser.roleVersion). */
+export interface RuleSubject {
+  id: string;
+  role: string;
+  roleVersion?: string | null;
+}
+
+interface LocalRole {
+  version: string | null;
+  expiresAt: number;
+  stored: StoredRule[];
+}
+
+interface LocalCaller {
+  rules: AppRule[];
+  ability?: AppAbility;
+}
+
+/** Callers whose rules and ability are kept in memory (the least recently used go first). */
+const MAX_LOCAL_CALLERS = 5_000;
+
 /**
- * The caller's CASL ability, built per request from their role's rules. A role's rules are read
- * from PostgreSQL once and cached in Redis (cache-manager) until the role changes. With Redis
- * down they come from PostgreSQL: cache-manager's `wrap` takes a failing get or set for a miss.
+ * The caller's CASL rules and ability. A role's rules are read from PostgreSQL once and cached in
+ * Redis (cache-manager) until the role changes; with Redis down they come from PostgreSQL
+ * (cache-manager's `wrap` takes a failing get or set for a miss).
+ *
+ * When the caller's state came with the role's version (`roleVersion`, read in the
+ * authentication round trip), the rules come from memory: a role's stored rules, and each recent
+ * caller's rules and ability, kept until the version changes (`invalidateRole` bumps it, seen by
+ * every api instance on its next request) or for RULES_TTL_MS at most. Without a version (a
+ * caller loaded some other way) they come from the Redis cache as before.
  */
 @Injectable()
 export class AbilityFactory {
+  private readonly roles = new Map<string, LocalRole>();
+  private readonly callers = new Map<string, LocalCaller>();
+
   constructor(
     private readonly em: EntityManager,
     @Inject(CACHE) private readonly cache: DocentCache,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
   private key(roleName: string): string {
@@ -94,16 +127,61 @@ export class AbilityFactory {
     );
   }
 
-  async rulesFor(user: { id: string; role: string }): Promise<AppRule[]> {
-    return rulesForUser(await this.storedRules(user.role), user.id);
+  async rulesFor(user: RuleSubject): Promise<AppRule[]> {
+    return (
+      (await this.local(user))?.rules ?? rulesForUser(await this.storedRules(user.role), user.id)
+    );
   }
 
-  async forUser(user: { id: string; role: string }): Promise<AppAbility> {
-    return createMongoAbility<AppAbility>(await this.rulesFor(user));
+  async forUser(user: RuleSubject): Promise<AppAbility> {
+    const local = await this.local(user);
+    if (!local) return createMongoAbility<AppAbility>(await this.rulesFor(user));
+    local.ability ??= createMongoAbility<AppAbility>(local.rules);
+    return local.ability;
   }
 
-  /** Call after a role's permissions change: its users get the new rules on their next request. */
+  /**
+   * Call after a role's permissions change: its users get the new rules on their next request,
+   * on every instance. The cached rules go first, then the version moves: an instance that sees
+   * the new version can no longer find the old rules in Redis.
+   */
   async invalidateRole(roleName: string): Promise<void> {
+    this.roles.delete(roleName);
     await this.cache.del(this.key(roleName));
+    try {
+      await this.redis.incr(roleVersionKey(roleName));
+    } catch (error) {
+      // the change is saved; other instances pick it up when their copy expires (RULES_TTL_MS),
+      // as they would pick up a Redis cache entry that could not be deleted
+      logger.warn(
+        `role ${roleName}: rules version not bumped (${error instanceof Error ? error.message : String(error)}); other instances keep the old rules for up to ${RULES_TTL_MS / 60_000} minutes`,
+      );
+    }
+  }
+
+  /** The caller's rules (and ability, once built) from memory; undefined without a version. */
+  private async local(user: RuleSubject): Promise<LocalCaller | undefined> {
+    if (user.roleVersion === undefined) return undefined;
+    const version = user.roleVersion;
+    const now = Date.now();
+    let role = this.roles.get(user.role);
+    if (!role || role.version !== version || role.expiresAt <= now) {
+      const stored = await this.storedRules(user.role);
+      role = { version, expiresAt: now + RULES_TTL_MS, stored };
+      this.roles.set(user.role, role);
+    }
+    const key = `${user.role}\n${version ?? ''}\n${role.expiresAt}\n${user.id}`;
+    let caller = this.callers.get(key);
+    if (caller) {
+      // most recently used last: Map keeps insertion order
+      this.callers.delete(key);
+    } else {
+      caller = { rules: rulesForUser(role.stored, user.id) };
+      if (this.callers.size >= MAX_LOCAL_CALLERS) {
+        this.callers.delete(this.callers.keys().next().value as string);
+      }
+    }
+    this.callers.set(key, caller);
+    return caller;
   }
 }

@@ -6,6 +6,20 @@ import { sessionNotFound } from '../auth.errors';
 import { type MeDto, SessionDto, type SessionListDto } from '../dto/auth-response.dto';
 import { SessionService } from '../sessions/session.service';
 
+type PackableRules = Parameters<typeof packRules>[0];
+
+/** Packed forms of rule lists the provider keeps in memory (the same array for the same caller). */
+const packed = new WeakMap<object[], unknown[][]>();
+
+function packedRulesOf(rules: object[]): unknown[][] {
+  let result = packed.get(rules);
+  if (!result) {
+    result = packRules(rules as PackableRules);
+    packed.set(rules, result);
+  }
+  return result;
+}
+
 /** The signed-in caller's own account: who they are, what they may do, where they are signed in. */
 @Injectable()
 export class MeService {
@@ -26,7 +40,7 @@ export class MeService {
       displayName: caller.displayName,
       role: caller.role,
       permissions: rules as MeDto['permissions'],
-      packedRules: packRules(rules as Parameters<typeof packRules>[0]),
+      packedRules: packedRulesOf(rules),
       createdAt: caller.createdAt,
     };
   }

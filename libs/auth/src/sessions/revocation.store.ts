@@ -13,8 +13,19 @@ export interface UserState {
   createdAt: string;
 }
 
+/**
+ * The version of a role's permission rules, bumped whenever they change (the authorization
+ * library's `invalidateRole`): read with the caller's state, so each api instance can keep a
+ * role's rules in memory and knows on the same round trip when they are stale.
+ */
+export function roleVersionKey(role: string): string {
+  return `authz:role-version:${role}`;
+}
+
 export interface CallerState {
   sessionRevoked: boolean;
+  /** The version of the rules of the role asked about (null: never changed since Redis began). */
+  roleVersion: string | null;
   /** null when Redis has no entry for the user (evicted or never written). */
   user: UserState | null;
   /** The id of the user the session belongs to; null when Redis has no entry for it. */
@@ -50,17 +61,20 @@ export class RevocationStore {
   }
 
   /**
-   * One MGET (on a cluster three GETs sent together: the keys live in different slots): is the
-   * session ended, whose is it, and what are the user's status and role now.
+   * One MGET (on a cluster four GETs sent together: the keys live in different slots): is the
+   * session ended, whose is it, what are the user's status and role now, and which version of
+   * `role`'s rules is current (the role the token names; usually still the user's).
    */
-  async callerState(sessionId: string, userId: string): Promise<CallerState> {
-    const [revoked, user, owner] = await getMany(this.redis, [
+  async callerState(sessionId: string, userId: string, role: string): Promise<CallerState> {
+    const [revoked, user, owner, roleVersion] = await getMany(this.redis, [
       this.sessionKey(sessionId),
       this.userKey(userId),
       this.ownerKey(sessionId),
+      roleVersionKey(role),
     ]);
     return {
       sessionRevoked: revoked !== null,
+      roleVersion: roleVersion ?? null,
       user: user ? (JSON.parse(user) as UserState) : null,
       sessionOwner: owner,
     };

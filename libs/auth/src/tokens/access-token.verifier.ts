@@ -125,7 +125,7 @@ export class AccessTokenVerifier {
       throw invalidAccessToken();
     }
     if (!UUID_PATTERN.test(sid)) throw invalidAccessToken();
-    const state = await this.revocations.callerState(sid, sub);
+    const state = await this.revocations.callerState(sid, sub, role);
     if (state.sessionRevoked) throw sessionEnded();
     let user = state.user;
     // an entry written by an older release may lack the profile fields: reload it once
@@ -142,6 +142,8 @@ export class AccessTokenVerifier {
     return {
       id: sub,
       role: user.role,
+      // the version read is of the token's role: it describes the user's only if that is unchanged
+      roleVersion: user.role === role ? state.roleVersion : undefined,
       sessionId: sid,
       email: user.email,
       displayName: user.displayName,

@@ -143,7 +143,7 @@ export class NotificationsGateway
       await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
       // the session may have ended between the check and the join, and its disconnect was
       // broadcast before this socket was in the room: look once more now that it is
-      const state = await this.revocations.callerState(user.sessionId, user.id);
+      const state = await this.revocations.callerState(user.sessionId, user.id, user.role);
       if (state.sessionRevoked || (state.user && state.user.status !== 'active')) {
         socket.disconnect(true);
         return;
