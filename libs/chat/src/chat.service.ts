@@ -152,8 +152,15 @@ export class ChatService {
     id: string,
     query: MessagesQueryDto,
   ): Promise<ChatMessagePageDto> {
-    await this.loadOwned(caller, ability, id, 'read');
-    const page = await this.history.page(id, query.limit, query.before);
+    // the owner comes back with the page (one round trip); nothing is opened before the check
+    const found = await this.history.page(id, query.limit, query.before);
+    if (
+      found.ownerId !== caller.id ||
+      !ability.can('read', subject('ChatSession', { userId: found.ownerId }))
+    ) {
+      throw sessionNotFound();
+    }
+    const page = found.open();
     return {
       items: page.items.map((message) => ChatMessageDto.from(message)),
       nextCursor: page.hasMore && page.items.length > 0 ? page.items[0].id : null,
@@ -192,7 +199,7 @@ export class ChatService {
         }),
         this.history.page(id, HISTORY_TURNS),
       ]);
-      const history = recent.items.map((message) => ({
+      const history = recent.open().items.map((message) => ({
         role: message.role,
         content: message.content,
       }));

@@ -23,10 +23,21 @@ export type {
 type ScriptClient = RedisClient & {
   docentChatAppend(meta: string, messages: string, ...args: (string | number)[]): Promise<number>;
   docentChatRename(meta: string, messages: string, ...args: (string | number)[]): Promise<number>;
-  docentChatPage(messages: string, before: string, limit: number): Promise<[number, string[]?]>;
+  docentChatPage(
+    meta: string,
+    messages: string,
+    before: string,
+    limit: number,
+  ): Promise<[string | null, number?, string[]?]>;
 };
 
 const INDEX_BATCH = 100;
+
+/** A page as read, with whose session it is; `open()` decrypts it. */
+export interface OwnedPage {
+  ownerId: string | null;
+  open(): MessagePage;
+}
 
 /**
  * Chat history in Redis (layout in chat-history.keys.ts, scripts in chat-history.scripts.ts),
@@ -63,7 +74,7 @@ export class ChatHistoryRepository {
     // defineCommand is idempotent (EVALSHA with an EVAL fallback); KEYS get the client prefix
     redis.defineCommand('docentChatAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
     redis.defineCommand('docentChatRename', { numberOfKeys: 2, lua: RENAME_SCRIPT });
-    redis.defineCommand('docentChatPage', { numberOfKeys: 1, lua: PAGE_SCRIPT });
+    redis.defineCommand('docentChatPage', { numberOfKeys: 2, lua: PAGE_SCRIPT });
     this.redis = redis as ScriptClient;
   }
 
@@ -207,17 +218,28 @@ export class ChatHistoryRepository {
 
   // ------------------------------------------------------------------ messages
 
-  /** `limit` messages older than `before` (the newest when absent), oldest first. */
-  async page(sessionId: string, limit: number, before?: string): Promise<MessagePage> {
-    const [start, elements] = await this.redis.docentChatPage(
+  /**
+   * `limit` messages older than `before` (the newest when absent), oldest first, and the id of the
+   * session's owner (null: no such session), in one round trip. The page is opened (decrypted)
+   * only when asked for: check the owner first.
+   */
+  async page(sessionId: string, limit: number, before?: string): Promise<OwnedPage> {
+    const [owner, start, elements] = await this.redis.docentChatPage(
+      metaKey(sessionId),
       messagesKey(sessionId),
       before ?? '',
       limit,
     );
-    if (start < 0 || !elements) return { items: [], hasMore: false };
+    const ownerId = typeof owner === 'string' ? owner : null;
+    if (start === undefined || !elements) {
+      return { ownerId, open: () => ({ items: [], hasMore: false }) };
+    }
     return {
-      items: elements.map((element) => this.codec.decodeMessage(sessionId, element)),
-      hasMore: start > 0,
+      ownerId,
+      open: () => ({
+        items: elements.map((element) => this.codec.decodeMessage(sessionId, element)),
+        hasMore: start > 0,
+      }),
     };
   }
 

@@ -33,24 +33,31 @@ return 1
 `;
 
 /**
- * One page of messages. KEYS: messages. ARGV: before (a message id, or '' for the newest page),
- * limit. Returns {start, {element...}} where the elements are the `limit` messages just older
- * than `before` (oldest first) and `start` their index in the list (0 = nothing older), or {-1}
- * when `before` is not in the list. Only the ids (plaintext prefixes) are compared: nothing is
- * decrypted here and only the page travels back.
+ * One page of messages, with the session's owner so the caller is checked on the same round trip.
+ * KEYS: meta, messages (one hash tag). ARGV: before (a message id, or '' for the newest page),
+ * limit. Returns {owner} alone when the session does not exist (owner false) or `before` is not
+ * in the list, else {owner, start, {element...}} where the elements are the `limit` messages just
+ * older than `before` (oldest first) and `start` their index in the list (0 = nothing older).
+ * Only the ids (plaintext prefixes) are compared: nothing is decrypted here and only the page
+ * travels back; the caller opens it only once the owner is the caller.
  */
 export const PAGE_SCRIPT = `
+local owner = false
+if redis.call('HEXISTS', KEYS[1], 'id') == 1 then
+  owner = redis.call('HGET', KEYS[1], 'userId')
+end
+if not owner then return {false} end
 local limit = tonumber(ARGV[2])
 local stop
 if ARGV[1] == '' then
-  stop = redis.call('LLEN', KEYS[1]) - 1
+  stop = redis.call('LLEN', KEYS[2]) - 1
 else
   local prefix = ARGV[1] .. '|'
   local plen = string.len(prefix)
-  local hi = redis.call('LLEN', KEYS[1]) - 1
+  local hi = redis.call('LLEN', KEYS[2]) - 1
   while hi >= 0 and stop == nil do
     local lo = math.max(0, hi - 99)
-    local batch = redis.call('LRANGE', KEYS[1], lo, hi)
+    local batch = redis.call('LRANGE', KEYS[2], lo, hi)
     for j = #batch, 1, -1 do
       if string.sub(batch[j], 1, plen) == prefix then
         stop = lo + j - 2
@@ -59,9 +66,9 @@ else
     end
     hi = lo - 1
   end
-  if stop == nil then return {-1} end
+  if stop == nil then return {owner} end
 end
-if stop < 0 then return {0, {}} end
+if stop < 0 then return {owner, 0, {}} end
 local start = math.max(0, stop - limit + 1)
-return {start, redis.call('LRANGE', KEYS[1], start, stop)}
+return {owner, start, redis.call('LRANGE', KEYS[2], start, stop)}
 `;
