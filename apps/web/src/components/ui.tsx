@@ -21,6 +21,29 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
 
+/**
+ * A table's column headers; `actions` adds the last column of row buttons, named for screen readers
+ * only. Every list page uses it, so the markup (scope, hidden label) is written once.
+ */
+export function TableHead({ columns, actions }: { columns: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th scope="col" key={column}>
+            {column}
+          </th>
+        ))}
+        {actions ? (
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        ) : null}
+      </tr>
+    </thead>
+  );
+}
+
 /** A labelled input with its field error (from problem details) right under it. */
 export function Field({
   label,

@@ -2,7 +2,15 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { SessionDto, SessionListDto } from '../api/openapi.gen';
-import { Empty, Field, ProblemAlert, Spinner, fieldErrors, useConfirm } from '../components/ui';
+import {
+  Empty,
+  Field,
+  ProblemAlert,
+  Spinner,
+  TableHead,
+  fieldErrors,
+  useConfirm,
+} from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { formatDate } from '../lib/format';
 import { navigate } from '../lib/router';
@@ -78,17 +86,7 @@ export function SessionsPage() {
           <Empty>No active sessions.</Empty>
         ) : (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Device', 'IP address', 'Signed in', 'Last used']} actions />
             <tbody>
               {sessions.map((session) => (
                 <tr key={session.id} data-testid="session-row">

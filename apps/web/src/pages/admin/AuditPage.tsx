@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../api/client';
 import type { AuditEventPageDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner } from '../../components/ui';
+import { Empty, ProblemAlert, Spinner, TableHead } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { usePagedList } from '../../lib/usePagedList';
 import { AdminNav } from './AdminNav';
@@ -68,15 +68,7 @@ export function AdminAuditPage() {
         <Empty>No audit events match.</Empty>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Action</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Target</th>
-            </tr>
-          </thead>
+          <TableHead columns={['When', 'Action', 'Outcome', 'Actor', 'Target']} />
           <tbody>
             {items.map((event) => (
               <tr key={event.id}>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { JobDto, JobPageDto, QueueListDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner } from '../../components/ui';
+import { Empty, ProblemAlert, Spinner, TableHead } from '../../components/ui';
 import { useLoad } from '../../lib/useLoad';
 import { useToasts } from '../../lib/toasts';
 import { AdminNav } from './AdminNav';
@@ -68,19 +68,10 @@ export function AdminQueuesPage() {
         )
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Queue</th>
-              {['waiting', 'active', 'delayed', 'failed', 'completed'].map((state) => (
-                <th scope="col" key={state}>
-                  {state}
-                </th>
-              ))}
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Queue', 'waiting', 'active', 'delayed', 'failed', 'completed']}
+            actions
+          />
           <tbody>
             {queues.data.items.map((queue) => (
               <tr key={queue.name}>

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { AdminUserDto, AdminUserPageDto, RoleDto, RoleListDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
+import { Empty, ProblemAlert, Spinner, TableHead, useConfirm } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useLoad } from '../../lib/useLoad';
 import { useToasts } from '../../lib/toasts';
@@ -104,17 +104,7 @@ export function AdminUsersPage() {
         <Empty>No user matches.</Empty>
       ) : users.data ? (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['User', 'Role', 'Status', 'Created']} actions />
           <tbody>
             {users.data.items.map((user) => (
               <tr key={user.id} data-testid="admin-user-row">

@@ -1,7 +1,7 @@
 import { messageOf } from '../../api/errors';
 import { download } from '../../api/files';
 import type { DocumentDto } from '../../api/openapi.gen';
-import { ProgressBar } from '../../components/ui';
+import { ProgressBar, TableHead } from '../../components/ui';
 import { useAuth } from '../../lib/auth';
 import { formatBytes, formatDate } from '../../lib/format';
 import { useToasts } from '../../lib/toasts';
@@ -30,17 +30,7 @@ export function DocumentTable({
   const toasts = useToasts();
   return (
     <table className="documents">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col">Progress</th>
-          <th scope="col">Added</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['Name', 'Status', 'Progress', 'Added']} actions />
       <tbody>
         {items.map((doc) => (
           <tr key={doc.id} data-testid="document-row" data-status={doc.status}>
