@@ -78,6 +78,44 @@ export function Field({
   );
 }
 
+type FieldProps = Parameters<typeof Field>[0];
+/** A Field that hands its text to `onValue` (the forms keep each field in a useState). */
+type TextFieldProps = Omit<FieldProps, 'type' | 'onChange' | 'label'> & {
+  onValue: (value: string) => void;
+};
+
+/** The e-mail input; `autoComplete="username"` where it names an existing account (sign-in). */
+export function EmailField({ onValue, autoComplete = 'email', ...field }: TextFieldProps) {
+  return (
+    <Field
+      label="E-mail"
+      type="email"
+      autoComplete={autoComplete}
+      onChange={(e) => onValue(e.target.value)}
+      {...field}
+    />
+  );
+}
+
+/**
+ * A password input. `kind` picks the autocomplete token: `current` lets the browser fill the saved
+ * password, `new` lets it offer to generate and save one.
+ */
+export function PasswordField({
+  kind,
+  onValue,
+  ...field
+}: TextFieldProps & { kind: 'current' | 'new'; label: string }) {
+  return (
+    <Field
+      type="password"
+      autoComplete={`${kind}-password`}
+      onChange={(e) => onValue(e.target.value)}
+      {...field}
+    />
+  );
+}
+
 /** The form-level message of a problem (its detail), when it is not only about fields. */
 export function ProblemAlert({ error }: { error: unknown }) {
   if (!error) return null;

@@ -4,7 +4,7 @@ import { messageOf } from '../api/errors';
 import type { SessionDto, SessionListDto } from '../api/openapi.gen';
 import {
   Empty,
-  Field,
+  PasswordField,
   ProblemAlert,
   Spinner,
   TableHead,
@@ -143,20 +143,18 @@ function ChangePassword() {
       <h2 id="password-heading">Change password</h2>
       <form onSubmit={(e) => void submit(e)} noValidate className="narrow">
         <ProblemAlert error={error} />
-        <Field
+        <PasswordField
           label="Current password"
-          type="password"
-          autoComplete="current-password"
+          kind="current"
           value={currentPassword}
-          onChange={(e) => setCurrent(e.target.value)}
+          onValue={setCurrent}
           error={fields.currentPassword}
         />
-        <Field
+        <PasswordField
           label="New password"
-          type="password"
-          autoComplete="new-password"
+          kind="new"
           value={newPassword}
-          onChange={(e) => setNew(e.target.value)}
+          onValue={setNew}
           error={fields.newPassword}
         />
         <button type="submit">Change password</button>
