@@ -44,6 +44,52 @@ export function TableHead({ columns, actions }: { columns: string[]; actions?: b
   );
 }
 
+/**
+ * A loaded list's states: its load error (above whatever was loaded before), a spinner until the
+ * first load answers, the empty message, else `children` with the items.
+ */
+export function ListState<T>({
+  error,
+  items,
+  loading,
+  empty,
+  children,
+}: {
+  error: unknown;
+  items: T[] | null;
+  loading: string;
+  empty: ReactNode;
+  children: (items: T[]) => ReactNode;
+}) {
+  return (
+    <>
+      {error ? <ProblemAlert error={error} /> : null}
+      {items === null ? (
+        <Spinner label={loading} />
+      ) : items.length === 0 ? (
+        <Empty>{empty}</Empty>
+      ) : (
+        children(items)
+      )}
+    </>
+  );
+}
+
+/** The next page of a cursor-paginated list (usePagedList); nothing on the last page. */
+export function LoadMore({
+  cursor,
+  load,
+}: {
+  cursor: string | null;
+  load: (after: string) => Promise<void>;
+}) {
+  return cursor ? (
+    <button type="button" onClick={() => void load(cursor)}>
+      Load more
+    </button>
+  ) : null;
+}
+
 /** A labelled input with its field error (from problem details) right under it. */
 export function Field({
   label,
@@ -113,6 +159,23 @@ export function PasswordField({
       onChange={(e) => onValue(e.target.value)}
       {...field}
     />
+  );
+}
+
+/** A search box labelled for screen readers only: the placeholder says what it searches. */
+export function SearchInput({
+  label,
+  onValue,
+  ...input
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; onValue: (value: string) => void }) {
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id} className="visually-hidden">
+        {label}
+      </label>
+      <input id={id} type="search" onChange={(e) => onValue(e.target.value)} {...input} />
+    </>
   );
 }
 

@@ -3,10 +3,9 @@ import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { SessionDto, SessionListDto } from '../api/openapi.gen';
 import {
-  Empty,
+  ListState,
   PasswordField,
   ProblemAlert,
-  Spinner,
   TableHead,
   fieldErrors,
   useConfirm,
@@ -79,36 +78,38 @@ export function SessionsPage() {
             Sign out everywhere
           </button>
         </div>
-        {error ? <ProblemAlert error={error} /> : null}
-        {sessions === null ? (
-          <Spinner label="Loading sessions…" />
-        ) : sessions.length === 0 ? (
-          <Empty>No active sessions.</Empty>
-        ) : (
-          <table>
-            <TableHead columns={['Device', 'IP address', 'Signed in', 'Last used']} actions />
-            <tbody>
-              {sessions.map((session) => (
-                <tr key={session.id} data-testid="session-row">
-                  <th scope="row">
-                    {session.userAgent ?? 'Unknown device'}
-                    {session.current ? <span className="badge">this device</span> : null}
-                  </th>
-                  <td>{session.ip ?? '—'}</td>
-                  <td>{formatDate(session.createdAt)}</td>
-                  <td>{formatDate(session.lastUsedAt)}</td>
-                  <td>
-                    {session.current ? null : (
-                      <button type="button" onClick={() => void end(session)}>
-                        End session
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListState
+          error={error}
+          items={sessions}
+          loading="Loading sessions…"
+          empty="No active sessions."
+        >
+          {(sessions) => (
+            <table>
+              <TableHead columns={['Device', 'IP address', 'Signed in', 'Last used']} actions />
+              <tbody>
+                {sessions.map((session) => (
+                  <tr key={session.id} data-testid="session-row">
+                    <th scope="row">
+                      {session.userAgent ?? 'Unknown device'}
+                      {session.current ? <span className="badge">this device</span> : null}
+                    </th>
+                    <td>{session.ip ?? '—'}</td>
+                    <td>{formatDate(session.createdAt)}</td>
+                    <td>{formatDate(session.lastUsedAt)}</td>
+                    <td>
+                      {session.current ? null : (
+                        <button type="button" onClick={() => void end(session)}>
+                          End session
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </ListState>
       </section>
       <ChangePassword />
       {confirm.element}
