@@ -55,9 +55,9 @@ export function ListState<T>({
   empty,
   children,
 }: {
-  error: unknown;
+  error?: unknown;
   items: T[] | null;
-  loading: string;
+  loading?: string;
   empty: ReactNode;
   children: (items: T[]) => ReactNode;
 }) {

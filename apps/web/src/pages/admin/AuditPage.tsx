@@ -4,7 +4,7 @@ import type { AuditEventPageDto } from '../../api/openapi.gen';
 import { ListState, LoadMore, TableHead } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { usePagedList } from '../../lib/usePagedList';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 export function AdminAuditPage() {
   const [filters, setFilters] = useState({
@@ -31,11 +31,7 @@ export function AdminAuditPage() {
     setFilters({ ...filters, [key]: e.target.value });
 
   return (
-    <div className="page">
-      <header className="page-header">
-        <h1>Audit log</h1>
-      </header>
-      <AdminNav />
+    <AdminPage title="Audit log">
       <form
         className="toolbar wrap"
         onSubmit={(e) => {
@@ -87,6 +83,6 @@ export function AdminAuditPage() {
         )}
       </ListState>
       <LoadMore cursor={cursor} load={load} />
-    </div>
+    </AdminPage>
   );
 }

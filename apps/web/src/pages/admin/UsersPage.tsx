@@ -6,7 +6,7 @@ import { Empty, ProblemAlert, Spinner, TableHead, useConfirm } from '../../compo
 import { formatDate } from '../../lib/format';
 import { useLoad } from '../../lib/useLoad';
 import { useToasts } from '../../lib/toasts';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 export function AdminUsersPage() {
   const toasts = useToasts();
@@ -66,11 +66,7 @@ export function AdminUsersPage() {
   };
 
   return (
-    <div className="page">
-      <header className="page-header">
-        <h1>Users</h1>
-      </header>
-      <AdminNav />
+    <AdminPage title="Users">
       <form className="toolbar" onSubmit={submit} role="search">
         <label htmlFor="user-search">Search users</label>
         <input
@@ -154,6 +150,6 @@ export function AdminUsersPage() {
         </table>
       ) : null}
       {confirm.element}
-    </div>
+    </AdminPage>
   );
 }
