@@ -18,19 +18,18 @@ function expectCryptoError(fn: () => unknown, code: string, message?: RegExp): v
   if (message) expect((caught as CryptoError).message).toMatch(message);
 }
 
+/** A keyring of these keys by id (`{ k1, k2 }`), sealing with `active`. */
+function keyringOf(keys: Record<string, Buffer>, active: string): Keyring {
+  return new Keyring(new Map(Object.entries(keys)), active);
+}
+
 function b64u(bytes: Buffer): string {
   return bytes.toString('base64url');
 }
 
 describe('Keyring construction', () => {
   it('accepts 32-byte keys and an active id among them', () => {
-    const keyring = new Keyring(
-      new Map([
-        ['k1', k1],
-        ['k2', k2],
-      ]),
-      'k2',
-    );
+    const keyring = keyringOf({ k1, k2 }, 'k2');
     expect(keyring.activeKeyId).toBe('k2');
     expect(keyring.keyIds).toEqual(['k1', 'k2']);
     expect(keyring.has('k1')).toBe(true);
@@ -116,13 +115,7 @@ describe('Keyring.seal / open', () => {
   });
 
   it('refuses a token whose key id was changed to another configured key', () => {
-    const both = new Keyring(
-      new Map([
-        ['k1', k1],
-        ['k2', k2],
-      ]),
-      'k1',
-    );
+    const both = keyringOf({ k1, k2 }, 'k1');
     const parts = both.seal('secret', 'aad').split('.');
     parts[1] = 'k2';
     expectCryptoError(() => both.open(parts.join('.'), 'aad'), 'crypto_auth_failed');
@@ -167,13 +160,7 @@ describe('key rotation', () => {
     const before = new Keyring(new Map([['k1', k1]]), 'k1');
     const token = before.seal('old message', 'aad');
 
-    const rotated = new Keyring(
-      new Map([
-        ['k1', k1],
-        ['k2', k2],
-      ]),
-      'k2',
-    );
+    const rotated = keyringOf({ k1, k2 }, 'k2');
     expect(rotated.openText(token, 'aad')).toBe('old message');
     const fresh = rotated.seal('new message', 'aad');
     expect(rotated.keyIdOf(fresh)).toBe('k2');

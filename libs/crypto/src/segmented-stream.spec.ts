@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CryptoError } from './crypto-error';
 import { Keyring } from './keyring';
 import { DEFAULT_SEGMENT_SIZE } from './segmented-stream';
+import { generatedSource, hashingSink } from '../../../test/support/streams';
 
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
@@ -131,36 +132,16 @@ describe('encrypted streams: round trips', () => {
   it('streams 50 MB through encrypt and decrypt without holding it', async () => {
     const total = 50 * 1024 * 1024;
     const chunkSize = 64 * 1024 + 17; // not aligned with segments
-    const block = randomBytes(chunkSize);
-    let produced = 0;
-    const sourceHash = createHash('sha256');
-    const source = new Readable({
-      read() {
-        if (produced >= total) return void this.push(null);
-        const size = Math.min(chunkSize, total - produced);
-        block[0] = produced & 0xff; // vary the content between chunks
-        const chunk = Buffer.from(block.subarray(0, size));
-        sourceHash.update(chunk);
-        produced += size;
-        this.push(chunk);
-      },
-    });
-    const sinkHash = createHash('sha256');
-    let received = 0;
+    const sent = generatedSource(total, chunkSize);
+    const arrived = hashingSink();
     await pipeline(
-      source,
+      sent.source,
       keyring.encryptStream('big'),
       keyring.decryptStream('big'),
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          received += chunk.length;
-          sinkHash.update(chunk);
-          callback();
-        },
-      }),
+      arrived.sink,
     );
-    expect(received).toBe(total);
-    expect(sinkHash.digest('hex')).toBe(sourceHash.digest('hex'));
+    expect(arrived.received()).toBe(total);
+    expect(arrived.sha256()).toBe(sent.sha256());
   });
 });
 

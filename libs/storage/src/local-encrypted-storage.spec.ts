@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '@docent/common';
 import { Keyring } from '@docent/crypto';
@@ -16,6 +16,7 @@ import {
   StorageTooLargeError,
 } from './storage.errors';
 import { CORPUS_DIR as CORPUS } from '../../../test/support/shared';
+import { generatedSource, hashingSink } from '../../../test/support/streams';
 
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
@@ -109,38 +110,16 @@ describe('LocalEncryptedStorage', () => {
 
   it('stores a large file streamed in small chunks and returns it intact', async () => {
     const total = 5 * 1024 * 1024 + 321;
-    const block = randomBytes(8191);
-    let sent = 0;
-    const hash = createHash('sha256');
-    const source = new Readable({
-      read() {
-        if (sent >= total) return void this.push(null);
-        const chunk = Buffer.from(block.subarray(0, Math.min(block.length, total - sent)));
-        chunk[0] = sent & 0xff;
-        sent += chunk.length;
-        hash.update(chunk);
-        this.push(chunk);
-      },
-    });
-    const result = await storage.put('big/file', source);
-    const expected = hash.digest('hex');
+    const sent = generatedSource(total, 8191);
+    const result = await storage.put('big/file', sent.source);
+    const expected = sent.sha256();
     expect(result.sizeBytes).toBe(total);
     expect(result.sha256).toBe(expected);
 
-    const readHash = createHash('sha256');
-    let received = 0;
-    await pipeline(
-      await storage.get('big/file'),
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          received += chunk.length;
-          readHash.update(chunk);
-          callback();
-        },
-      }),
-    );
-    expect(received).toBe(total);
-    expect(readHash.digest('hex')).toBe(expected);
+    const arrived = hashingSink();
+    await pipeline(await storage.get('big/file'), arrived.sink);
+    expect(arrived.received()).toBe(total);
+    expect(arrived.sha256()).toBe(expected);
   });
 
   it('stores an empty file', async () => {

@@ -21,6 +21,75 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
 
+/**
+ * A table's column headers; `actions` adds the last column of row buttons, named for screen readers
+ * only. Every list page uses it, so the markup (scope, hidden label) is written once.
+ */
+export function TableHead({ columns, actions }: { columns: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th scope="col" key={column}>
+            {column}
+          </th>
+        ))}
+        {actions ? (
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        ) : null}
+      </tr>
+    </thead>
+  );
+}
+
+/**
+ * A loaded list's states: its load error (above whatever was loaded before), a spinner until the
+ * first load answers, the empty message, else `children` with the items.
+ */
+export function ListState<T>({
+  error,
+  items,
+  loading,
+  empty,
+  children,
+}: {
+  error?: unknown;
+  items: T[] | null;
+  loading?: string;
+  empty: ReactNode;
+  children: (items: T[]) => ReactNode;
+}) {
+  return (
+    <>
+      {error ? <ProblemAlert error={error} /> : null}
+      {items === null ? (
+        <Spinner label={loading} />
+      ) : items.length === 0 ? (
+        <Empty>{empty}</Empty>
+      ) : (
+        children(items)
+      )}
+    </>
+  );
+}
+
+/** The next page of a cursor-paginated list (usePagedList); nothing on the last page. */
+export function LoadMore({
+  cursor,
+  load,
+}: {
+  cursor: string | null;
+  load: (after: string) => Promise<void>;
+}) {
+  return cursor ? (
+    <button type="button" onClick={() => void load(cursor)}>
+      Load more
+    </button>
+  ) : null;
+}
+
 /** A labelled input with its field error (from problem details) right under it. */
 export function Field({
   label,
@@ -52,6 +121,61 @@ export function Field({
         </small>
       ) : null}
     </div>
+  );
+}
+
+type FieldProps = Parameters<typeof Field>[0];
+/** A Field that hands its text to `onValue` (the forms keep each field in a useState). */
+type TextFieldProps = Omit<FieldProps, 'type' | 'onChange' | 'label'> & {
+  onValue: (value: string) => void;
+};
+
+/** The e-mail input; `autoComplete="username"` where it names an existing account (sign-in). */
+export function EmailField({ onValue, autoComplete = 'email', ...field }: TextFieldProps) {
+  return (
+    <Field
+      label="E-mail"
+      type="email"
+      autoComplete={autoComplete}
+      onChange={(e) => onValue(e.target.value)}
+      {...field}
+    />
+  );
+}
+
+/**
+ * A password input. `kind` picks the autocomplete token: `current` lets the browser fill the saved
+ * password, `new` lets it offer to generate and save one.
+ */
+export function PasswordField({
+  kind,
+  onValue,
+  ...field
+}: TextFieldProps & { kind: 'current' | 'new'; label: string }) {
+  return (
+    <Field
+      type="password"
+      autoComplete={`${kind}-password`}
+      onChange={(e) => onValue(e.target.value)}
+      {...field}
+    />
+  );
+}
+
+/** A search box labelled for screen readers only: the placeholder says what it searches. */
+export function SearchInput({
+  label,
+  onValue,
+  ...input
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; onValue: (value: string) => void }) {
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id} className="visually-hidden">
+        {label}
+      </label>
+      <input id={id} type="search" onChange={(e) => onValue(e.target.value)} {...input} />
+    </>
   );
 }
 

@@ -2,7 +2,14 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { SessionDto, SessionListDto } from '../api/openapi.gen';
-import { Empty, Field, ProblemAlert, Spinner, fieldErrors, useConfirm } from '../components/ui';
+import {
+  ListState,
+  PasswordField,
+  ProblemAlert,
+  TableHead,
+  fieldErrors,
+  useConfirm,
+} from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { formatDate } from '../lib/format';
 import { navigate } from '../lib/router';
@@ -71,46 +78,38 @@ export function SessionsPage() {
             Sign out everywhere
           </button>
         </div>
-        {error ? <ProblemAlert error={error} /> : null}
-        {sessions === null ? (
-          <Spinner label="Loading sessions…" />
-        ) : sessions.length === 0 ? (
-          <Empty>No active sessions.</Empty>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.map((session) => (
-                <tr key={session.id} data-testid="session-row">
-                  <th scope="row">
-                    {session.userAgent ?? 'Unknown device'}
-                    {session.current ? <span className="badge">this device</span> : null}
-                  </th>
-                  <td>{session.ip ?? '—'}</td>
-                  <td>{formatDate(session.createdAt)}</td>
-                  <td>{formatDate(session.lastUsedAt)}</td>
-                  <td>
-                    {session.current ? null : (
-                      <button type="button" onClick={() => void end(session)}>
-                        End session
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ListState
+          error={error}
+          items={sessions}
+          loading="Loading sessions…"
+          empty="No active sessions."
+        >
+          {(sessions) => (
+            <table>
+              <TableHead columns={['Device', 'IP address', 'Signed in', 'Last used']} actions />
+              <tbody>
+                {sessions.map((session) => (
+                  <tr key={session.id} data-testid="session-row">
+                    <th scope="row">
+                      {session.userAgent ?? 'Unknown device'}
+                      {session.current ? <span className="badge">this device</span> : null}
+                    </th>
+                    <td>{session.ip ?? '—'}</td>
+                    <td>{formatDate(session.createdAt)}</td>
+                    <td>{formatDate(session.lastUsedAt)}</td>
+                    <td>
+                      {session.current ? null : (
+                        <button type="button" onClick={() => void end(session)}>
+                          End session
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </ListState>
       </section>
       <ChangePassword />
       {confirm.element}
@@ -145,20 +144,18 @@ function ChangePassword() {
       <h2 id="password-heading">Change password</h2>
       <form onSubmit={(e) => void submit(e)} noValidate className="narrow">
         <ProblemAlert error={error} />
-        <Field
+        <PasswordField
           label="Current password"
-          type="password"
-          autoComplete="current-password"
+          kind="current"
           value={currentPassword}
-          onChange={(e) => setCurrent(e.target.value)}
+          onValue={setCurrent}
           error={fields.currentPassword}
         />
-        <Field
+        <PasswordField
           label="New password"
-          type="password"
-          autoComplete="new-password"
+          kind="new"
           value={newPassword}
-          onChange={(e) => setNew(e.target.value)}
+          onValue={setNew}
           error={fields.newPassword}
         />
         <button type="submit">Change password</button>

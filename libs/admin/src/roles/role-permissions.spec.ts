@@ -1,17 +1,7 @@
-import { createMongoAbility } from '@casl/ability';
 import { AppError } from '@docent/common';
-import { type AppAbility, rulesForUser, type StoredRule } from '@docent/authorization';
+import type { StoredRule } from '@docent/authorization';
+import { abilityOf, rule } from '../test-support';
 import { assertGrantable, canGrant, checkPermissions, permissionsOf } from './role-permissions';
-
-const rule = (action: string, subject: string, extra: Partial<StoredRule> = {}): StoredRule => ({
-  action,
-  subject,
-  own: false,
-  inverted: false,
-  conditions: null,
-  fields: null,
-  ...extra,
-});
 
 // the built-in admin as the migration seeds it
 const ADMIN: StoredRule[] = [
@@ -20,9 +10,6 @@ const ADMIN: StoredRule[] = [
     rule(action, 'ChatSession', { inverted: true, conditions: { userId: { $ne: '${user.id}' } } }),
   ),
 ];
-
-const abilityOf = (stored: StoredRule[], userId = 'me') =>
-  createMongoAbility<AppAbility>(rulesForUser(stored, userId));
 
 function thrown(fn: () => unknown): AppError {
   try {

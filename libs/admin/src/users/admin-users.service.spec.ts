@@ -1,26 +1,13 @@
-import { createMongoAbility } from '@casl/ability';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AuditService } from '@docent/audit';
 import type { AbilityFactory } from '@docent/authorization';
 import type { AccountService, AuthUser, LoginLockout, User } from '@docent/auth';
-import { type AppAbility, rulesForUser, type StoredRule } from '@docent/authorization';
 import { AppError } from '@docent/common';
 import type { StorageCleanupProducer } from '@docent/documents';
 import { type AdminUserRepository, likePattern } from './admin-user.repository';
 import { AdminUsersService } from './admin-users.service';
+import { abilityOf as ability, rule } from '../test-support';
 import { onAnyUser } from './user-policies';
-
-const rule = (action: string, subject: string, extra: Partial<StoredRule> = {}): StoredRule => ({
-  action,
-  subject,
-  own: false,
-  inverted: false,
-  conditions: null,
-  fields: null,
-  ...extra,
-});
-const ability = (stored: StoredRule[], userId: string): AppAbility =>
-  createMongoAbility<AppAbility>(rulesForUser(stored, userId));
 
 const ADMIN_RULES = [rule('manage', 'all')];
 const MEMBER_RULES = [rule('read', 'User', { own: true }), rule('update', 'User', { own: true })];

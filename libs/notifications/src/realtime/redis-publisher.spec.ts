@@ -2,6 +2,19 @@ import type { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { withHandledPublish, withHandledSubscriptions } from './redis-publisher';
 
+/**
+ * A logger's warn spy and the process's unhandled rejections while a test runs: the client's own
+ * error events are swallowed so that only what the wrapper does is seen. Call stop() in finally.
+ */
+function watch(client: Redis) {
+  client.on('error', () => undefined);
+  const warn = jest.fn();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  return { warn, unhandled, stop: () => process.off('unhandledRejection', onUnhandled) };
+}
+
 describe('withHandledPublish', () => {
   it('turns the rejected publish of an unreachable Redis into one warning, never an unhandled rejection', async () => {
     // nothing listens on port 1; no offline queue, no reconnect: publish rejects at once
@@ -12,11 +25,7 @@ describe('withHandledPublish', () => {
       retryStrategy: () => null,
       lazyConnect: true,
     });
-    client.on('error', () => undefined);
-    const warn = jest.fn();
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
+    const { warn, unhandled, stop } = watch(client);
     try {
       const publisher = withHandledPublish(client, { warn } as unknown as Logger);
       // how the socket.io emitter and adapter call it: the promise is dropped
@@ -30,7 +39,7 @@ describe('withHandledPublish', () => {
       expect(publisher.status).toBe(client.status);
       expect(publisher.duplicate).toBeInstanceOf(Function);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      stop();
       const ended = new Promise((resolve) => client.once('end', resolve));
       client.disconnect();
       if (client.status !== 'end') await ended;
@@ -42,11 +51,7 @@ describe('withHandledSubscriptions', () => {
   it('logs (p)subscribe calls rejected by a connection closed while connecting, instead of an unhandled rejection', async () => {
     // a real server, but the client is closed before its queued subscriptions could be sent
     const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-    client.on('error', () => undefined);
-    const warn = jest.fn();
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
+    const { warn, unhandled, stop } = watch(client);
     try {
       const subscriber = withHandledSubscriptions(client, { warn } as unknown as Logger);
       // how the socket.io adapter calls them at construction: the promises are dropped
@@ -60,7 +65,7 @@ describe('withHandledSubscriptions', () => {
       // other commands are the client's own
       expect(subscriber.status).toBe(client.status);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      stop();
     }
   });
 });

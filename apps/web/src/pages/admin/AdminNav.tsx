@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Link } from '../../lib/router';
 
 export function AdminNav() {
@@ -9,5 +10,27 @@ export function AdminNav() {
       <Link to="/admin/queues">Queues</Link>
       <Link to="/admin/stats">Usage</Link>
     </nav>
+  );
+}
+
+/** The frame of every admin page: its heading (with `actions` beside it) above the admin menu. */
+export function AdminPage({
+  title,
+  actions,
+  children,
+}: {
+  title: string;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <div className="page">
+      <header className="page-header">
+        <h1>{title}</h1>
+        {actions}
+      </header>
+      <AdminNav />
+      {children}
+    </div>
   );
 }

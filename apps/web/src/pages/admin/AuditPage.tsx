@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { api } from '../../api/client';
 import type { AuditEventPageDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner } from '../../components/ui';
+import { ListState, LoadMore, TableHead } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { usePagedList } from '../../lib/usePagedList';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 export function AdminAuditPage() {
   const [filters, setFilters] = useState({
@@ -31,11 +31,7 @@ export function AdminAuditPage() {
     setFilters({ ...filters, [key]: e.target.value });
 
   return (
-    <div className="page">
-      <header className="page-header">
-        <h1>Audit log</h1>
-      </header>
-      <AdminNav />
+    <AdminPage title="Audit log">
       <form
         className="toolbar wrap"
         onSubmit={(e) => {
@@ -61,42 +57,32 @@ export function AdminAuditPage() {
         </label>
         <button type="submit">Filter</button>
       </form>
-      {error ? <ProblemAlert error={error} /> : null}
-      {items === null ? (
-        <Spinner label="Loading audit events…" />
-      ) : items.length === 0 ? (
-        <Empty>No audit events match.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Action</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Target</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((event) => (
-              <tr key={event.id}>
-                <td>{formatDate(event.occurredAt)}</td>
-                <th scope="row">{event.action}</th>
-                <td>{event.outcome}</td>
-                <td className="mono">{event.actorId ?? '—'}</td>
-                <td className="mono">
-                  {event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {cursor ? (
-        <button type="button" onClick={() => void load(cursor)}>
-          Load more
-        </button>
-      ) : null}
-    </div>
+      <ListState
+        error={error}
+        items={items}
+        loading="Loading audit events…"
+        empty="No audit events match."
+      >
+        {(items) => (
+          <table>
+            <TableHead columns={['When', 'Action', 'Outcome', 'Actor', 'Target']} />
+            <tbody>
+              {items.map((event) => (
+                <tr key={event.id}>
+                  <td>{formatDate(event.occurredAt)}</td>
+                  <th scope="row">{event.action}</th>
+                  <td>{event.outcome}</td>
+                  <td className="mono">{event.actorId ?? '—'}</td>
+                  <td className="mono">
+                    {event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </ListState>
+      <LoadMore cursor={cursor} load={load} />
+    </AdminPage>
   );
 }

@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { JobDto, JobPageDto, QueueListDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner } from '../../components/ui';
+import { ListState, ProblemAlert, Spinner, TableHead } from '../../components/ui';
 import { useLoad } from '../../lib/useLoad';
 import { useToasts } from '../../lib/toasts';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 export function AdminQueuesPage() {
   const toasts = useToasts();
@@ -53,14 +53,14 @@ export function AdminQueuesPage() {
   };
 
   return (
-    <div className="page">
-      <header className="page-header">
-        <h1>Queues</h1>
+    <AdminPage
+      title="Queues"
+      actions={
         <button type="button" onClick={() => void queues.reload()}>
           Refresh
         </button>
-      </header>
-      <AdminNav />
+      }
+    >
       {queues.error ? <ProblemAlert error={queues.error} /> : null}
       {!queues.data ? (
         queues.error ? null : (
@@ -68,19 +68,10 @@ export function AdminQueuesPage() {
         )
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Queue</th>
-              {['waiting', 'active', 'delayed', 'failed', 'completed'].map((state) => (
-                <th scope="col" key={state}>
-                  {state}
-                </th>
-              ))}
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Queue', 'waiting', 'active', 'delayed', 'failed', 'completed']}
+            actions
+          />
           <tbody>
             {queues.data.items.map((queue) => (
               <tr key={queue.name}>
@@ -108,32 +99,30 @@ export function AdminQueuesPage() {
       {openQueue ? (
         <section aria-label={`Failed jobs of ${openQueue}`}>
           <h2>Failed jobs: {openQueue}</h2>
-          {jobs === null ? (
-            <Spinner />
-          ) : jobs.length === 0 ? (
-            <Empty>No failed jobs.</Empty>
-          ) : (
-            <ul className="jobs">
-              {jobs.map((job) => (
-                <li key={job.id}>
-                  <span className="mono">
-                    #{job.id} {job.name}
-                  </span>{' '}
-                  — {job.failedReason ?? 'no reason'} ({job.attemptsMade} attempts)
-                  <span className="row-actions">
-                    <button type="button" onClick={() => void retry(job)}>
-                      Retry
-                    </button>
-                    <button type="button" className="danger" onClick={() => void removeJob(job)}>
-                      Delete
-                    </button>
-                  </span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <ListState items={jobs} empty="No failed jobs.">
+            {(jobs) => (
+              <ul className="jobs">
+                {jobs.map((job) => (
+                  <li key={job.id}>
+                    <span className="mono">
+                      #{job.id} {job.name}
+                    </span>{' '}
+                    — {job.failedReason ?? 'no reason'} ({job.attemptsMade} attempts)
+                    <span className="row-actions">
+                      <button type="button" onClick={() => void retry(job)}>
+                        Retry
+                      </button>
+                      <button type="button" className="danger" onClick={() => void removeJob(job)}>
+                        Delete
+                      </button>
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ListState>
         </section>
       ) : null}
-    </div>
+    </AdminPage>
   );
 }

@@ -8,7 +8,7 @@ import type {
 } from '../../api/openapi.gen';
 import { ProblemAlert, Spinner } from '../../components/ui';
 import { useLoad } from '../../lib/useLoad';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 export function AdminRolesPage() {
   const roles = useLoad(() => api.get<RoleListDto>('/admin/roles'), []);
@@ -34,11 +34,7 @@ export function AdminRolesPage() {
     return <span aria-label={label}>{own ? '✓ own' : limited ? '✓ (limited)' : '✓'}</span>;
   };
   return (
-    <div className="page">
-      <header className="page-header">
-        <h1>Roles and permissions</h1>
-      </header>
-      <AdminNav />
+    <AdminPage title="Roles and permissions">
       {error ? <ProblemAlert error={error} /> : null}
       {!roles.data || !catalogue.data ? (
         error ? null : (
@@ -74,6 +70,6 @@ export function AdminRolesPage() {
           </table>
         </div>
       )}
-    </div>
+    </AdminPage>
   );
 }

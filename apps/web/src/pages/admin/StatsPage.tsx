@@ -3,7 +3,7 @@ import type { AdminStatsDto } from '../../api/openapi.gen';
 import { ProblemAlert, Spinner } from '../../components/ui';
 import { formatBytes, formatDate } from '../../lib/format';
 import { useLoad } from '../../lib/useLoad';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 /** The counts of one breakdown (per role, per status, per error code): a map of names to numbers. */
 function Counts({ title, values }: { title: string; values: object }) {
@@ -31,11 +31,7 @@ export function AdminStatsPage() {
   const stats = useLoad(() => api.get<AdminStatsDto>('/admin/stats'), []);
   const s = stats.data;
   return (
-    <div className="page">
-      <header className="page-header">
-        <h1>Usage</h1>
-      </header>
-      <AdminNav />
+    <AdminPage title="Usage">
       {stats.error ? <ProblemAlert error={stats.error} /> : null}
       {!s ? (
         stats.error ? null : (
@@ -70,6 +66,6 @@ export function AdminStatsPage() {
           <p className="muted">As of {formatDate(s.generatedAt)}</p>
         </>
       )}
-    </div>
+    </AdminPage>
   );
 }

@@ -2,11 +2,11 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { AdminUserDto, AdminUserPageDto, RoleDto, RoleListDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
+import { Empty, ProblemAlert, Spinner, TableHead, useConfirm } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useLoad } from '../../lib/useLoad';
 import { useToasts } from '../../lib/toasts';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 export function AdminUsersPage() {
   const toasts = useToasts();
@@ -66,11 +66,7 @@ export function AdminUsersPage() {
   };
 
   return (
-    <div className="page">
-      <header className="page-header">
-        <h1>Users</h1>
-      </header>
-      <AdminNav />
+    <AdminPage title="Users">
       <form className="toolbar" onSubmit={submit} role="search">
         <label htmlFor="user-search">Search users</label>
         <input
@@ -104,17 +100,7 @@ export function AdminUsersPage() {
         <Empty>No user matches.</Empty>
       ) : users.data ? (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['User', 'Role', 'Status', 'Created']} actions />
           <tbody>
             {users.data.items.map((user) => (
               <tr key={user.id} data-testid="admin-user-row">
@@ -164,6 +150,6 @@ export function AdminUsersPage() {
         </table>
       ) : null}
       {confirm.element}
-    </div>
+    </AdminPage>
   );
 }

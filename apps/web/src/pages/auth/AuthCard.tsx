@@ -1,4 +1,5 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
+import { ProblemAlert } from '../../components/ui';
 
 /** The frame of the signed-out pages: the brand and the page's heading. */
 export function AuthCard({ title, children }: { title: string; children: ReactNode }) {
@@ -30,4 +31,27 @@ export function useSubmit(action: () => Promise<void>) {
     }
   };
   return { error, busy, submit };
+}
+
+/**
+ * A signed-out page's form: the problem's message above the fields, the submit button below,
+ * labelled `busyLabel` while the action runs. Pair it with useSubmit.
+ */
+export function AuthForm({
+  submit,
+  error,
+  busy,
+  label,
+  busyLabel,
+  children,
+}: ReturnType<typeof useSubmit> & { label: string; busyLabel: string; children: ReactNode }) {
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate>
+      <ProblemAlert error={error} />
+      {children}
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </form>
+  );
 }

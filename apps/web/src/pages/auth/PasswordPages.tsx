@@ -1,17 +1,17 @@
 import { useState } from 'react';
 import { authApi } from '../../api/auth-api';
-import { Field, ProblemAlert, fieldErrors } from '../../components/ui';
+import { EmailField, PasswordField, fieldErrors } from '../../components/ui';
 import { Link, navigate, useLocation } from '../../lib/router';
-import { AuthCard, useSubmit } from './AuthCard';
+import { AuthCard, AuthForm, useSubmit } from './AuthCard';
 
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
-  const { error, busy, submit } = useSubmit(async () => {
+  const form = useSubmit(async () => {
     await authApi.forgot(email);
     setSent(true);
   });
-  const fields = fieldErrors(error);
+  const fields = fieldErrors(form.error);
   return (
     <AuthCard title="Reset your password">
       {sent ? (
@@ -20,21 +20,9 @@ export function ForgotPasswordPage() {
           works once and expires soon.
         </div>
       ) : (
-        <form onSubmit={(e) => void submit(e)} noValidate>
-          <ProblemAlert error={error} />
-          <Field
-            label="E-mail"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            error={fields.email}
-          />
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Sending…' : 'Send reset link'}
-          </button>
-        </form>
+        <AuthForm {...form} label="Send reset link" busyLabel="Sending…">
+          <EmailField required value={email} onValue={setEmail} error={fields.email} />
+        </AuthForm>
       )}
       <p>
         <Link to="/sign-in">Back to sign in</Link>
@@ -50,7 +38,7 @@ export function ResetPasswordPage() {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [mismatch, setMismatch] = useState(false);
-  const { error, busy, submit } = useSubmit(async () => {
+  const form = useSubmit(async () => {
     if (password !== confirm) {
       setMismatch(true);
       return;
@@ -59,7 +47,7 @@ export function ResetPasswordPage() {
     await authApi.reset(token, password);
     navigate('/sign-in?reset=1', { replace: true });
   });
-  const fields = fieldErrors(error);
+  const fields = fieldErrors(form.error);
   if (!token) {
     return (
       <AuthCard title="Choose a new password">
@@ -74,32 +62,26 @@ export function ResetPasswordPage() {
   }
   return (
     <AuthCard title="Choose a new password">
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <ProblemAlert error={error} />
-        <Field
+      <AuthForm {...form} label="Set new password" busyLabel="Saving…">
+        <PasswordField
           label="New password"
-          type="password"
-          autoComplete="new-password"
+          kind="new"
           required
           hint="At least 15 characters. Every session of your account will be signed out."
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
+          onValue={setPassword}
           error={fields.newPassword ?? fields.password}
         />
-        <Field
+        <PasswordField
           label="Repeat new password"
-          type="password"
-          autoComplete="new-password"
+          kind="new"
           required
           value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
+          onValue={setConfirm}
           error={mismatch ? 'The two passwords differ.' : undefined}
         />
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Saving…' : 'Set new password'}
-        </button>
-      </form>
-      {error ? (
+      </AuthForm>
+      {form.error ? (
         <p>
           <Link to="/forgot-password">Ask for a new link</Link>
         </p>

@@ -1,19 +1,19 @@
 import { useState } from 'react';
-import { Field, ProblemAlert, fieldErrors } from '../../components/ui';
+import { EmailField, PasswordField, fieldErrors } from '../../components/ui';
 import { useAuth } from '../../lib/auth';
 import { Link, navigate, useLocation } from '../../lib/router';
-import { AuthCard, useSubmit } from './AuthCard';
+import { AuthCard, AuthForm, useSubmit } from './AuthCard';
 
 export function SignInPage() {
   const { signIn } = useAuth();
   const { query } = useLocation();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const { error, busy, submit } = useSubmit(async () => {
+  const form = useSubmit(async () => {
     await signIn(email, password);
     navigate(query.get('next') ?? '/documents', { replace: true });
   });
-  const fields = fieldErrors(error);
+  const fields = fieldErrors(form.error);
   return (
     <AuthCard title="Sign in">
       {query.get('ended') ? (
@@ -26,30 +26,23 @@ export function SignInPage() {
           Your password was changed. Sign in with the new one.
         </div>
       ) : null}
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <ProblemAlert error={error} />
-        <Field
-          label="E-mail"
-          type="email"
+      <AuthForm {...form} label="Sign in" busyLabel="Signing in…">
+        <EmailField
           autoComplete="username"
           required
           value={email}
-          onChange={(e) => setEmail(e.target.value)}
+          onValue={setEmail}
           error={fields.email}
         />
-        <Field
+        <PasswordField
           label="Password"
-          type="password"
-          autoComplete="current-password"
+          kind="current"
           required
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
+          onValue={setPassword}
           error={fields.password}
         />
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
+      </AuthForm>
       <p>
         <Link to="/forgot-password">Forgot your password?</Link>
       </p>

@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import type { ChatSessionDto, DocumentDto, DocumentPageDto } from '../../api/openapi.gen';
-import { Dialog, Empty, Field, ProblemAlert, Spinner, fieldErrors } from '../../components/ui';
+import { Dialog, Field, ListState, ProblemAlert, fieldErrors } from '../../components/ui';
 
 export function NewChatDialog({
   open,
@@ -55,31 +55,29 @@ export function NewChatDialog({
         />
         <fieldset>
           <legend>Limit to these documents (optional)</legend>
-          {docs === null ? (
-            <Spinner />
-          ) : docs.length === 0 ? (
-            <Empty>No ingested documents yet.</Empty>
-          ) : (
-            <ul className="checklist">
-              {docs.map((doc) => (
-                <li key={doc.id}>
-                  <label>
-                    <input
-                      type="checkbox"
-                      checked={chosen.has(doc.id)}
-                      onChange={(e) => {
-                        const next = new Set(chosen);
-                        if (e.target.checked) next.add(doc.id);
-                        else next.delete(doc.id);
-                        setChosen(next);
-                      }}
-                    />{' '}
-                    {doc.filename}
-                  </label>
-                </li>
-              ))}
-            </ul>
-          )}
+          <ListState items={docs} empty="No ingested documents yet.">
+            {(docs) => (
+              <ul className="checklist">
+                {docs.map((doc) => (
+                  <li key={doc.id}>
+                    <label>
+                      <input
+                        type="checkbox"
+                        checked={chosen.has(doc.id)}
+                        onChange={(e) => {
+                          const next = new Set(chosen);
+                          if (e.target.checked) next.add(doc.id);
+                          else next.delete(doc.id);
+                          setChosen(next);
+                        }}
+                      />{' '}
+                      {doc.filename}
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ListState>
           {fields.documentIds ? <small className="field-error">{fields.documentIds}</small> : null}
         </fieldset>
         <div className="actions">

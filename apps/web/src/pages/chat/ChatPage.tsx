@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { ChatSessionDto, ChatSessionPageDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
+import { Empty, ListState, useConfirm } from '../../components/ui';
 import { relativeTime } from '../../lib/format';
 import { navigate, useLocation } from '../../lib/router';
 import { useToasts } from '../../lib/toasts';
@@ -64,30 +64,32 @@ export function ChatPage() {
             New chat
           </button>
         </div>
-        {error ? <ProblemAlert error={error} /> : null}
-        {sessions === null ? (
-          <Spinner label="Loading conversations…" />
-        ) : sessions.length === 0 ? (
-          <Empty>No conversations yet.</Empty>
-        ) : (
-          <ul>
-            {sessions.map((chat) => (
-              <li key={chat.id} className={chat.id === selectedId ? 'selected' : undefined}>
-                <a
-                  href={`/chat/${chat.id}`}
-                  aria-current={chat.id === selectedId ? 'page' : undefined}
-                  onClick={(e) => {
-                    e.preventDefault();
-                    navigate(`/chat/${chat.id}`);
-                  }}
-                >
-                  <span>{chat.title}</span>
-                  <small className="muted">{relativeTime(chat.lastActivityAt)}</small>
-                </a>
-              </li>
-            ))}
-          </ul>
-        )}
+        <ListState
+          error={error}
+          items={sessions}
+          loading="Loading conversations…"
+          empty="No conversations yet."
+        >
+          {(sessions) => (
+            <ul>
+              {sessions.map((chat) => (
+                <li key={chat.id} className={chat.id === selectedId ? 'selected' : undefined}>
+                  <a
+                    href={`/chat/${chat.id}`}
+                    aria-current={chat.id === selectedId ? 'page' : undefined}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      navigate(`/chat/${chat.id}`);
+                    }}
+                  >
+                    <span>{chat.title}</span>
+                    <small className="muted">{relativeTime(chat.lastActivityAt)}</small>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          )}
+        </ListState>
       </aside>
       <section className="chat-main" aria-label="Conversation">
         {selected ? (

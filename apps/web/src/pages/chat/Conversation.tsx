@@ -7,12 +7,10 @@ import {
   useState,
 } from 'react';
 import { api } from '../../api/client';
-import { messageOf } from '../../api/errors';
-import { download } from '../../api/files';
 import { askStreaming } from '../../api/sse';
 import type { ChatMessageDto, ChatMessagePageDto, ChatSessionDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, Spinner } from '../../components/ui';
-import { useToasts } from '../../lib/toasts';
+import { useDownload } from '../../lib/useDownload';
 import { MessageView } from './MessageView';
 
 interface PendingAnswer {
@@ -31,7 +29,7 @@ export function Conversation({
   onRename: () => void;
   onDelete: () => void;
 }) {
-  const toasts = useToasts();
+  const download = useDownload();
   const [messages, setMessages] = useState<ChatMessageDto[] | null>(null);
   const [older, setOlder] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
@@ -108,10 +106,11 @@ export function Conversation({
   };
 
   const exportAs = (format: 'json' | 'markdown') =>
-    void download(
+    download(
       `/chat/sessions/${chat.id}/export?format=${format}`,
       `chat-${chat.id}.${format === 'json' ? 'json' : 'md'}`,
-    ).catch((e) => toasts.show({ tone: 'error', title: 'Export failed', body: messageOf(e) }));
+      'Export failed',
+    );
 
   return (
     <>

@@ -1,11 +1,9 @@
-import { messageOf } from '../../api/errors';
-import { download } from '../../api/files';
 import type { ChatMessageDto, CitationDto } from '../../api/openapi.gen';
-import { useToasts } from '../../lib/toasts';
+import { documentContent, useDownload } from '../../lib/useDownload';
 
 /** A source of an answer: shows the cited passage on hover, downloads the file on click. */
 function CitationChip({ citation }: { citation: CitationDto }) {
-  const toasts = useToasts();
+  const download = useDownload();
   const label = citation.page ? `${citation.filename}, p. ${citation.page}` : citation.filename;
   return (
     <button
@@ -13,11 +11,7 @@ function CitationChip({ citation }: { citation: CitationDto }) {
       className="chip"
       title={citation.snippet}
       data-document-id={citation.documentId}
-      onClick={() =>
-        void download(`/documents/${citation.documentId}/content`, citation.filename).catch((e) =>
-          toasts.show({ tone: 'error', title: 'Could not download', body: messageOf(e) }),
-        )
-      }
+      onClick={() => download(documentContent(citation.documentId), citation.filename)}
     >
       {label}
     </button>

@@ -1,10 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api/client';
-import { messageOf } from '../../api/errors';
-import { download } from '../../api/files';
 import type { SearchHitDto, SearchResultDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner } from '../../components/ui';
-import { useToasts } from '../../lib/toasts';
+import { Empty, ProblemAlert, SearchInput, Spinner } from '../../components/ui';
+import { documentContent, useDownload } from '../../lib/useDownload';
 
 /** The search service marks matches with « »: shown as <mark>. */
 function Snippet({ text }: { text: string }) {
@@ -18,7 +16,7 @@ function Snippet({ text }: { text: string }) {
 
 /** Full-text search over the passages of every document the caller can read. */
 export function ContentSearch() {
-  const toasts = useToasts();
+  const download = useDownload();
   const [q, setQ] = useState('');
   const [hits, setHits] = useState<SearchHitDto[] | null>(null);
   const [busy, setBusy] = useState(false);
@@ -40,15 +38,11 @@ export function ContentSearch() {
     <section aria-labelledby="content-search-heading" className="content-search">
       <h2 id="content-search-heading">Full-text search</h2>
       <form className="toolbar" role="search" onSubmit={(e) => void search(e)}>
-        <label htmlFor="content-search" className="visually-hidden">
-          Search inside documents
-        </label>
-        <input
-          id="content-search"
-          type="search"
+        <SearchInput
+          label="Search inside documents"
           placeholder="Words or a question…"
           value={q}
-          onChange={(e) => setQ(e.target.value)}
+          onValue={setQ}
         />
         <button type="submit" disabled={busy}>
           Search
@@ -66,15 +60,7 @@ export function ContentSearch() {
                 <button
                   type="button"
                   className="chip"
-                  onClick={() =>
-                    void download(`/documents/${hit.documentId}/content`, hit.filename).catch((e) =>
-                      toasts.show({
-                        tone: 'error',
-                        title: 'Could not download',
-                        body: messageOf(e),
-                      }),
-                    )
-                  }
+                  onClick={() => download(documentContent(hit.documentId), hit.filename)}
                 >
                   {hit.page ? `${hit.filename}, p. ${hit.page}` : hit.filename}
                 </button>{' '}

@@ -1,10 +1,8 @@
-import { messageOf } from '../../api/errors';
-import { download } from '../../api/files';
 import type { DocumentDto } from '../../api/openapi.gen';
-import { ProgressBar } from '../../components/ui';
+import { ProgressBar, TableHead } from '../../components/ui';
 import { useAuth } from '../../lib/auth';
 import { formatBytes, formatDate } from '../../lib/format';
-import { useToasts } from '../../lib/toasts';
+import { documentContent, useDownload } from '../../lib/useDownload';
 
 const STATUS_LABEL: Record<string, string> = {
   queued: 'queued',
@@ -27,20 +25,10 @@ export function DocumentTable({
   onDelete: (doc: DocumentDto) => void;
 }) {
   const { me } = useAuth();
-  const toasts = useToasts();
+  const download = useDownload();
   return (
     <table className="documents">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col">Progress</th>
-          <th scope="col">Added</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['Name', 'Status', 'Progress', 'Added']} actions />
       <tbody>
         {items.map((doc) => (
           <tr key={doc.id} data-testid="document-row" data-status={doc.status}>
@@ -76,15 +64,7 @@ export function DocumentTable({
               ) : null}
               <button
                 type="button"
-                onClick={() =>
-                  void download(`/documents/${doc.id}/content`, doc.filename).catch((e) =>
-                    toasts.show({
-                      tone: 'error',
-                      title: 'Download failed',
-                      body: messageOf(e),
-                    }),
-                  )
-                }
+                onClick={() => download(documentContent(doc.id), doc.filename, 'Download failed')}
                 aria-label={`Download ${doc.filename}`}
               >
                 Download

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { DocumentDto, DocumentPageDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner, useConfirm } from '../../components/ui';
+import { ListState, LoadMore, SearchInput, useConfirm } from '../../components/ui';
 import { useAuth } from '../../lib/auth';
 import { useSocketEvent } from '../../lib/realtime';
 import { useToasts } from '../../lib/toasts';
@@ -126,37 +126,31 @@ export function DocumentsPage() {
 
       <section aria-label="Your documents">
         <div className="toolbar">
-          <label htmlFor="doc-search" className="visually-hidden">
-            Search documents
-          </label>
-          <input
-            id="doc-search"
-            type="search"
+          <SearchInput
+            label="Search documents"
             placeholder="Search documents by name…"
             value={query}
-            onChange={(e) => setQuery(e.target.value)}
+            onValue={setQuery}
           />
         </div>
-        {loadError ? <ProblemAlert error={loadError} /> : null}
-        {items === null ? (
-          <Spinner label="Loading documents…" />
-        ) : items.length === 0 ? (
-          <Empty>
-            {query ? 'No document matches your search.' : 'No documents yet. Upload some above.'}
-          </Empty>
-        ) : (
-          <DocumentTable
-            items={items}
-            onRetry={(doc) => void reingest(doc)}
-            onShare={setSharing}
-            onDelete={(doc) => void remove(doc)}
-          />
-        )}
-        {cursor ? (
-          <button type="button" onClick={() => void load(cursor)}>
-            Load more
-          </button>
-        ) : null}
+        <ListState
+          error={loadError}
+          items={items}
+          loading="Loading documents…"
+          empty={
+            query ? 'No document matches your search.' : 'No documents yet. Upload some above.'
+          }
+        >
+          {(items) => (
+            <DocumentTable
+              items={items}
+              onRetry={(doc) => void reingest(doc)}
+              onShare={setSharing}
+              onDelete={(doc) => void remove(doc)}
+            />
+          )}
+        </ListState>
+        <LoadMore cursor={cursor} load={load} />
       </section>
       <ContentSearch />
       <ShareDialog doc={sharing} onClose={() => setSharing(null)} />

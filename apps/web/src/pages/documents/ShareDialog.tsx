@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import type { DocumentDto, ShareDto, ShareListDto, ShareRequestedDto } from '../../api/openapi.gen';
-import { Dialog, Empty, Field, ProblemAlert, Spinner, fieldErrors } from '../../components/ui';
+import { Dialog, Field, ListState, ProblemAlert, fieldErrors } from '../../components/ui';
 
 export function ShareDialog({ doc, onClose }: { doc: DocumentDto | null; onClose: () => void }) {
   const [shares, setShares] = useState<ShareDto[] | null>(null);
@@ -93,28 +93,26 @@ export function ShareDialog({ doc, onClose }: { doc: DocumentDto | null; onClose
         </button>
       </form>
       <h3>People with access</h3>
-      {shares === null ? (
-        <Spinner />
-      ) : shares.length === 0 ? (
-        <Empty>Not shared with anyone.</Empty>
-      ) : (
-        <ul className="shares">
-          {shares.map((share) => (
-            <li key={share.userId}>
-              <span>
-                {share.displayName} &lt;{share.email}&gt; — {share.permission}
-              </span>
-              <button
-                type="button"
-                onClick={() => void revoke(share)}
-                aria-label={`Stop sharing with ${share.email}`}
-              >
-                Remove
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <ListState items={shares} empty="Not shared with anyone.">
+        {(shares) => (
+          <ul className="shares">
+            {shares.map((share) => (
+              <li key={share.userId}>
+                <span>
+                  {share.displayName} &lt;{share.email}&gt; — {share.permission}
+                </span>
+                <button
+                  type="button"
+                  onClick={() => void revoke(share)}
+                  aria-label={`Stop sharing with ${share.email}`}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </ListState>
       <div className="actions">
         <button type="button" onClick={onClose}>
           Close

@@ -1,5 +1,5 @@
 import { messageOf } from '../../api/errors';
-import { Empty, Spinner } from '../../components/ui';
+import { Empty, LoadMore, Spinner } from '../../components/ui';
 import { formatDate, relativeTime } from '../../lib/format';
 import { useToasts } from '../../lib/toasts';
 import type { useNotifications } from './useNotifications';
@@ -54,11 +54,7 @@ export function NotificationList({
           </li>
         ))}
       </ul>
-      {state.cursor && !compact ? (
-        <button type="button" onClick={() => void state.load(state.cursor!)}>
-          Load more
-        </button>
-      ) : null}
+      {compact ? null : <LoadMore cursor={state.cursor} load={state.load} />}
     </>
   );
 }

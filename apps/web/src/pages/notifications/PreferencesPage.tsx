@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { ChannelPreferenceDto, NotificationPreferencesDto } from '../../api/openapi.gen';
-import { ProblemAlert, Spinner } from '../../components/ui';
+import { ProblemAlert, Spinner, TableHead } from '../../components/ui';
 import { useToasts } from '../../lib/toasts';
 
 const TYPE_LABEL: Record<string, string> = {
@@ -58,13 +58,7 @@ export function PreferencesPage() {
       ) : prefs ? (
         <table className="matrix">
           <caption className="visually-hidden">How you are told about each kind of event</caption>
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">In the app</th>
-              <th scope="col">By e-mail</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Event', 'In the app', 'By e-mail']} />
           <tbody>
             {(Object.entries(prefs) as [PreferenceType, ChannelPreferenceDto][]).map(
               ([type, pref]) => {
