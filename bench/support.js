@@ -104,7 +104,11 @@ function writeFigures(benchmark, figures) {
   entry.machine = `${os.availableParallelism()} cores, ${os.cpus()[0]?.model?.trim() ?? 'unknown CPU'}, node ${process.version}`;
   entry.loadAverage1m = Number(os.loadavg()[0].toFixed(2));
   all[benchmark] = entry;
-  const sorted = Object.fromEntries(Object.keys(all).sort().map((key) => [key, all[key]]));
+  const sorted = Object.fromEntries(
+    Object.keys(all)
+      .sort()
+      .map((key) => [key, all[key]]),
+  );
   writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
