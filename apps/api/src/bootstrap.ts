@@ -1,3 +1,4 @@
+import fastifyCors from '@fastify/cors';
 import { type DynamicModule, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -50,14 +51,17 @@ export async function createApiApp(options: CreateApiOptions): Promise<NestFasti
     { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
-  applyHttpBasics(app);
-  app.enableCors({
+  // @fastify/cors on the instance itself, before the hooks of applyHttpBasics so that every
+  // answer carries its headers (a 503 while closing too). Nest's enableCors wraps the same
+  // plugin to copy its headers onto the raw response for Nest middleware, of which there is none
+  await app.register(fastifyCors, {
     origin: config.app.corsOrigins,
     credentials: true,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'],
     maxAge: 600,
   });
+  applyHttpBasics(app);
   // socket.io (`/socket.io`, namespace /notifications) on the same HTTP server, rooms shared
   // across api instances through Redis
   app.useWebSocketAdapter(new RedisIoAdapter(app, config));

@@ -8,7 +8,6 @@ import { FirstAdminOnStartup } from './accounts/admin-bootstrap';
 import { AuthController } from './auth.controller';
 import { AuthModule } from './auth.module';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
-import { JwtStrategy } from './guards/jwt.strategy';
 import { RefreshCookie } from './refresh-cookie';
 import {
   AUTH_THROTTLER,
@@ -48,11 +47,12 @@ import { RedisThrottlerStorage } from './throttle/redis-throttler-storage';
   ],
   controllers: [AuthController],
   providers: [
-    JwtStrategy,
     FirstAdminOnStartup,
     RefreshCookie,
+    // one throttler guard: the authentication guard asks it which hits to count (prefetch)
+    DocentThrottlerGuard,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
-    { provide: APP_GUARD, useClass: DocentThrottlerGuard },
+    { provide: APP_GUARD, useExisting: DocentThrottlerGuard },
   ],
 })
 export class AuthHttpModule {}

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { createSecretKey } from 'node:crypto';
 import type { AuthSettings } from '@docent/config';
 import { MailModule } from '@docent/mail';
@@ -30,7 +29,7 @@ import { AccessTokenVerifier } from './tokens/access-token.verifier';
 
 /** Accounts, sessions and tokens, usable by both apps (no routes, no guards). */
 @Module({
-  imports: [PassportModule, JwtModule.register({}), MailModule],
+  imports: [JwtModule.register({}), MailModule],
   providers: [
     {
       provide: JWT_SIGNING_KEY,

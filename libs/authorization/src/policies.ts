@@ -40,16 +40,17 @@ export async function abilityOf(
 /** Global, after authentication: enforces `@CheckPolicies` (403 when a handler says no). */
 @Injectable()
 export class PoliciesGuard implements CanActivate {
+  /** Each handler's policies (none for public routes): metadata, read once per handler. */
+  private readonly policies = new WeakMap<object, readonly PolicyHandler[]>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly factory: AbilityFactory,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    const handlers = this.reflector.getAllAndMerge<PolicyHandler[]>(CHECK_POLICIES, targets);
-    if (handlers.length === 0 || this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets))
-      return true;
+    const handlers = this.policiesOf(context);
+    if (handlers.length === 0) return true;
     const ability = await abilityOf(
       context.switchToHttp().getRequest<RequestWithAbility>(),
       this.factory,
@@ -58,6 +59,19 @@ export class PoliciesGuard implements CanActivate {
       throw new AppError('forbidden', 'forbidden', 'Your role does not allow this.');
     }
     return true;
+  }
+
+  private policiesOf(context: ExecutionContext): readonly PolicyHandler[] {
+    const handler = context.getHandler();
+    let policies = this.policies.get(handler);
+    if (!policies) {
+      const targets = [handler, context.getClass()];
+      policies = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
+        ? []
+        : this.reflector.getAllAndMerge<PolicyHandler[]>(CHECK_POLICIES, targets);
+      this.policies.set(handler, policies);
+    }
+    return policies;
   }
 }
 

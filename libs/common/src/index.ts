@@ -6,7 +6,7 @@ export * from './http/request-id';
 export * from './http/fastify';
 export * from './http/json-body';
 export * from './http/request-path';
-export * from './http/body-media-type.interceptor';
+export * from './http/body-media-type.guard';
 export * from './logging/pino-options';
 export * from './logging/redact-url';
 export * from './logging/logging.module';

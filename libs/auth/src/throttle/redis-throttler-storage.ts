@@ -28,7 +28,46 @@ return { hits, ttl, blocked }
 const COMMAND = 'docentThrottle';
 
 /** What the throttler expects back (its record type is not exported from the package root). */
-type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * One throttler's hit for one bucket, as the guard would count it; sent with the caller-state
+ * read when authentication can work out the bucket (see DocentThrottlerGuard.prefetch), its
+ * record filled in when Redis answers.
+ */
+export interface ThrottleCall {
+  key: string;
+  name: string;
+  ttl: number;
+  limit: number;
+  blockDuration: number;
+  record?: ThrottlerStorageRecord;
+}
+
+/** Registers the script on `redis` (idempotent); its name is then a command of the client. */
+export function defineThrottleCommand(redis: RedisClient): typeof COMMAND {
+  if (!(COMMAND in redis)) {
+    redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: SCRIPT });
+  }
+  return COMMAND;
+}
+
+/** The script's KEYS and ARGV for one call. */
+export function throttleArguments(call: ThrottleCall): [string, string, number, number, number] {
+  const tag = `{${call.key}:${call.name}}`;
+  return [`${tag}:hits`, `${tag}:blocked`, call.ttl, call.limit, call.blockDuration];
+}
+
+/** The script's reply as the throttler's record. */
+export function throttleRecord(reply: unknown): ThrottlerStorageRecord {
+  const [hits, ttlMs, blockedMs] = parseReply(reply);
+  return {
+    totalHits: hits,
+    timeToExpire: Math.ceil(ttlMs / 1000),
+    isBlocked: blockedMs > 0,
+    timeToBlockExpire: Math.ceil(blockedMs / 1000),
+  };
+}
 
 type ThrottleCommand = (
   hitKey: string,
@@ -43,10 +82,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly command: ThrottleCommand;
 
   constructor(redis: RedisClient) {
-    if (!(COMMAND in redis)) {
-      redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: SCRIPT });
-    }
-    const bound = (redis as unknown as Record<string, ThrottleCommand>)[COMMAND];
+    const bound = (redis as unknown as Record<string, ThrottleCommand>)[
+      defineThrottleCommand(redis)
+    ];
     this.command = bound.bind(redis);
   }
 
@@ -57,15 +95,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    const tag = `{${key}:${throttlerName}}`;
-    const reply = await this.command(`${tag}:hits`, `${tag}:blocked`, ttl, limit, blockDuration);
-    const [hits, ttlMs, blockedMs] = parseReply(reply);
-    return {
-      totalHits: hits,
-      timeToExpire: Math.ceil(ttlMs / 1000),
-      isBlocked: blockedMs > 0,
-      timeToBlockExpire: Math.ceil(blockedMs / 1000),
-    };
+    const reply = await this.command(
+      ...throttleArguments({ key, name: throttlerName, ttl, limit, blockDuration }),
+    );
+    return throttleRecord(reply);
   }
 }
 

@@ -9,6 +9,8 @@ import {
 import type { AuthUser } from '../auth.constants';
 import { tooManyRequests } from '../auth.errors';
 import { rateLimitAddress } from './client-address';
+import type { ThrottleCall } from './redis-throttler-storage';
+import { type ThrottlePrefetch, throttlePrefetchOf } from './throttle-prefetch';
 
 export const DEFAULT_THROTTLER = 'default';
 export const AUTH_THROTTLER = 'auth';
@@ -55,8 +57,9 @@ const SKIP_METADATA = 'THROTTLER:SKIP';
  *
  * Which throttlers apply to a handler, and with which numbers, depends only on the handler's
  * metadata and the configuration: worked out on its first request and kept (the base class reads
- * six metadata entries per throttler on every request, two dozen lookups). Per request there is
- * only the tracker, the key and one storage call per throttler that applies (one for most routes).
+ * six metadata entries per throttler on every request, two dozen lookups). For an authenticated
+ * request the hits were counted in the authentication round trip (`prefetch`, called by
+ * JwtAuthGuard); otherwise one storage call per throttler that applies (one for most routes).
  */
 @Injectable()
 export class DocentThrottlerGuard extends ThrottlerGuard {
@@ -66,12 +69,81 @@ export class DocentThrottlerGuard extends ThrottlerGuard {
     // socket.io handshakes are authenticated and sized by the gateway; no HTTP request here
     if (context.getType() !== 'http') return true;
     const plans = this.planFor(context);
+    if (plans.length === 0) return true;
     const getTracker = this.commonOptions.getTracker as ThrottlerGetTrackerFunction;
     const generateKey = this.commonOptions.generateKey as ThrottlerGenerateKeyFunction;
+    const request = context.switchToHttp().getRequest<Record<string, unknown>>();
+    // counted already, with the caller's state, when the caller is the one the calls were for
+    const made = throttlePrefetchOf(request)?.made;
+    const prefetched =
+      made && made.tracker === (await getTracker(request, context)) ? made.calls : [];
     for (const plan of plans) {
-      await this.handleRequest({ context, ...plan, getTracker, generateKey });
+      const call = prefetched.find((candidate) => candidate.name === plan.throttler.name);
+      if (call?.record) {
+        await this.applyRecord(context, plan, call, made!.tracker);
+      } else {
+        await this.handleRequest({ context, ...plan, getTracker, generateKey });
+      }
     }
     return true;
+  }
+
+  /**
+   * What applies to this route, for the authentication guard to count in its round trip (see
+   * throttle-prefetch.ts); undefined when nothing does.
+   */
+  prefetch(context: ExecutionContext): ThrottlePrefetch | undefined {
+    if (context.getType() !== 'http') return undefined;
+    const plans = this.planFor(context);
+    if (plans.length === 0) return undefined;
+    const generateKey = this.commonOptions.generateKey as ThrottlerGenerateKeyFunction;
+    let made: { tracker: string; calls: ThrottleCall[] } | undefined;
+    return {
+      get made() {
+        return made;
+      },
+      callsFor(tracker: string): ThrottleCall[] {
+        if (made?.tracker === tracker) return made.calls;
+        const calls = plans.map((plan) => ({
+          key: generateKey(context, tracker, plan.throttler.name),
+          name: plan.throttler.name,
+          ttl: plan.ttl,
+          limit: plan.limit,
+          blockDuration: plan.blockDuration,
+        }));
+        made = { tracker, calls };
+        return calls;
+      },
+    };
+  }
+
+  /** The base class's handleRequest after its storage call: headers, then 429 when blocked. */
+  private async applyRecord(
+    context: ExecutionContext,
+    plan: ThrottlePlan,
+    call: ThrottleCall,
+    tracker: string,
+  ): Promise<void> {
+    const record = call.record!;
+    const response = context.switchToHttp().getResponse<Record<string, unknown>>();
+    const suffix = plan.throttler.name === DEFAULT_THROTTLER ? '' : `-${plan.throttler.name}`;
+    if (record.isBlocked) {
+      this.setResponseHeader(response, `Retry-After${suffix}`, record.timeToBlockExpire);
+      await this.throwThrottlingException(context, {
+        limit: plan.limit,
+        ttl: plan.ttl,
+        key: call.key,
+        tracker,
+        ...record,
+      });
+    }
+    this.setResponseHeader(response, `${this.headerPrefix}-Limit${suffix}`, plan.limit);
+    this.setResponseHeader(
+      response,
+      `${this.headerPrefix}-Remaining${suffix}`,
+      Math.max(0, plan.limit - record.totalHits),
+    );
+    this.setResponseHeader(response, `${this.headerPrefix}-Reset${suffix}`, record.timeToExpire);
   }
 
   private planFor(context: ExecutionContext): ThrottlePlan[] {

@@ -21,6 +21,7 @@ import {
   JWT_SIGNING_KEY,
 } from '../auth.constants';
 import { RevocationStore } from '../sessions/revocation.store';
+import type { ThrottleCall } from '../throttle/redis-throttler-storage';
 import { SessionService } from '../sessions/session.service';
 
 /** Seconds of clock skew accepted on `exp` and `nbf` (HTTP and sockets alike). */
@@ -56,9 +57,8 @@ export function hasAccessTokenHeader(token: string): boolean {
 }
 
 /**
- * The one definition of "a valid access token", shared by the HTTP guard (passport-jwt checks the
- * signature there, then calls `resolveCaller`) and the socket.io gateway (`verify`, the whole
- * check): signature (HS256 only, prepared key), `typ`, `iss`, `aud`, `exp` (required), `nbf`;
+ * The one definition of "a valid access token", shared by the HTTP guard and the socket.io
+ * gateway (`verify`, the whole check): signature (HS256 only, prepared key), `typ`, `iss`, `aud`, `exp` (required), `nbf`;
  * then one Redis round trip for session revocation, the session's owner (it must be `sub`) and
  * the user's current status and role. PostgreSQL is read only if Redis has lost an entry.
  */
@@ -77,8 +77,15 @@ export class AccessTokenVerifier {
     this.settings = config.getOrThrow<AuthSettings>('auth');
   }
 
-  /** Everything the HTTP guard checks, for a token that did not come in an Authorization header. */
-  async verify(token: string): Promise<VerifiedAccessToken> {
+  /**
+   * Everything a valid access token needs (the HTTP guard and the socket handshake both call
+   * this). `throttlesFor`: the rate-limit hits to count in the caller-state round trip, once the
+   * signature has named the user (see throttle-prefetch.ts).
+   */
+  async verify(
+    token: string,
+    throttlesFor?: (userId: string) => readonly ThrottleCall[],
+  ): Promise<VerifiedAccessToken> {
     if (typeof token !== 'string' || token.length === 0) {
       throw missingAccessToken('An access token is required.');
     }
@@ -103,7 +110,9 @@ export class AccessTokenVerifier {
       }
       throw invalidAccessToken();
     }
-    const user = await this.resolveCaller(payload);
+    const throttles =
+      throttlesFor && typeof payload.sub === 'string' ? throttlesFor(payload.sub) : [];
+    const user = await this.resolveCaller(payload, throttles);
     // resolveCaller refused a token without a numeric `exp`
     return { user, expiresAt: new Date(Number(payload.exp) * 1000) };
   }
@@ -111,9 +120,12 @@ export class AccessTokenVerifier {
   /**
    * The checks after the signature: claims (`exp` is required: jsonwebtoken only checks it when
    * present, and a token without one would never expire), session revocation, the session's owner,
-   * the user's status and role.
+   * the user's status and role. `throttles`: rate-limit hits to count in the same round trip.
    */
-  async resolveCaller(payload: AccessPayload): Promise<AuthUser> {
+  async resolveCaller(
+    payload: AccessPayload,
+    throttles: readonly ThrottleCall[] = [],
+  ): Promise<AuthUser> {
     const { sub, sid, role, exp } = payload;
     if (
       typeof sub !== 'string' ||
@@ -125,7 +137,7 @@ export class AccessTokenVerifier {
       throw invalidAccessToken();
     }
     if (!UUID_PATTERN.test(sid)) throw invalidAccessToken();
-    const state = await this.revocations.callerState(sid, sub, role);
+    const state = await this.revocations.callerState(sid, sub, role, throttles);
     if (state.sessionRevoked) throw sessionEnded();
     let user = state.user;
     // an entry written by an older release may lack the profile fields: reload it once

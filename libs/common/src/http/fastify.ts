@@ -1,4 +1,5 @@
 import { type INestApplication, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
@@ -8,6 +9,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem-details';
 import { redactUrl } from '../logging/redact-url';
 import { runInRequest } from '../request-context';
 import { uuidv7 } from '../uuid';
+import { BodyMediaTypeGuard } from './body-media-type.guard';
 import { parseJsonBody } from './json-body';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 import { requestPath } from './request-path';
@@ -162,6 +164,9 @@ export function createFastifyAdapter(settings: HttpSettings): FastifyAdapter {
     genReqId: requestIdFor,
     // pino (nestjs-pino) does the request logging
     logger: false,
+    // no Nest middleware anywhere (the request context, request log and CORS are Fastify hooks):
+    // without middie, no per-request middleware engine; a middleware added later fails at start
+    skipMiddie: true,
     // applyHttpBasics answers requests that arrive while closing, as problem details
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -185,11 +190,14 @@ function unsupportedMediaType(): AppError {
 
 /**
  * Hooks and parsers every Docent HTTP server needs, whatever app it is: security headers and the
- * request id on every response (errors too), problem details while closing, and the only body
- * parsers: strict JSON (depth-capped, prototype-safe) and nothing else. Call before `init()`.
+ * request id on every response (errors too), the request's async context, problem details while
+ * closing, the body media-type guard, and the only body parsers: strict JSON (depth-capped,
+ * prototype-safe) and nothing else. Call before `init()`.
  */
 export function applyHttpBasics(app: NestFastifyApplication | INestApplication): void {
   const fastifyApp = app as NestFastifyApplication;
+  // after every APP_GUARD (those are in place once the app is created): see BodyMediaTypeGuard
+  fastifyApp.useGlobalGuards(new BodyMediaTypeGuard(app.get(Reflector)));
   const instance = fastifyApp.getHttpAdapter().getInstance();
   const security = securityHeaders();
   let closing = false;

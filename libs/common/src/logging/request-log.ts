@@ -4,6 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { isQuietPath } from './pino-options';
+import { redactUrl } from './redact-url';
+
+const asIs = <T>(value: T): T => value;
 
 type Level = 'info' | 'warn' | 'error';
 
@@ -40,7 +43,8 @@ export class RequestLog implements OnModuleInit {
             req: {
               id: request.id,
               method: request.method,
-              url: request.originalUrl ?? request.url,
+              // the path, and the query with only allow-listed values (tokens travel in queries)
+              url: redactUrl(request.originalUrl ?? request.url),
               remoteAddress: request.socket?.remoteAddress,
             },
             res: { statusCode },
@@ -58,8 +62,9 @@ export class RequestLog implements OnModuleInit {
     const root = PinoLogger.root as unknown as Logger;
     if (root !== this.root || !this.lines) {
       this.root = root;
-      // the fields are ours and safe; the URL is redacted by the `req` serializer
-      this.lines = root.child({}, { redact: { paths: [] } });
+      // the fields are ours and safe (no headers, no bodies, the URL redacted above): no
+      // redaction walk, and the root's req/res serializers (made for raw objects) replaced
+      this.lines = root.child({}, { redact: { paths: [] }, serializers: { req: asIs, res: asIs } });
     }
     return this.lines;
   }

@@ -1,13 +1,7 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import { DECORATORS } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
 import { AppError } from '../errors/app-error';
 
 export const JSON_MEDIA_TYPE = 'application/json';
@@ -35,27 +29,26 @@ function hasBody(request: FastifyRequest): boolean {
  * A body is accepted only in a media type the route documents: `@ApiConsumes(...)` (what
  * docs/openapi.json shows), `application/json` when it says nothing. The parsers already refuse
  * types nobody accepts; this refuses the ones some other route accepts (a multipart body sent to
- * a JSON endpoint, JSON sent to the upload). An interceptor, so it runs after every guard: an
- * anonymous caller learns nothing about a route's contract before authentication (401 first).
+ * a JSON endpoint, JSON sent to the upload).
+ *
+ * The last guard (`applyHttpBasics` adds it with `useGlobalGuards`, which comes after every
+ * APP_GUARD): an anonymous caller learns nothing about a route's contract before authentication
+ * (401 first), nor a limited or forbidden one (429, 403 first). A guard rather than an
+ * interceptor: a global interceptor wraps every request of every route in an Observable chain
+ * for a check that only bodies need. What a handler accepts is read once per handler.
  */
-@Injectable()
-export class BodyMediaTypeInterceptor implements NestInterceptor {
+export class BodyMediaTypeGuard implements CanActivate {
+  private readonly accepted = new WeakMap<object, readonly string[]>();
+
   constructor(private readonly reflector: Reflector) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() === 'http') this.check(context);
-    return next.handle();
-  }
-
-  private check(context: ExecutionContext): void {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!hasBody(request)) return;
+    if (!hasBody(request)) return true;
+    const accepted = this.acceptedBy(context);
     const sent = mediaTypeOf(request.headers['content-type']);
-    const accepted = this.reflector.getAllAndOverride<string[] | undefined>(
-      DECORATORS.API_CONSUMES,
-      [context.getHandler(), context.getClass()],
-    ) ?? [JSON_MEDIA_TYPE];
-    if (sent !== undefined && accepted.includes(sent)) return;
+    if (sent !== undefined && accepted.includes(sent)) return true;
     const multipartOnly = accepted.length === 1 && accepted[0] === 'multipart/form-data';
     throw new AppError(
       'unsupported_media_type',
@@ -64,5 +57,18 @@ export class BodyMediaTypeInterceptor implements NestInterceptor {
         ? 'Upload files as multipart/form-data.'
         : `Send the request body as ${accepted.join(' or ')}.`,
     );
+  }
+
+  private acceptedBy(context: ExecutionContext): readonly string[] {
+    const handler = context.getHandler();
+    let accepted = this.accepted.get(handler);
+    if (!accepted) {
+      accepted = this.reflector.getAllAndOverride<string[] | undefined>(DECORATORS.API_CONSUMES, [
+        handler,
+        context.getClass(),
+      ]) ?? [JSON_MEDIA_TYPE];
+      this.accepted.set(handler, accepted);
+    }
+    return accepted;
   }
 }
