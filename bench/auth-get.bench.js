@@ -68,8 +68,8 @@ async function getJson(url, headers) {
  *
  * and around both what bench/bare-support.js describes (headers, histogram, request log line).
  */
-async function startBare({ key, auth, redis, permissionsOf, logStream }) {
-  const { app: bare, throttle } = bareServer({ redis, logStream });
+async function startBare({ key, auth, redis, permissionsOf, logStream, corsOrigins }) {
+  const { app: bare, throttle } = bareServer({ redis, logStream, corsOrigins });
   const deny = (reply) =>
     reply.code(401).send({ status: 401, code: 'invalid_token', detail: 'not authenticated' });
   const verifyOptions = {
@@ -223,6 +223,7 @@ async function run(options = {}) {
       key,
       auth: config.auth,
       redis: bareRedis,
+      corsOrigins: config.app.corsOrigins,
       permissionsOf: (role, userId) =>
         rulesByCaller.get(`${role}:${userId}`) ?? { permissions: [], packedRules: [] },
       logStream,

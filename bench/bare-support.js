@@ -2,7 +2,8 @@
 /**
  * What every bare baseline does around its route the way Docent does it, so that a ratio measures
  * the framework and our own overhead only (issue 14, "make every baseline do the same work"):
- * the security headers and request id header on every answer, the latency histogram
+ * CORS with the api's options (@fastify/cors, what Nest's enableCors registers), the security
+ * headers and request id header on every answer, the latency histogram
  * (prom-client, same buckets and labels), one request log line per request at info (pino, same
  * fields, to the same destination; probes are not logged), and the throttler's own Redis
  * script (the api's RedisThrottlerStorage, EVALSHA) per authenticated request.
@@ -28,9 +29,9 @@ function builtPieces() {
 /**
  * A Fastify instance with the hooks above, and `throttle(bucket, userId)` doing the default
  * throttler's Redis operation (limit never reached). `redis` is an ioredis client with the
- * api's key prefix; `logStream` where the lines go.
+ * api's key prefix; `logStream` where the lines go; `corsOrigins` the api's CORS_ORIGINS.
  */
-function bareServer({ redis, logStream }) {
+function bareServer({ redis, logStream, corsOrigins }) {
   const { RedisThrottlerStorage, securityHeaders } = builtPieces();
   const logger = pino(
     {
@@ -51,6 +52,14 @@ function bareServer({ redis, logStream }) {
   const throttler = new RedisThrottlerStorage(redis);
   const security = securityHeaders();
   const app = Fastify({ logger: false, genReqId: () => randomUUID() });
+  // the options of createApiApp's enableCors
+  app.register(require('@fastify/cors'), {
+    origin: corsOrigins,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'],
+    maxAge: 600,
+  });
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(security).header('x-request-id', request.id);
     done();

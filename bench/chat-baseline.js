@@ -302,7 +302,11 @@ async function startBaseline({ redis, pool, config, logStream }) {
     return { items: elements.map((e) => decode(sessionId, e)), hasMore: start > 0 };
   }
 
-  const { app, throttle } = bareServer({ redis, logStream });
+  const { app, throttle } = bareServer({
+    redis,
+    logStream,
+    corsOrigins: config.app.corsOrigins,
+  });
 
   app.get('/sessions/:id/messages', async (request, reply) => {
     const user = await caller(request);
