@@ -350,7 +350,7 @@ async function run(options = {}) {
       '',
     ].join('\n'),
   );
-  writeFigures(figuresName, figures);
+  await writeFigures(figuresName, figures);
   for (const profile of profiles) {
     console.log(`\n### profile: ${profile.name}, ${profile.target} (${profile.file})\n`);
     console.log(profile.markdown);

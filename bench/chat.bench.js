@@ -461,7 +461,7 @@ async function report(measured, notes, context) {
     figures[`${kind}.${r.connections}c.cpuPerRequestRatio`] = r.cpu;
     figures[`${kind}.${r.connections}c.p99Ratio`] = r.p99;
   }
-  writeFigures('chat', figures);
+  await writeFigures('chat', figures);
   return {
     rows,
     summary: ratios

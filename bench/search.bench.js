@@ -36,7 +36,7 @@ const { randomBytes, randomUUID } = require('node:crypto');
 const { URL } = require('node:url');
 const { Pool } = require('pg');
 const { runNode } = require('./processes.js');
-const { adminQuery, writeResults } = require('./support.js');
+const { adminQuery, writeFigures, writeResults } = require('./support.js');
 
 const DOCUMENTS = Number(process.env.BENCH_SEARCH_DOCUMENTS ?? 300);
 const CHUNKS_PER_DOCUMENT = Number(process.env.BENCH_SEARCH_CHUNKS ?? 100);
@@ -520,6 +520,14 @@ ${summary
 ${table}
 `,
     );
+    const all = Object.values(rows);
+    await writeFigures('search', {
+      readableOverGlobalMean:
+        all.reduce((sum, r) => sum + Number(r['readable/global']), 0) / all.length,
+      readableMeanMsMax: Math.max(...all.map((r) => Number(r['readable mean ms']))),
+      globalMeanMsMax: Math.max(...all.map((r) => Number(r['global mean ms']))),
+      chunks: DOCUMENTS * CHUNKS_PER_DOCUMENT,
+    });
     return { rows, summary };
   } finally {
     await pool?.end();

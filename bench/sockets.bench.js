@@ -35,7 +35,14 @@ const Redis = require('ioredis');
 const { io } = require('socket.io-client');
 const { Emitter } = require('@socket.io/redis-emitter');
 const { startChild, stopChild, waitReady } = require('./processes.js');
-const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
+const {
+  adminQuery,
+  deleteKeys,
+  freePort,
+  sleep,
+  writeFigures,
+  writeResults,
+} = require('./support.js');
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 2000);
 const USERS = Number(process.env.BENCH_USERS ?? 100);
@@ -491,6 +498,15 @@ async function run() {
       '',
     ].join('\n'),
   );
+  await writeFigures('sockets', {
+    p50Ratio: ratios.p50,
+    p99Ratio: ratios.p99,
+    rssRatio: ratios.rss,
+    cpuPerDeliveryRatio: ratios.cpu,
+    connectRatio: ratios.connect,
+    sockets: SOCKETS,
+    eventsPerSecond: RATE,
+  });
   return {
     rows,
     summary:

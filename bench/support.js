@@ -89,7 +89,7 @@ async function writeResults(heading, section) {
  * included, plus when, on what and under which load it ran, so a regression shows as a diff.
  * Figures are numbers (rounded to 4 significant digits) or short strings; keys keep their order.
  */
-function writeFigures(benchmark, figures) {
+async function writeFigures(benchmark, figures) {
   const file = path.join(__dirname, 'results.json');
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const entry = {};
@@ -109,7 +109,12 @@ function writeFigures(benchmark, figures) {
       .sort()
       .map((key) => [key, all[key]]),
   );
-  writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
+  const prettier = require('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(
+    file,
+    await prettier.format(JSON.stringify(sorted), { ...options, filepath: file }),
+  );
 }
 
 module.exports = { sleep, freePort, adminQuery, deleteKeys, tail, writeResults, writeFigures };

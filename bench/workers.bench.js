@@ -28,7 +28,14 @@ const Queue = require('bull');
 const { Client } = require('pg');
 const { backendCpu, proseText, cpuSeconds, uploadTexts } = require('./ingestion-support.js');
 const { privateBuild, runNode, startChild, stopChild, waitReady } = require('./processes.js');
-const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
+const {
+  adminQuery,
+  deleteKeys,
+  freePort,
+  sleep,
+  writeFigures,
+  writeResults,
+} = require('./support.js');
 
 const FILES = Number(process.env.BENCH_WORKER_FILES ?? 400);
 const POOL = Number(process.env.BENCH_WORKERS ?? 3);
@@ -536,6 +543,15 @@ async function report(phases, context) {
       '',
     ].join('\n'),
   );
+  await writeFigures('workers', {
+    poolOverOneThroughput: ratio,
+    wideOverOneThroughput: wideRatio,
+    oneWorkerDocsPerSecond: one.rate,
+    poolDocsPerSecond: pool.rate,
+    cpuMsPerDocument: perDocCpuMs,
+    ceilingDocsPerSecond: ceiling,
+    workers: POOL,
+  });
   return {
     rows,
     summary:
