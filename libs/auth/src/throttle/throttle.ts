@@ -41,6 +41,12 @@ interface ThrottlePlan {
   blockDuration: number;
 }
 
+/**
+ * What the guard answers when nothing applies: one settled promise (the base class's signature
+ * is async) instead of a new one per request.
+ */
+const TRUE = Promise.resolve(true);
+
 // `@SkipThrottle()` metadata as @nestjs/throttler stores it (not exported from the package root)
 const SKIP_METADATA = 'THROTTLER:SKIP';
 
@@ -65,11 +71,15 @@ const SKIP_METADATA = 'THROTTLER:SKIP';
 export class DocentThrottlerGuard extends ThrottlerGuard {
   private readonly plans = new WeakMap<object, ThrottlePlan[]>();
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  override canActivate(context: ExecutionContext): Promise<boolean> {
     // socket.io handshakes are authenticated and sized by the gateway; no HTTP request here
-    if (context.getType() !== 'http') return true;
+    if (context.getType() !== 'http') return TRUE;
     const plans = this.planFor(context);
-    if (plans.length === 0) return true;
+    if (plans.length === 0) return TRUE;
+    return this.count(context, plans);
+  }
+
+  private async count(context: ExecutionContext, plans: ThrottlePlan[]): Promise<boolean> {
     const getTracker = this.commonOptions.getTracker as ThrottlerGetTrackerFunction;
     const generateKey = this.commonOptions.generateKey as ThrottlerGenerateKeyFunction;
     const request = context.switchToHttp().getRequest<Record<string, unknown>>();
