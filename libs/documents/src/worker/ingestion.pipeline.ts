@@ -10,10 +10,10 @@ import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from '../documents.er
 import type { IngestionStage } from '../entities/document.entity';
 import { type FinishedRun, IngestionEventPublisher } from '../events/ingestion-event.publisher';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
-import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
+import type { Chunk, ChunkOptions } from '../ingestion/chunker';
 import { ExtractionError, isExtractionError } from '../ingestion/errors';
 import type { DocumentKind } from '../ingestion/types';
-import { extractInChild, type ExtractInChildOptions } from './extract-in-child';
+import { type ChunkStream, extractChunks, type ExtractInChildOptions } from './extract-in-child';
 import { type IngestionJobOutcome, IngestionMetrics } from './ingestion.metrics';
 
 export const INGESTION_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
@@ -98,29 +98,43 @@ export class IngestionPipeline {
       mark = now;
     };
     try {
-      const content = await this.read(document.storage_key, Number(document.size_bytes));
+      let content: Buffer | undefined = await this.read(
+        document.storage_key,
+        Number(document.size_bytes),
+      );
       lap('read');
-      const extracted = await extractInChild(
+      const extracting = extractChunks(
         content,
         document.kind as DocumentKind,
+        INGESTION_CHUNK_OPTIONS,
         this.extractOptions,
       );
+      // the file went to the extraction process: no copy of it stays alive here meanwhile
+      content = undefined;
+      const stream = await extracting;
       lap('extract');
-      if (!(await this.advance(document, ingestionVersion, 'chunking'))) return 'skipped';
+      let chunkCount: number;
+      let completed: boolean;
+      try {
+        if (!(await this.advance(document, ingestionVersion, 'chunking'))) return 'skipped';
 
-      mark = performance.now();
-      const chunks = await chunkPages(extracted.pages, INGESTION_CHUNK_OPTIONS);
-      lap('chunk');
-      if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
+        mark = performance.now();
+        chunkCount = await stream.chunk();
+        lap('chunk');
+        if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
 
-      mark = performance.now();
-      // chunks and completion in one transaction that holds the row lock (see the repository)
-      const completed = await this.documents.completeIngestion(
-        documentId,
-        ingestionVersion,
-        chunks,
-        extracted.pageCount,
-      );
+        mark = performance.now();
+        // chunks and completion in one transaction that holds the row lock (see the
+        // repository), the chunks written batch by batch as the extraction process sends them
+        completed = await this.documents.completeIngestion(
+          documentId,
+          ingestionVersion,
+          batchesOf(stream),
+          stream.pageCount,
+        );
+      } finally {
+        stream.close();
+      }
       if (!completed) return 'skipped';
       lap('index');
       outcome = 'completed';
@@ -129,7 +143,7 @@ export class IngestionPipeline {
       await this.events.completed(this.finishedRun(document));
       const ms = (step: keyof typeof took) => `${step} ${(took[step] ?? 0).toFixed(1)}`;
       this.logger.log(
-        `document=${documentId} v${ingestionVersion} completed: ${extracted.pageCount} pages, ${chunks.length} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
+        `document=${documentId} v${ingestionVersion} completed: ${stream.pageCount} pages, ${chunkCount} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
       );
       return 'completed';
     } catch (error) {
@@ -251,6 +265,23 @@ export class IngestionPipeline {
       stream.destroy();
     }
     return Buffer.concat(parts, total);
+  }
+}
+
+/**
+ * The stream's batches in order; the next one is asked for before the current one is handed on,
+ * so the extraction process prepares it while the current one is written (two batches in memory
+ * at most).
+ */
+async function* batchesOf(stream: ChunkStream): AsyncGenerator<Chunk[]> {
+  let next = stream.next();
+  for (;;) {
+    const batch = await next;
+    if (batch.length === 0) return;
+    next = stream.next();
+    // if the consumer stops early, nobody awaits this one: its failure must not go unhandled
+    next.catch(() => undefined);
+    yield batch;
   }
 }
 
