@@ -125,7 +125,7 @@ describe('ChunkIndexer', () => {
           'select chunks from document_chunk_stats where document_id = ?',
           [documentId],
         )
-    ).map((row) => Number(row.chunks));
+    ).map((row: { chunks: string }) => Number(row.chunks));
 
   it('writes streamed batches (spanning several INSERTs) as one complete, consistent set', async () => {
     const count = 2 * CHUNK_INSERT_ROWS + 123;

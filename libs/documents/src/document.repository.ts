@@ -275,6 +275,34 @@ export class DocumentRepository {
     return rows[0] as IngestionState | undefined;
   }
 
+  /**
+   * `startIngestion` that also returns what the run needs of the document, in one round trip
+   * instead of a read and then the update (undefined when this run does not own it).
+   */
+  async claimForIngestion(
+    id: string,
+    version: number,
+    attempt: number,
+    progress: number,
+  ): Promise<{ document: IngestionDocumentRow; state: IngestionState } | undefined> {
+    const rows = await this.em.fork().execute<(IngestionDocumentRow & IngestionState)[]>(
+      `update documents set status = 'processing', attempts = greatest(attempts, ?),
+         stage = 'extracting', progress = greatest(progress, ?), updated_at = now()
+       where ${OWNED}
+       returning id, owner_id, batch_id, filename, status, kind, storage_key,
+                 size_bytes::text as size_bytes, ingestion_version, stage, progress`,
+      [attempt, progress, id, version],
+      'all',
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const { stage, progress: stored, ...document } = row;
+    return {
+      document,
+      state: { status: row.status as IngestionState['status'], stage, progress: stored },
+    };
+  }
+
   /** Moves to `stage`, raising progress (never lowering it). */
   async advanceIngestion(id: string, version: number, stage: IngestionStage, progress: number) {
     const rows = await this.update(`stage = ?, progress = greatest(progress, ?)`, OWNED, [

@@ -68,22 +68,19 @@ export class IngestionPipeline {
     attempt = 1,
     maxAttempts: number = INGESTION_ATTEMPTS,
   ): Promise<IngestionOutcome> {
-    const document = await this.documents.findForIngestion(documentId);
-    if (
-      !document ||
-      document.ingestion_version !== ingestionVersion ||
-      (document.status !== 'queued' && document.status !== 'processing')
-    ) {
-      this.logger.debug(`skip document=${documentId} v${ingestionVersion}: not owned by this run`);
-      return 'skipped';
-    }
-    const started = await this.documents.startIngestion(
+    // the document's row and the start of the run in one statement: no run that does not own
+    // the document (deleted, reingested since, already finished) gets a row
+    const claimed = await this.documents.claimForIngestion(
       documentId,
       ingestionVersion,
       attempt,
       STAGE_PROGRESS.extracting,
     );
-    if (!started) return 'skipped';
+    if (!claimed) {
+      this.logger.debug(`skip document=${documentId} v${ingestionVersion}: not owned by this run`);
+      return 'skipped';
+    }
+    const { document, state: started } = claimed;
     const endTimer = this.metrics.startTimer();
     let outcome: IngestionJobOutcome | undefined;
     this.progress(document, started);
