@@ -148,18 +148,6 @@ export class DocumentRepository {
     );
   }
 
-  findForIngestion(id: string): Promise<IngestionDocumentRow | undefined> {
-    return this.em
-      .fork()
-      .execute<IngestionDocumentRow[]>(
-        `select id, owner_id, batch_id, filename, status, kind, storage_key,
-                size_bytes::text as size_bytes, ingestion_version
-           from documents where id = ?`,
-        [id],
-      )
-      .then((rows) => rows[0]);
-  }
-
   // ------------------------------------------------------------------------------ writes
 
   /**
@@ -265,19 +253,10 @@ export class DocumentRepository {
   }
 
   /** The run starts (attempt counted, stage `extracting`); undefined when it does not own it. */
-  async startIngestion(id: string, version: number, attempt: number, progress: number) {
-    const rows = await this.update(
-      `status = 'processing', attempts = greatest(attempts, ?), stage = 'extracting',
-       progress = greatest(progress, ?)`,
-      OWNED,
-      [attempt, progress, id, version],
-    );
-    return rows[0] as IngestionState | undefined;
-  }
-
   /**
-   * `startIngestion` that also returns what the run needs of the document, in one round trip
-   * instead of a read and then the update (undefined when this run does not own it).
+   * Starts a run (processing, stage extracting, attempts and progress raised, never lowered) and
+   * returns what the run needs of the document, in one round trip instead of a read and then the
+   * update; undefined when this run does not own the document.
    */
   async claimForIngestion(
     id: string,
