@@ -155,6 +155,22 @@ const code = (p) => p.then(() => 'ok', (e) => (e.code || e.message) + (e.permane
   out.batches = sizes.length;
   out.largest = Math.max(...sizes);
   out.afterStream = m.extractionChildrenStarted();
+  // the file sent in parts (as the pipeline reads it) gives the same chunks
+  const partsOf = async function* (buffer, size) {
+    for (let at = 0; at < buffer.length; at += size) yield buffer.subarray(at, at + size);
+  };
+  const file = Buffer.from(text);
+  const parted = await m.extractChunks({ size: file.length, parts: partsOf(file, 65536) }, 'txt', options);
+  await parted.chunk();
+  const partedChunks = [];
+  for (let batch = await parted.next(); batch.length > 0; batch = await parted.next()) partedChunks.push(...batch);
+  parted.close();
+  out.partedSame = JSON.stringify(partedChunks) === JSON.stringify(expected);
+  // more bytes than announced: a permanent corrupt_file, and the (healthy) process is reused
+  out.oversize = await code(
+    m.extractChunks({ size: 10, parts: partsOf(Buffer.from('more than ten bytes'), 4) }, 'txt', options),
+  );
+  out.afterParts = m.extractionChildrenStarted();
   // a stream abandoned half-way: the child forgets it and serves the next request
   const cut = await m.extractChunks(Buffer.from(text), 'txt', options);
   await cut.chunk();
@@ -184,6 +200,9 @@ const code = (p) => p.then(() => 'ok', (e) => (e.code || e.message) + (e.permane
     expect(out.batches).toBeGreaterThan(2);
     expect(out.largest).toBe(out.batchLimit);
     expect(out.afterStream).toBe(1);
+    expect(out.partedSame).toBe(true);
+    expect(out.oversize).toBe('corrupt_file (permanent)');
+    expect(out.afterParts).toBe(1);
     expect(out.cutFirst).toBe(out.batchLimit);
     expect(out.afterCut).toBe('after the cut');
     expect(out.afterCutStarted).toBe(1);

@@ -130,30 +130,51 @@ export interface ChunkStream {
 }
 
 /**
- * Extracts the text of `content` in an extraction process and keeps it there for chunking and
- * streaming (see `ChunkStream`). Fails as `extractInChild` does. Under jest (no compiled child
+ * A file to extract: whole, or as the parts of a stream of `size` bytes (at most), which go to
+ * the extraction process as they come, so the worker never holds the whole file.
+ */
+export type FileSource = Buffer | { size: number; parts: AsyncIterable<Uint8Array> };
+
+/** Bytes per `part` message when a file is sent in parts. */
+export const FILE_PART_BYTES = 1024 * 1024;
+
+/**
+ * Extracts the text of `file` in an extraction process and keeps it there for chunking and
+ * streaming (see `ChunkStream`). Fails as `extractInChild` does (a file sent in parts that is
+ * larger than its announced size: a permanent `corrupt_file`). Under jest (no compiled child
  * module) or with `inProcess`, the same steps run on the calling thread.
  */
 export async function extractChunks(
-  content: Buffer,
+  file: FileSource,
   kind: DocumentKind,
   chunking: ChunkOptions,
   options: ExtractInChildOptions = {},
 ): Promise<ChunkStream> {
   const limits = options.limits ?? {};
   if (options.inProcess || !canUseChildProcess()) {
+    const content = Buffer.isBuffer(file) ? file : await wholeFile(file);
     return inProcessStream(await extractText(content, kind, limits), chunking);
   }
   const session = openSession(options);
   try {
-    const output = await session.request({ content, kind, limits, chunking });
+    let output: AnswerOf;
+    if (Buffer.isBuffer(file)) {
+      output = await session.request({ content: file, kind, limits, chunking });
+    } else {
+      await session.post({ size: file.size, kind, limits, chunking });
+      for await (const bytes of inParts(file.parts, FILE_PART_BYTES)) {
+        await session.post({ type: 'part', bytes });
+      }
+      output = await session.request({ type: 'end' });
+    }
     if (!('pageCount' in output)) throw new Error('The extraction process answered out of turn.');
     return {
       pageCount: output.pageCount,
       chunk: async () => {
         const answer = await session.request({ type: 'chunk' });
-        if (!('chunkCount' in answer))
+        if (!('chunkCount' in answer)) {
           throw new Error('The extraction process answered out of turn.');
+        }
         return answer.chunkCount;
       },
       next: async () => {
@@ -167,6 +188,39 @@ export async function extractChunks(
     session.end();
     throw error;
   }
+}
+
+/** A file given in parts, as one Buffer (in-process extraction only). */
+async function wholeFile(file: {
+  size: number;
+  parts: AsyncIterable<Uint8Array>;
+}): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const part of file.parts) {
+    parts.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+    total += part.byteLength;
+  }
+  if (total > file.size) {
+    throw new ExtractionError('corrupt_file', 'The stored file is larger than the uploaded one.');
+  }
+  return Buffer.concat(parts, total);
+}
+
+/** The parts regrouped into pieces of about `bytes` (fewer, larger messages). */
+async function* inParts(parts: AsyncIterable<Uint8Array>, bytes: number): AsyncGenerator<Buffer> {
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of parts) {
+    pending.push(part);
+    size += part.byteLength;
+    if (size >= bytes) {
+      yield Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield Buffer.concat(pending, size);
 }
 
 /** The stream's steps on the calling thread (tests, `inProcess`). */
@@ -199,6 +253,8 @@ type AnswerOf = Extract<ChildOutput, { ok: true }>;
 interface ChildSession {
   /** Sends one request and waits for its answer; a failure of any kind rejects it. */
   request(message: ExtractRequest): Promise<AnswerOf>;
+  /** Sends a message that gets no answer; resolves once it is written (back-pressure). */
+  post(message: ExtractRequest): Promise<void>;
   /**
    * Gives the process back to the pool (or kills it: a request still unanswered, or any
    * failure before). Idempotent.
@@ -297,7 +353,9 @@ function openSession(options: ExtractInChildOptions): ChildSession {
     const waiting = pending;
     pending = undefined;
     stopClock();
-    if ('chunks' in output && output.chunks.length === 0) childHoldsStream = false;
+    if (('chunks' in output && output.chunks.length === 0) || 'result' in output) {
+      childHoldsStream = false;
+    }
     if (waiting) waiting.resolve(output);
     else finish(false, new Error('The extraction process answered out of turn.'));
   });
@@ -329,12 +387,26 @@ function openSession(options: ExtractInChildOptions): ChildSession {
       if (settled) return Promise.reject(new Error('The extraction stream is closed.'));
       if (pending) return Promise.reject(new Error('One extraction request at a time.'));
       if (message.type === 'chunk' || message.type === 'next') childHoldsStream = true;
-      else if (message.type !== 'reset' && message.chunking) childHoldsStream = true;
+      else if ((message.type === undefined || message.type === 'extract') && message.chunking) {
+        childHoldsStream = true;
+      }
       return new Promise<AnswerOf>((resolve, reject) => {
         pending = { resolve, reject };
         startClock();
         child.send(message, (error) => {
           if (error) finish(false, error);
+        });
+      });
+    },
+    post(message) {
+      if (failure !== undefined) return Promise.reject(failure);
+      if (settled) return Promise.reject(new Error('The extraction stream is closed.'));
+      childHoldsStream = true;
+      return new Promise<void>((resolve, reject) => {
+        child.send(message, (error) => {
+          if (!error) return resolve();
+          finish(false, error);
+          reject(error);
         });
       });
     },

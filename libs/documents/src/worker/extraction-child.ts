@@ -1,5 +1,5 @@
 import { installDomMatrix } from '../ingestion/dom-matrix';
-import { type ExtractionErrorCode, isExtractionError } from '../ingestion/errors';
+import { ExtractionError, type ExtractionErrorCode, isExtractionError } from '../ingestion/errors';
 import { type Chunk, chunkPages, type ChunkOptions } from '../ingestion/chunker';
 import { extractText } from '../ingestion/extract';
 import type {
@@ -22,23 +22,34 @@ export const CHILD_MARKER = '--docent-extract-child';
 export const CHILD_FILENAME = __filename;
 export const CHILD_MODULE: NodeJS.Module = module;
 
+/** What to extract; the file comes with it (`content`) or after it, in parts (`size` bytes). */
+export interface ExtractOrder {
+  type?: 'extract';
+  /** The whole file; without it the file follows as `part` messages, then `end`. */
+  content?: Uint8Array;
+  /** Bytes announced for a file sent in parts (no more are accepted). */
+  size?: number;
+  kind: DocumentKind;
+  limits: Partial<ExtractionLimits>;
+  chunking?: ChunkOptions;
+}
+
 /**
- * What a (reused) child is asked, one request at a time, each answered by one `ChildOutput`:
- * - `extract`: extract the text and answer with the whole result (`ExtractionResult`);
- * - `extract` with `chunking`: extract and keep the pages in the child, answer with the page
+ * What a (reused) child is asked, one request at a time, each answered by one `ChildOutput`
+ * (`part` and `reset`, and an `extract` without `content`, get no answer):
+ * - `extract` with `content`, or without it and then the file in `part`s and an `end` (so the
+ *   worker never holds the whole file): extract the text and answer with the whole result
+ *   (`ExtractionResult`);
+ * - the same with `chunking`: extract and keep the pages in the child, answer with the page
  *   count only; then `chunk` splits them (answer: how many chunks) and each `next` answers with
  *   the next batch of at most `max` chunks (an empty batch: all were sent, the child forgets
  *   them). The document's text and its chunks never cross to the worker in one piece.
- * - `reset` (no answer): forget a stream the parent gave up on.
+ * - `reset`: forget a stream the parent gave up on.
  */
 export type ExtractRequest =
-  | {
-      type?: 'extract';
-      content: Uint8Array;
-      kind: DocumentKind;
-      limits: Partial<ExtractionLimits>;
-      chunking?: ChunkOptions;
-    }
+  | ExtractOrder
+  | { type: 'part'; bytes: Uint8Array }
+  | { type: 'end' }
   | { type: 'chunk' }
   | { type: 'next'; max: number }
   | { type: 'reset' };
@@ -93,24 +104,46 @@ function serveInChild(): void {
   let chunkOptions: ChunkOptions | undefined;
   let chunks: Chunk[] | undefined;
   let sent = 0;
+  // a file arriving in parts: the order, and the bytes so far
+  let receiving:
+    { order: ExtractOrder; buffer: Buffer; length: number; overflow: boolean } | undefined;
+  const forget = () => {
+    receiving = undefined;
+    pages = undefined;
+    chunks = undefined;
+  };
+  const extract = async (order: ExtractOrder, content: Buffer): Promise<ChildOutput> => {
+    const result = await extractText(content, order.kind, order.limits);
+    if (!order.chunking) return { ok: true, result };
+    pages = result.pages;
+    chunkOptions = order.chunking;
+    return { ok: true, pageCount: result.pageCount };
+  };
   const answer = async (
-    request: Exclude<ExtractRequest, { type: 'reset' }>,
+    request: Exclude<ExtractRequest, { type: 'reset' } | { type: 'part' }>,
   ): Promise<ChildOutput> => {
     switch (request.type) {
       case undefined:
       case 'extract': {
-        pages = undefined;
-        chunks = undefined;
-        const content = Buffer.from(
-          request.content.buffer,
-          request.content.byteOffset,
-          request.content.byteLength,
+        forget();
+        const { content } = request;
+        if (!content) throw new Error('No file to extract.');
+        return extract(
+          request,
+          Buffer.from(content.buffer, content.byteOffset, content.byteLength),
         );
-        const result = await extractText(content, request.kind, request.limits);
-        if (!request.chunking) return { ok: true, result };
-        pages = result.pages;
-        chunkOptions = request.chunking;
-        return { ok: true, pageCount: result.pageCount };
+      }
+      case 'end': {
+        const file = receiving;
+        receiving = undefined;
+        if (!file) throw new Error('No file was announced.');
+        if (file.overflow) {
+          throw new ExtractionError(
+            'corrupt_file',
+            'The stored file is larger than the uploaded one.',
+          );
+        }
+        return extract(file.order, file.buffer.subarray(0, file.length));
       }
       case 'chunk': {
         if (!pages || !chunkOptions) throw new Error('Nothing was extracted to chunk.');
@@ -129,9 +162,27 @@ function serveInChild(): void {
     }
   };
   process.on('message', (request: ExtractRequest) => {
-    if (request.type === 'reset') {
-      pages = undefined;
-      chunks = undefined;
+    if (request.type === 'reset') return forget();
+    if ((request.type === undefined || request.type === 'extract') && !request.content) {
+      forget();
+      // one buffer of the announced size, filled as the parts come (no concatenation)
+      receiving = {
+        order: request,
+        buffer: Buffer.alloc(request.size ?? 0),
+        length: 0,
+        overflow: false,
+      };
+      return;
+    }
+    if (request.type === 'part') {
+      if (!receiving) return;
+      const { bytes } = request;
+      if (receiving.length + bytes.byteLength > receiving.buffer.length) {
+        receiving.overflow = true;
+        return;
+      }
+      receiving.buffer.set(bytes, receiving.length);
+      receiving.length += bytes.byteLength;
       return;
     }
     answer(request).then(

@@ -95,20 +95,18 @@ export class IngestionPipeline {
       mark = now;
     };
     try {
-      let content: Buffer | undefined = await this.read(
-        document.storage_key,
-        Number(document.size_bytes),
-      );
-      lap('read');
-      const extracting = extractChunks(
-        content,
+      // the file goes to the extraction process part by part as it is read (and decrypted):
+      // the worker never holds the whole file ('read' ends with its last part, 'extract' when
+      // the text is extracted)
+      const stream = await extractChunks(
+        {
+          size: Number(document.size_bytes),
+          parts: this.read(document.storage_key, Number(document.size_bytes), () => lap('read')),
+        },
         document.kind as DocumentKind,
         INGESTION_CHUNK_OPTIONS,
         this.extractOptions,
       );
-      // the file went to the extraction process: no copy of it stays alive here meanwhile
-      content = undefined;
-      const stream = await extracting;
       lap('extract');
       let chunkCount: number;
       let completed: boolean;
@@ -241,10 +239,13 @@ export class IngestionPipeline {
     return true;
   }
 
-  /** The stored file as one Buffer, refusing more bytes than the document's recorded size. */
-  private async read(storageKey: string, sizeBytes: number): Promise<Buffer> {
+  /** The stored file's parts, refusing more bytes than the document's recorded size. */
+  private async *read(
+    storageKey: string,
+    sizeBytes: number,
+    onRead: () => void,
+  ): AsyncGenerator<Buffer> {
     const stream: Readable = await this.storage.get(storageKey);
-    const parts: Buffer[] = [];
     let total = 0;
     try {
       for await (const chunk of stream) {
@@ -256,12 +257,12 @@ export class IngestionPipeline {
             'The stored file is larger than the uploaded one.',
           );
         }
-        parts.push(part);
+        yield part;
       }
+      onRead();
     } finally {
       stream.destroy();
     }
-    return Buffer.concat(parts, total);
   }
 }
 
