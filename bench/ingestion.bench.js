@@ -540,6 +540,15 @@ function stageTimeline(result) {
   }));
 }
 
+/** BENCH_WORKER_ENV (`NAME=value NAME=value`) as an object. */
+function workerExtraEnv() {
+  const entries = (process.env.BENCH_WORKER_ENV ?? '')
+    .split(/\s+(?=[A-Za-z_][A-Za-z0-9_]*=)/)
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]);
+  return Object.fromEntries(entries);
+}
+
 /** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
 async function run() {
   const { tmp, app, apiEntry, workerEntry, migrateEntry } = privateBuild('ingestion');
@@ -591,7 +600,10 @@ async function run() {
     await runNode(migrateEntry, ['up'], env, app);
 
     api = startChild('api', apiEntry, env, path.join(tmp, 'api.log'), app);
-    worker = startChild('worker', workerEntry, env, path.join(tmp, 'worker.log'), app);
+    // BENCH_WORKER_ENV: extra environment for the worker only (memory experiments, e.g.
+    // `MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=4`), stated in the results
+    const workerEnv = { ...env, ...workerExtraEnv() };
+    worker = startChild('worker', workerEntry, workerEnv, path.join(tmp, 'worker.log'), app);
     await waitReady(api, `${apiUrl}/health/ready`);
     await waitReady(worker, `${workerUrl}/health/ready`);
 
@@ -888,6 +900,9 @@ async function report(results, threadCost, context) {
       `- ${peakNote}; CPU s is utime+stime over the workload, of the process (threads included) or, for PostgreSQL, of the backends serving the bench database (the api's and the worker's connections; not the bench's own)`,
       `- per-document latency of the small files is \`completed_at − created_at\` from the database; \`completed_at\` is \`now()\` of the indexing transaction, i.e. its start, a little before the commit that makes the document \`completed\``,
       `- 1-minute load average ${context.loadBefore.toFixed(2)} before, ${context.loadAfter.toFixed(2)} after`,
+      ...(process.env.BENCH_WORKER_ENV
+        ? [`- the worker ran with \`${process.env.BENCH_WORKER_ENV}\` (BENCH_WORKER_ENV)`]
+        : []),
       ...(limitNote ? [limitNote] : []),
       '',
       ...throughputLines,
