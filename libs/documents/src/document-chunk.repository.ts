@@ -49,11 +49,19 @@ export class DocumentChunkRepository {
    * set is ever visible or left behind). Returns how many were written; the caller stores the
    * count (`chunk_count`) with whatever else it updates.
    */
-  async writeIn(tx: EntityManager, documentId: string, chunks: ChunkSource): Promise<number> {
+  async writeIn(
+    tx: EntityManager,
+    documentId: string,
+    chunks: ChunkSource,
+    { hasChunks = true }: { hasChunks?: boolean } = {},
+  ): Promise<number> {
     const kysely = tx.getKysely();
     const run = (sql: string, parameters: readonly unknown[]) =>
       kysely.executeQuery(rawQuery(sql, parameters));
-    await run('delete from document_chunks where document_id = $1', [documentId]);
+    // `hasChunks: false` (the caller read a null chunk_count under the row lock: chunks are only
+    // ever written here, with chunk_count in the same transaction) spares a new document the
+    // delete and its statement trigger
+    if (hasChunks) await run('delete from document_chunks where document_id = $1', [documentId]);
     const now = new Date();
     let count = 0;
     const insert = async (rows: readonly Chunk[]) => {

@@ -315,12 +315,14 @@ export class DocumentRepository {
     pageCount: number,
   ): Promise<boolean> {
     return this.em.fork().transactional(async (tx) => {
-      const owned = await tx.execute<{ id: string }[]>(
-        `select id from documents where ${OWNED} for update`,
+      const owned = await tx.execute<{ chunk_count: number | null }[]>(
+        `select chunk_count from documents where ${OWNED} for update`,
         [id, version],
       );
       if (owned.length === 0) return false;
-      const chunkCount = await this.chunks.writeIn(tx, id, chunks);
+      const chunkCount = await this.chunks.writeIn(tx, id, chunks, {
+        hasChunks: owned[0].chunk_count !== null,
+      });
       // the count and the completion in one statement (one round trip less per document)
       await tx.execute(
         `update documents set status = 'completed', stage = 'done', progress = 100,
