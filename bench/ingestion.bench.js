@@ -939,6 +939,8 @@ async function report(results, threadCost, context) {
     'pdf worker peak RSS MB': pdf.phase.worker.peakRssMb,
     'pdf extraction process peak RSS MB': pdf.phase.extraction.peakRssMb,
     'pdf worker + extraction sampled peak RSS MB': pdf.phase.workerTotal.sampledMb,
+    'small upload requests s': small.uploadSeconds,
+    'worker extra environment': process.env.BENCH_WORKER_ENV ?? 'none',
   });
   return {
     rows,
