@@ -2,7 +2,7 @@
 // api, a COPY FROM STDIN for the `pg` client (no pg-copy-streams in the dependencies), /proc
 // sampling of child processes and of the database's backends.
 const { Blob, Buffer } = require('node:buffer');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
 
 // ---------------------------------------------------------------------------------------------
 // Text: real English words for the frequent part of the vocabulary (the 'english' text search
@@ -262,7 +262,7 @@ async function backendCpu(db) {
 async function uploadTexts(apiUrl, token, files) {
   const form = new globalThis.FormData();
   for (const file of files) {
-    form.append('files', new Blob([file.content], { type: 'text/plain' }), file.name);
+    form.append('files', new Blob([file.content], { type: file.type ?? 'text/plain' }), file.name);
   }
   const response = await globalThis.fetch(`${apiUrl}/api/v1/documents`, {
     method: 'POST',
@@ -278,7 +278,82 @@ async function uploadTexts(apiUrl, token, files) {
   return body.accepted.map((document) => document.id);
 }
 
+/**
+ * The processes `pid` started that are still alive (its extraction processes, for the worker),
+ * from /proc/<pid>/task/<tid>/children (Linux).
+ */
+function childPids(pid) {
+  const pids = new Set();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+        for (const child of text.split(/\s+/).filter(Boolean)) pids.add(Number(child));
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // the process ended
+  }
+  return [...pids];
+}
+
+/**
+ * A PDF of `pages` pages of seeded prose (about 45 lines of 90 characters each), written out by
+ * hand so the bench needs no PDF library and downloads nothing: Helvetica (a standard font, not
+ * embedded), one uncompressed content stream per page, a classic cross-reference table.
+ */
+function prosePdf(pages, seed) {
+  const LINES = 45;
+  const WIDTH = 90;
+  const text = proseText(pages * LINES * WIDTH * 1.2, seed, `A ${pages}-page document (${seed})`)
+    .replace(/[^ -~\n]/g, ' ')
+    .replace(/\s+/g, ' ');
+  const escape = (line) => line.replace(/[\\()]/g, (char) => `\\${char}`);
+  const objects = [];
+  // returns the object's number (its position, from 1)
+  const add = (body) => objects.push(body);
+  add('<< /Type /Catalog /Pages 2 0 R >>');
+  add(null); // the page tree, once the page objects are known
+  add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+  const kids = [];
+  let at = 0;
+  for (let page = 0; page < pages; page += 1) {
+    const lines = [];
+    for (let line = 0; line < LINES && at < text.length; line += 1) {
+      let end = Math.min(text.length, at + WIDTH);
+      const space = text.lastIndexOf(' ', end);
+      if (end < text.length && space > at) end = space;
+      lines.push(escape(text.slice(at, end).trim()));
+      at = end;
+    }
+    const content = `BT /F1 10 Tf 14 TL 50 800 Td ${lines.map((line) => `(${line}) Tj T*`).join(' ')} ET`;
+    const contentNumber = add(
+      `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    );
+    const pageNumber = add(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${contentNumber} 0 R >>`,
+    );
+    kids.push(`${pageNumber} 0 R`);
+  }
+  objects[1] = `<< /Type /Pages /Kids [${kids.join(' ')}] /Count ${pages} >>`;
+  let pdf = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(pdf, 'latin1'));
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(pdf, 'latin1');
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
 module.exports = {
+  childPids,
+  prosePdf,
   proseText,
   copyFrom,
   copyChunks,

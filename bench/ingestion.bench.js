@@ -34,6 +34,8 @@ const { performance } = require('node:perf_hooks');
 const { URL } = require('node:url');
 const { Client } = require('pg');
 const {
+  childPids,
+  prosePdf,
   proseText,
   copyFrom,
   copyChunks,
@@ -51,7 +53,15 @@ const {
   stopChild,
   waitReady,
 } = require('./processes.js');
-const { adminQuery, deleteKeys, freePort, sleep, writeResults } = require('./support.js');
+const {
+  adminQuery,
+  deleteKeys,
+  freePort,
+  sleep,
+  writeFigures,
+  writeResults,
+} = require('./support.js');
+const { readFileSync } = require('node:fs');
 
 const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 200);
 const SMALL_MIN_BYTES = 2048;
@@ -59,6 +69,7 @@ const SMALL_MAX_BYTES = 6144;
 const WARMUP_FILES = 10;
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 20);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const PDF_PAGES = Number(process.env.BENCH_PDF_PAGES ?? 1000);
 const POLL_MS = 50;
 const STAGE_POLL_MS = 20;
 const PROBE_MS = 100;
@@ -80,6 +91,8 @@ class PhaseMonitor {
     this.children = children;
     this.workerLiveUrl = workerLiveUrl;
     this.sampledPeakKib = {};
+    this.extraction = new Map();
+    this.sampledTotalKib = 0;
   }
 
   start() {
@@ -91,6 +104,11 @@ class PhaseMonitor {
       this.cpuBefore[name] = cpuSeconds(child.pid);
       this.sampledPeakKib[name] = procStatus(child.pid).rssKib;
     }
+    // the worker's extraction processes (forked per pool slot, reused): their memory is part of
+    // what ingesting a document costs, so it is counted beside the worker's own
+    this.extraction = new Map();
+    this.sampledTotalKib = 0;
+    this.sampleExtraction(true);
     this.probes = [];
     this.probing = true;
     this.probeLoop = (async () => {
@@ -109,12 +127,42 @@ class PhaseMonitor {
     this.started = performance.now();
   }
 
+  /** Samples the worker's children; at the start of a phase their peaks are reset. */
+  sampleExtraction(reset = false) {
+    const worker = this.children.worker;
+    let totalKib = procStatus(worker.pid).rssKib;
+    for (const pid of childPids(worker.pid)) {
+      let entry = this.extraction.get(pid);
+      if (!entry) {
+        // a process alive at the start has its peak reset; one started later peaks within the phase
+        entry = { sampledKib: 0, hwmKib: 0, reset: reset ? resetPeak(pid) : true, cpuFrom: 0 };
+        try {
+          entry.cpuFrom = reset ? cpuSeconds(pid) : 0;
+        } catch {
+          // ended meanwhile
+        }
+        this.extraction.set(pid, entry);
+      }
+      try {
+        const { rssKib, hwmKib } = procStatus(pid);
+        entry.sampledKib = Math.max(entry.sampledKib, rssKib);
+        if (entry.reset) entry.hwmKib = hwmKib;
+        entry.cpu = cpuSeconds(pid) - entry.cpuFrom;
+        totalKib += rssKib;
+      } catch {
+        // ended meanwhile: what was sampled stays
+      }
+    }
+    this.sampledTotalKib = Math.max(this.sampledTotalKib, totalKib);
+  }
+
   sample() {
     for (const [name, child] of Object.entries(this.children)) {
       assertAlive(child);
       const { rssKib } = procStatus(child.pid);
       if (rssKib > (this.sampledPeakKib[name] ?? 0)) this.sampledPeakKib[name] = rssKib;
     }
+    this.sampleExtraction();
   }
 
   async stop() {
@@ -134,6 +182,22 @@ class PhaseMonitor {
         cpuSeconds: cpuSeconds(child.pid) - this.cpuBefore[name],
       };
     }
+    // each extraction process's peak (VmHWM when it could be read, else the sampled peak); their
+    // sum plus the worker's peak bounds the worker's total from above (the peaks need not
+    // coincide); the highest sampled simultaneous total bounds it from below
+    const peaks = [...this.extraction.values()].map(
+      (entry) => (Math.max(entry.hwmKib, entry.sampledKib) * 1024) / MB,
+    );
+    result.extraction = {
+      processes: peaks.length,
+      peakRssMb: peaks.length ? Math.max(...peaks) : 0,
+      sumPeakRssMb: peaks.reduce((sum, peak) => sum + peak, 0),
+      cpuSeconds: [...this.extraction.values()].reduce((sum, entry) => sum + (entry.cpu ?? 0), 0),
+    };
+    result.workerTotal = {
+      upperMb: result.worker.peakRssMb + result.extraction.sumPeakRssMb,
+      sampledMb: (this.sampledTotalKib * 1024) / MB,
+    };
     const sorted = [...this.probes].sort((a, b) => a - b);
     result.probe = {
       count: sorted.length,
@@ -211,13 +275,24 @@ class Bench {
   }
 
   /** One big file; the document's stage is polled to time each step of the pipeline. */
-  async bigFile(bytes, seed, label) {
+  bigFile(bytes, seed, label) {
     const content = proseText(bytes, seed, `${label} (${seed})`);
-    const totalBytes = Buffer.byteLength(content);
+    return this.oneFile({ name: `${label}.txt`, content }, label);
+  }
+
+  /** One generated PDF of `pages` pages, timed like the big text file. */
+  pdfFile(pages, seed, label) {
+    const content = prosePdf(pages, seed);
+    return this.oneFile({ name: `${label}.pdf`, content, type: 'application/pdf' }, label);
+  }
+
+  /** Uploads one file and polls its stage until it is done. */
+  async oneFile(file, label) {
+    const totalBytes = Buffer.byteLength(file.content);
     const seen = [];
     const startMark = await this.cpuMark();
     const started = performance.now();
-    const [id] = await this.upload([{ name: `${label}.txt`, content }]);
+    const [id] = await this.upload([file]);
     const uploaded = performance.now();
     const uploadedMark = await this.cpuMark();
     const deadline = Date.now() + PHASE_TIMEOUT_MS;
@@ -225,7 +300,8 @@ class Bench {
     for (;;) {
       this.monitor?.sample();
       const { rows } = await this.db.query(
-        `select status, stage, progress, error_code, chunk_count from documents where id = $1`,
+        `select status, stage, progress, error_code, chunk_count, page_count from documents
+          where id = $1`,
         [id],
       );
       const row = rows[0];
@@ -246,6 +322,7 @@ class Bench {
           status: row.status,
           errorCode: row.error_code,
           chunkCount: row.chunk_count,
+          pageCount: row.page_count,
           seen,
           files: 1,
         };
@@ -412,6 +489,30 @@ const backendDelta = (from, to) => {
   return total;
 };
 
+/**
+ * Per-document cost of each pipeline step (read, extract, chunk, index: the milliseconds the
+ * worker logs when it completes a document), median over the documents of `ids`; `other` is the
+ * rest of upload → completed (queue wait and pick-up, status writes, events).
+ */
+function stepMedians(logFile, ids, latencyMedianS) {
+  const wanted = new Set(ids);
+  const steps = { read: [], extract: [], chunk: [], index: [] };
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    const match = /document=([0-9a-f-]{36}) v\d+ completed: .*\(ms: ([^)]*)\)/.exec(line);
+    if (!match || !wanted.has(match[1])) continue;
+    for (const part of match[2].split(', ')) {
+      const [step, ms] = part.split(' ');
+      steps[step]?.push(Number(ms));
+    }
+  }
+  const result = { documents: steps.index.length };
+  for (const [step, values] of Object.entries(steps))
+    result[step] = values.length ? median(values) : NaN;
+  result.other =
+    latencyMedianS * 1000 - (result.read + result.extract + result.chunk + result.index);
+  return result;
+}
+
 /** Seconds, worker CPU and database CPU in each state of the big file, from the polled transitions. */
 function stageTimeline(result) {
   const marks = [
@@ -437,6 +538,15 @@ function stageTimeline(result) {
     workerCpu: mark.cpuTo.worker - mark.cpuFrom.worker,
     databaseCpu: backendDelta(mark.cpuFrom, mark.cpuTo),
   }));
+}
+
+/** BENCH_WORKER_ENV (`NAME=value NAME=value`) as an object. */
+function workerExtraEnv() {
+  const entries = (process.env.BENCH_WORKER_ENV ?? '')
+    .split(/\s+(?=[A-Za-z_][A-Za-z0-9_]*=)/)
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]);
+  return Object.fromEntries(entries);
 }
 
 /** Replaces this benchmark's section of RESULTS.md (in place), keeping the others; prettier-formatted. */
@@ -490,7 +600,10 @@ async function run() {
     await runNode(migrateEntry, ['up'], env, app);
 
     api = startChild('api', apiEntry, env, path.join(tmp, 'api.log'), app);
-    worker = startChild('worker', workerEntry, env, path.join(tmp, 'worker.log'), app);
+    // BENCH_WORKER_ENV: extra environment for the worker only (memory experiments, e.g.
+    // `MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=4`), stated in the results
+    const workerEnv = { ...env, ...workerExtraEnv() };
+    worker = startChild('worker', workerEntry, workerEnv, path.join(tmp, 'worker.log'), app);
     await waitReady(api, `${apiUrl}/health/ready`);
     await waitReady(worker, `${workerUrl}/health/ready`);
 
@@ -572,6 +685,13 @@ async function run() {
         throw new Error(`the ${fixed(fitting / MB)} MB file failed with ${fallback.errorCode}`);
       }
     }
+    const pdf = await measure('pdf', () =>
+      bench.pdfFile(PDF_PAGES, 4_000, `generated-${PDF_PAGES}-pages`),
+    );
+    if (pdf.status !== 'completed') {
+      throw new Error(`the ${PDF_PAGES}-page PDF failed with ${pdf.errorCode}`);
+    }
+    small.steps = stepMedians(worker.logFile, small.ids, Number(small.latency.p50));
     await stopChild(worker);
     await stopChild(api);
     threadCost = await extractionThreadCost(app);
@@ -620,13 +740,14 @@ async function report(results, threadCost, context) {
     bigFallback: results.bigFallback
       ? `one ${fixed(results.bigFallback.totalBytes / MB, 2)} MB .txt file (largest under the limit)`
       : '',
+    pdf: `one generated ${results.pdf.pageCount ?? PDF_PAGES}-page PDF (${fixed(results.pdf.totalBytes / MB, 1)} MB)`,
   };
   const rows = {};
   const throughputLines = [
     '| workload | what | chunks | seconds | docs/s | MB/s | × COPY time | CPU s | × COPY CPU |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const key of ['small', 'big', 'bigFallback']) {
+  for (const key of ['small', 'big', 'bigFallback', 'pdf']) {
     const r = results[key];
     if (!r) continue;
     const mb = r.totalBytes / MB;
@@ -680,16 +801,16 @@ async function report(results, threadCost, context) {
   }
 
   const resourceLines = [
-    '| workload | worker peak RSS MB | api peak RSS MB | worker CPU s (per document) | api CPU s | PostgreSQL CPU s | upload requests s | per document: upload → completed, median / p99 / max s | worker /health/live max ms (p99) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| workload | worker peak RSS MB | extraction processes: peak RSS MB (how many) | worker + extraction processes MB: sampled peak / upper bound | api peak RSS MB | worker CPU s (per document) | extraction processes CPU s | api CPU s | PostgreSQL CPU s | upload requests s | per document: upload → completed, median / p99 / max s | worker /health/live max ms (p99) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const key of ['small', 'big', 'bigFallback']) {
+  for (const key of ['small', 'big', 'bigFallback', 'pdf']) {
     const r = results[key];
     if (!r) continue;
-    const { worker, api, probe } = r.phase;
+    const { worker, api, probe, extraction, workerTotal } = r.phase;
     const l = r.latency;
     resourceLines.push(
-      `| ${labels[key]} | ${fixed(worker.peakRssMb, 0)} | ${fixed(api.peakRssMb, 0)} | ${fixed(worker.cpuSeconds)} (${fixed(worker.cpuSeconds / r.files)}) | ${fixed(api.cpuSeconds)} | ${fixed(r.databaseCpuSeconds)} | ${fixed(r.uploadSeconds)} | ${r.files === 1 ? (r.status === 'completed' ? `${fixed(r.endToEndSeconds)} (polled)` : '—') : `${fixed(l.p50)} / ${fixed(l.p99)} / ${fixed(l.max)}`} | ${fixed(probe.maxMs, 0)} (${fixed(probe.p99Ms, 0)}) |`,
+      `| ${labels[key]} | ${fixed(worker.peakRssMb, 0)} | ${fixed(extraction.peakRssMb, 0)} (${extraction.processes}) | ${fixed(workerTotal.sampledMb, 0)} / ${fixed(workerTotal.upperMb, 0)} | ${fixed(api.peakRssMb, 0)} | ${fixed(worker.cpuSeconds)} (${fixed(worker.cpuSeconds / r.files)}) | ${fixed(extraction.cpuSeconds)} | ${fixed(api.cpuSeconds)} | ${fixed(r.databaseCpuSeconds)} | ${fixed(r.uploadSeconds)} | ${r.files === 1 ? (r.status === 'completed' ? `${fixed(r.endToEndSeconds)} (polled)` : '—') : `${fixed(l.p50)} / ${fixed(l.p99)} / ${fixed(l.max)}`} | ${fixed(probe.maxMs, 0)} (${fixed(probe.p99Ms, 0)}) |`,
     );
   }
 
@@ -703,8 +824,20 @@ async function report(results, threadCost, context) {
     `| extractText in-process | ${fixed(threadCost.inProcess.wallMs, 1)} | ${fixed(threadCost.inProcess.cpuMs, 1)} |`,
   ];
 
+  const stepLines = [];
+  const steps = results.small.steps;
+  if (steps) {
+    stepLines.push(
+      '',
+      `Per small document (median of ${steps.documents} documents): the steps the worker logs, and the rest of upload → completed (queue wait and pick-up, status writes, events; with ${context.ingestionConcurrency} jobs at a time, documents also wait for each other):`,
+      '',
+      '| read ms | extract + child round trip ms | chunk ms | index (transaction) ms | other ms | upload → completed ms |',
+      '|---:|---:|---:|---:|---:|---:|',
+      `| ${fixed(steps.read, 1)} | ${fixed(steps.extract, 1)} | ${fixed(steps.chunk, 1)} | ${fixed(steps.index, 1)} | ${fixed(steps.other, 0)} | ${fixed(Number(results.small.latency.p50) * 1000, 0)} |`,
+    );
+  }
   const stageLines = [];
-  for (const key of ['big', 'bigFallback']) {
+  for (const key of ['big', 'bigFallback', 'pdf']) {
     const r = results[key];
     if (!r) continue;
     stageLines.push(
@@ -751,23 +884,31 @@ async function report(results, threadCost, context) {
       `by the built worker (a separate process, INGESTION_CONCURRENCY=${context.ingestionConcurrency}) until every document is`,
       `\`completed\`, against the raw cost of putting the same chunks (read back from`,
       `\`document_chunks\`) into a scratch \`like document_chunks including all\` table (same generated`,
-      `tsvector column and GIN index), with COPY and with the indexer's SQL (a delete and 1000-row`,
-      `INSERTs in one transaction per document), and of that SQL on \`document_chunks\` itself (its`,
-      `foreign key and triggers included) without the ORM. \`npm run build && npm run bench -- ingestion\``,
+      `tsvector column and GIN index), with COPY and with plain multi-row INSERTs (a delete and`,
+      `1000-row VALUES lists in one transaction per document), and of those INSERTs on \`document_chunks\``,
+      `itself (its foreign key and triggers included). The worker streams each document's chunks out`,
+      `of its extraction process in batches of 500 and writes them as 500-row \`unnest()\` INSERTs with`,
+      `bind parameters, in the one transaction per document. Also one generated ${PDF_PAGES}-page PDF`,
+      `(seeded prose, written by the bench, pdf.js extraction). \`npm run build && npm run bench -- ingestion\``,
       `(bench/ingestion.bench.js).`,
       '',
       `- date: ${new Date().toISOString()}`,
       `- machine: ${machine}, ${postgres}; the bench, api, worker, PostgreSQL and Redis share the cores`,
       `- fresh database, Redis prefix and storage directory per run; ${WARMUP_FILES} warm-up files first; uploads sent one request after the other; completion polled in the database every ${POLL_MS} ms; baselines are the median of ${REPEATS} runs into the emptied scratch table`,
       `- CPU s of a Docent row is worker + api + the PostgreSQL backends serving them; of a baseline row, the PostgreSQL backend running the COPY or INSERT. CPU time does not depend on how much of the machine other processes take, wall time does: with a high load average, compare the CPU columns`,
+      `- worker peak RSS is the worker process alone; its extraction processes (forked, sandboxed, reused; they parse and chunk the file) are counted beside it: each one's peak (VmHWM, reset at the start of the workload, or sampled), and the worker + extraction processes total as the highest simultaneous sum sampled (every ${POLL_MS} ms, ${STAGE_POLL_MS} ms for single files) and as an upper bound (worker peak + the sum of their peaks, which need not coincide)`,
       `- ${peakNote}; CPU s is utime+stime over the workload, of the process (threads included) or, for PostgreSQL, of the backends serving the bench database (the api's and the worker's connections; not the bench's own)`,
       `- per-document latency of the small files is \`completed_at − created_at\` from the database; \`completed_at\` is \`now()\` of the indexing transaction, i.e. its start, a little before the commit that makes the document \`completed\``,
       `- 1-minute load average ${context.loadBefore.toFixed(2)} before, ${context.loadAfter.toFixed(2)} after`,
+      ...(process.env.BENCH_WORKER_ENV
+        ? [`- the worker ran with \`${process.env.BENCH_WORKER_ENV}\` (BENCH_WORKER_ENV)`]
+        : []),
       ...(limitNote ? [limitNote] : []),
       '',
       ...throughputLines,
       '',
       ...resourceLines,
+      ...stepLines,
       ...stageLines,
       ...threadLines,
       '',
@@ -776,6 +917,31 @@ async function report(results, threadCost, context) {
 
   const small = results.small;
   const headline = results.bigFallback ?? big;
+  const pdf = results.pdf;
+  writeFigures('ingestion', {
+    'small docs/s': small.files / small.endToEndSeconds,
+    'small × COPY time': small.endToEndSeconds / small.baseline.copySeconds,
+    'small worker CPU ms per document': (small.phase.worker.cpuSeconds / small.files) * 1000,
+    'small upload→completed median s': Number(small.latency.p50),
+    'big MB': headline.totalBytes / MB,
+    'big MB/s': headline.totalBytes / MB / headline.endToEndSeconds,
+    'big × COPY time': headline.baseline
+      ? headline.endToEndSeconds / headline.baseline.copySeconds
+      : undefined,
+    'big worker peak RSS MB': headline.phase.worker.peakRssMb,
+    'big extraction process peak RSS MB': headline.phase.extraction.peakRssMb,
+    'big worker + extraction sampled peak RSS MB': headline.phase.workerTotal.sampledMb,
+    'big worker + extraction upper bound RSS MB': headline.phase.workerTotal.upperMb,
+    'big worker /health/live max ms': headline.phase.probe.maxMs,
+    'pdf pages': pdf.pageCount,
+    'pdf s': pdf.endToEndSeconds,
+    'pdf pages/s': pdf.pageCount / pdf.endToEndSeconds,
+    'pdf worker peak RSS MB': pdf.phase.worker.peakRssMb,
+    'pdf extraction process peak RSS MB': pdf.phase.extraction.peakRssMb,
+    'pdf worker + extraction sampled peak RSS MB': pdf.phase.workerTotal.sampledMb,
+    'small upload requests s': small.uploadSeconds,
+    'worker extra environment': process.env.BENCH_WORKER_ENV ?? 'none',
+  });
   return {
     rows,
     summary:
@@ -783,7 +949,9 @@ async function report(results, threadCost, context) {
       `${fixed(small.endToEndSeconds / small.baseline.copySeconds, 1)}× the COPY time; ` +
       `big file (${fixed(headline.totalBytes / MB)} MB): ${fixed(headline.totalBytes / MB / headline.endToEndSeconds)} MB/s, ` +
       `${headline.baseline ? fixed(headline.endToEndSeconds / headline.baseline.copySeconds, 1) : 'n/a'}× the COPY time; ` +
-      `worker peak RSS ${fixed(Math.max(...Object.values(results).map((r) => r.phase.worker.peakRssMb)), 0)} MB` +
+      `worker peak RSS ${fixed(Math.max(...Object.values(results).map((r) => r.phase.worker.peakRssMb)), 0)} MB ` +
+      `(with its extraction processes, big file: ${fixed(headline.phase.workerTotal.sampledMb, 0)} MB sampled, ${fixed(headline.phase.workerTotal.upperMb, 0)} MB upper bound); ` +
+      `${pdf.pageCount}-page PDF: ${fixed(pdf.endToEndSeconds)} s, ${fixed(pdf.pageCount / pdf.endToEndSeconds, 1)} pages/s` +
       (big.status === 'failed'
         ? `; the ${fixed(big.totalBytes / MB, 1)} MB file failed: ${big.errorCode}`
         : '') +

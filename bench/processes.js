@@ -11,6 +11,7 @@ const {
   existsSync,
   mkdtempSync,
   openSync,
+  realpathSync,
   rmSync,
   symlinkSync,
 } = require('node:fs');
@@ -37,7 +38,13 @@ function privateBuild(name) {
   };
   try {
     cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
-    symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+    // to the real directory: the extraction sandbox grants reads on the resolved package paths,
+    // and a link to a link (a worktree whose node_modules is itself a link) would be refused
+    symlinkSync(
+      realpathSync(path.join(root, 'node_modules')),
+      path.join(app, 'node_modules'),
+      'dir',
+    );
     for (const entry of [build.apiEntry, build.workerEntry, build.migrateEntry]) {
       if (!existsSync(entry)) {
         throw new Error(`${path.relative(app, entry)} is missing: run \`npm run build\` first`);

@@ -3,7 +3,14 @@ import { type EntityManager } from '@mikro-orm/postgresql';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { User } from '@docent/auth';
-import { ChunkIndexer, chunkPages, Document, DocumentChunk, extractText } from '@docent/documents';
+import {
+  CHUNK_INSERT_ROWS,
+  ChunkIndexer,
+  chunkPages,
+  Document,
+  DocumentChunk,
+  extractText,
+} from '@docent/documents';
 import { openOrm } from '@docent/database';
 import { ENTITIES } from '@docent/schema';
 import { uuidv7 } from '@docent/common';
@@ -95,6 +102,54 @@ describe('ChunkIndexer', () => {
     const rows = await orm.em.fork().find(DocumentChunk, { document: documentId });
     expect(rows.map((r) => r.content)).toEqual(['stable content stays']);
     expect((await orm.em.fork().findOneOrFail(Document, documentId)).chunkCount).toBe(1);
+  });
+
+  /** `count` chunks in batches of `batch`; throws instead of the batch at `failAt`. */
+  async function* batches(count: number, batch: number, failAt?: number) {
+    for (let start = 0, n = 0; start < count; start += batch, n += 1) {
+      if (n === failAt) throw new Error('the extraction process went away');
+      yield Array.from({ length: Math.min(batch, count - start) }, (_, i) => ({
+        index: start + i,
+        page: 1 + Math.floor((start + i) / 100),
+        content: `streamed chunk ${start + i} lantern`,
+      }));
+    }
+  }
+
+  const stats = async () =>
+    (
+      await orm.em
+        .fork()
+        .getConnection()
+        .execute<{ chunks: string }[]>(
+          'select chunks from document_chunk_stats where document_id = ?',
+          [documentId],
+        )
+    ).map((row: { chunks: string }) => Number(row.chunks));
+
+  it('writes streamed batches (spanning several INSERTs) as one complete, consistent set', async () => {
+    const count = 2 * CHUNK_INSERT_ROWS + 123;
+    // batches larger and smaller than one INSERT statement
+    expect(await replace(batches(count, CHUNK_INSERT_ROWS + 77))).toBe(count);
+    const rows = await orm.em
+      .fork()
+      .find(DocumentChunk, { document: documentId }, { orderBy: { chunkIndex: 'asc' } });
+    expect(rows.map((r) => r.chunkIndex)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(rows.at(-1)).toMatchObject({ page: 1 + Math.floor((count - 1) / 100) });
+    expect((await orm.em.fork().findOneOrFail(Document, documentId)).chunkCount).toBe(count);
+    expect(await stats()).toEqual([count]);
+    expect((await search('lantern')).length).toBe(count);
+  });
+
+  it('a stream failing after some batches were written leaves the previous set untouched', async () => {
+    await replace([{ index: 0, page: 1, content: 'the previous set' }]);
+    await expect(replace(batches(3 * CHUNK_INSERT_ROWS, CHUNK_INSERT_ROWS, 2))).rejects.toThrow(
+      'the extraction process went away',
+    );
+    const rows = await orm.em.fork().find(DocumentChunk, { document: documentId });
+    expect(rows.map((r) => r.content)).toEqual(['the previous set']);
+    expect((await orm.em.fork().findOneOrFail(Document, documentId)).chunkCount).toBe(1);
+    expect(await stats()).toEqual([1]);
   });
 
   it('drops NUL characters PostgreSQL cannot store', async () => {

@@ -122,4 +122,92 @@ describe('extraction processes (built worker code)', () => {
     expect(out.heap).toBe('limit_exceeded (permanent)');
     expect(out.afterLimits).toBe(4);
   });
+
+  it("streams a document's chunks out of the process in batches: complete, in order, the child reused; a stream cut short resets it, a killed child fails the stream", () => {
+    const CHUNKER = join(ROOT, 'dist/apps/worker/libs/documents/src/ingestion/chunker.js');
+    const script = `
+const m = require(${JSON.stringify(MODULE)});
+const { chunkPages } = require(${JSON.stringify(CHUNKER)});
+const words = ['river', 'stone', 'lantern', 'harbour', 'meadow', 'copper', 'violet', 'engine'];
+let text = '';
+for (let i = 0; text.length < 1_500_000; i++) {
+  text += words[(i * 7) % words.length] + (i % 97 === 96 ? '.\\n\\n' : i % 13 === 12 ? '\\n' : ' ');
+}
+const options = { size: 1000, overlap: 150 };
+const code = (p) => p.then(() => 'ok', (e) => (e.code || e.message) + (e.permanent ? ' (permanent)' : ''));
+(async () => {
+  const out = {};
+  const expected = await chunkPages([{ page: 1, text }], options);
+  const stream = await m.extractChunks(Buffer.from(text), 'txt', options);
+  out.pageCount = stream.pageCount;
+  out.chunkCount = await stream.chunk();
+  const got = [];
+  const sizes = [];
+  for (;;) {
+    const batch = await stream.next();
+    if (batch.length === 0) break;
+    sizes.push(batch.length);
+    got.push(...batch);
+  }
+  stream.close();
+  out.expected = expected.length;
+  out.same = JSON.stringify(got) === JSON.stringify(expected);
+  out.batches = sizes.length;
+  out.largest = Math.max(...sizes);
+  out.afterStream = m.extractionChildrenStarted();
+  // the file sent in parts (as the pipeline reads it) gives the same chunks
+  const partsOf = async function* (buffer, size) {
+    for (let at = 0; at < buffer.length; at += size) yield buffer.subarray(at, at + size);
+  };
+  const file = Buffer.from(text);
+  const parted = await m.extractChunks({ size: file.length, parts: partsOf(file, 65536) }, 'txt', options);
+  await parted.chunk();
+  const partedChunks = [];
+  for (let batch = await parted.next(); batch.length > 0; batch = await parted.next()) partedChunks.push(...batch);
+  parted.close();
+  out.partedSame = JSON.stringify(partedChunks) === JSON.stringify(expected);
+  // more bytes than announced: a permanent corrupt_file, and the (healthy) process is reused
+  out.oversize = await code(
+    m.extractChunks({ size: 10, parts: partsOf(Buffer.from('more than ten bytes'), 4) }, 'txt', options),
+  );
+  out.afterParts = m.extractionChildrenStarted();
+  // a stream abandoned half-way: the child forgets it and serves the next request
+  const cut = await m.extractChunks(Buffer.from(text), 'txt', options);
+  await cut.chunk();
+  out.cutFirst = (await cut.next()).length;
+  cut.close();
+  out.afterCut = (await m.extractInChild(Buffer.from('after the cut'), 'txt')).pages[0].text;
+  out.afterCutStarted = m.extractionChildrenStarted();
+  // the process dies mid-stream: the stream fails (not permanent: a retry may succeed)
+  const doomed = await m.extractChunks(Buffer.from(text), 'txt', options);
+  await doomed.chunk();
+  await doomed.next();
+  process.kill(m.extractionChildPids()[0], 'SIGKILL');
+  out.killed = await code(doomed.next());
+  doomed.close();
+  out.afterKill = (await m.extractInChild(Buffer.from('a fresh one'), 'txt')).pages[0].text;
+  out.afterKillStarted = m.extractionChildrenStarted();
+  out.batchLimit = m.CHUNK_BATCH;
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const out = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(out.pageCount).toBe(1);
+    expect(out.chunkCount).toBe(out.expected);
+    expect(out.same).toBe(true);
+    expect(out.batches).toBeGreaterThan(2);
+    expect(out.largest).toBe(out.batchLimit);
+    expect(out.afterStream).toBe(1);
+    expect(out.partedSame).toBe(true);
+    expect(out.oversize).toBe('corrupt_file (permanent)');
+    expect(out.afterParts).toBe(1);
+    expect(out.cutFirst).toBe(out.batchLimit);
+    expect(out.afterCut).toBe('after the cut');
+    expect(out.afterCutStarted).toBe(1);
+    expect(out.killed).toMatch(/^The extraction process exited \(SIGKILL\) without a result/);
+    expect(out.afterKill).toBe('a fresh one');
+    expect(out.afterKillStarted).toBe(2);
+  });
 });

@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Bull, { type Queue } from 'bull';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { createWorkerApp } from '../apps/worker/src/bootstrap';
 import { User } from '@docent/auth';
@@ -23,7 +24,15 @@ import { type IngestJobPayload, JOBS, QUEUES } from '@docent/queue';
 import { METRICS_REGISTRY } from '@docent/health';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import type { Registry } from 'prom-client';
-import { IngestionPipeline } from '../libs/documents/src/worker/ingestion.pipeline';
+import { CHUNK_INSERT_ROWS } from '../libs/documents/src/document-chunk.repository';
+import { chunkPages } from '../libs/documents/src/ingestion/chunker';
+import { ExtractionError } from '../libs/documents/src/ingestion/errors';
+import * as extractInChild from '../libs/documents/src/worker/extract-in-child';
+import { CHUNK_BATCH } from '../libs/documents/src/worker/extract-in-child';
+import {
+  INGESTION_CHUNK_OPTIONS,
+  IngestionPipeline,
+} from '../libs/documents/src/worker/ingestion.pipeline';
 import { INGEST_PROCESS_OPTIONS } from '../libs/documents/src/worker/ingestion.processor';
 import { PendingIngestionScheduler } from '../libs/documents/src/worker/pending-ingestion.scheduler';
 import { testConfig } from './support/config';
@@ -376,6 +385,108 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
         status: 'failed',
         errorCode: 'corrupt_file',
       });
+    });
+
+    /** A stored .txt document of `text`, as the upload endpoint would leave it. */
+    async function createTextDocument(text: string): Promise<Document> {
+      const id = uuidv7();
+      const storageKey = `documents/${ownerId}/${id}`;
+      const stored = await storage.put(storageKey, Readable.from([Buffer.from(text)]));
+      const fork = em();
+      const document = fork.create(Document, {
+        id,
+        owner: ownerId,
+        batchId: uuidv7(),
+        filename: 'streamed.txt',
+        kind: 'txt',
+        mimeType: MIME_BY_KIND.txt,
+        sizeBytes: String(stored.sizeBytes),
+        sha256: randomBytes(32).toString('hex'),
+        storageKey,
+      });
+      await fork.flush();
+      return document;
+    }
+
+    /** Prose of about `chars` characters, paragraphs and lines included, the same every time. */
+    function prose(chars: number): string {
+      const words = ['quartz', 'willow', 'signal', 'orchard', 'beacon', 'tundra', 'ledger'];
+      const parts: string[] = [];
+      let length = 0;
+      for (let i = 0; length < chars; i += 1) {
+        const part = words[(i * 5) % words.length] + (i % 89 === 88 ? '.\n\n' : ' ');
+        parts.push(part);
+        length += part.length;
+      }
+      return parts.join('');
+    }
+
+    const statsOf = async (id: string) =>
+      (
+        await em().execute<{ chunks: number }[]>(
+          'select chunks from document_chunk_stats where document_id = ?',
+          [id],
+        )
+      )[0]?.chunks;
+
+    it('a document whose chunks span several batches is complete and consistent', async () => {
+      const text = prose(1_300_000);
+      const expected = await chunkPages([{ page: 1, text }], INGESTION_CHUNK_OPTIONS);
+      // more chunks than one batch from the extraction process, and than one INSERT
+      expect(expected.length).toBeGreaterThan(2 * Math.max(CHUNK_BATCH, CHUNK_INSERT_ROWS));
+      const document = await createTextDocument(text);
+      await expect(run(document.id, 1)).resolves.toBe('completed');
+      const chunks = await chunksOf(document.id);
+      expect(chunks.map((c) => [c.chunkIndex, c.page, c.content])).toEqual(
+        expected.map((c) => [c.index, c.page, c.content]),
+      );
+      expect(await reload(document.id)).toMatchObject({
+        status: 'completed',
+        chunkCount: expected.length,
+        pageCount: 1,
+      });
+      expect(Number(await statsOf(document.id))).toBe(expected.length);
+    });
+
+    it('a failure mid-stream leaves no chunks and a failed document', async () => {
+      const text = prose(1_300_000);
+      const document = await createTextDocument(text);
+      // the extraction process dies after two batches were written (e.g. killed over its
+      // memory cap): its stream fails as extractChunks reports such a failure
+      const real = extractInChild.extractChunks;
+      let batches = 0;
+      const spy = jest
+        .spyOn(extractInChild, 'extractChunks')
+        .mockImplementation(async (...args) => {
+          const stream = await real(...args);
+          return {
+            ...stream,
+            pageCount: stream.pageCount,
+            next: async () => {
+              batches += 1;
+              if (batches === 3) {
+                throw new ExtractionError(
+                  'limit_exceeded',
+                  'Extracting this document needs more than 1024 MB of memory.',
+                );
+              }
+              return stream.next();
+            },
+          };
+        });
+      try {
+        await expect(run(document.id, 1)).rejects.toMatchObject({ code: 'limit_exceeded' });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(batches).toBe(3);
+      expect(await reload(document.id)).toMatchObject({
+        status: 'failed',
+        errorCode: 'limit_exceeded',
+        chunkCount: null,
+      });
+      expect(await chunksOf(document.id)).toEqual([]);
+      expect(await statsOf(document.id)).toBeUndefined();
     });
 
     it('progress never goes down when a run starts again', async () => {

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { olderThan } from '@docent/common';
-import { DocumentChunkRepository } from './document-chunk.repository';
+import { type ChunkSource, DocumentChunkRepository } from './document-chunk.repository';
 import type {
   BatchOutcomeRow,
   DocumentListFilter,
@@ -11,7 +11,6 @@ import type {
   NewDocument,
 } from './document.records';
 import { Document, type IngestionStage } from './entities/document.entity';
-import type { Chunk } from './ingestion/chunker';
 import type { SqlFragment } from './retrieval/bm25-query';
 
 /**
@@ -149,18 +148,6 @@ export class DocumentRepository {
     );
   }
 
-  findForIngestion(id: string): Promise<IngestionDocumentRow | undefined> {
-    return this.em
-      .fork()
-      .execute<IngestionDocumentRow[]>(
-        `select id, owner_id, batch_id, filename, status, kind, storage_key,
-                size_bytes::text as size_bytes, ingestion_version
-           from documents where id = ?`,
-        [id],
-      )
-      .then((rows) => rows[0]);
-  }
-
   // ------------------------------------------------------------------------------ writes
 
   /**
@@ -266,14 +253,33 @@ export class DocumentRepository {
   }
 
   /** The run starts (attempt counted, stage `extracting`); undefined when it does not own it. */
-  async startIngestion(id: string, version: number, attempt: number, progress: number) {
-    const rows = await this.update(
-      `status = 'processing', attempts = greatest(attempts, ?), stage = 'extracting',
-       progress = greatest(progress, ?)`,
-      OWNED,
+  /**
+   * Starts a run (processing, stage extracting, attempts and progress raised, never lowered) and
+   * returns what the run needs of the document, in one round trip instead of a read and then the
+   * update; undefined when this run does not own the document.
+   */
+  async claimForIngestion(
+    id: string,
+    version: number,
+    attempt: number,
+    progress: number,
+  ): Promise<{ document: IngestionDocumentRow; state: IngestionState } | undefined> {
+    const rows = await this.em.fork().execute<(IngestionDocumentRow & IngestionState)[]>(
+      `update documents set status = 'processing', attempts = greatest(attempts, ?),
+         stage = 'extracting', progress = greatest(progress, ?), updated_at = now()
+       where ${OWNED}
+       returning id, owner_id, batch_id, filename, status, kind, storage_key,
+                 size_bytes::text as size_bytes, ingestion_version, stage, progress`,
       [attempt, progress, id, version],
+      'all',
     );
-    return rows[0] as IngestionState | undefined;
+    const row = rows[0];
+    if (!row) return undefined;
+    const { stage, progress: stored, ...document } = row;
+    return {
+      document,
+      state: { status: row.status as IngestionState['status'], stage, progress: stored },
+    };
   }
 
   /** Moves to `stage`, raising progress (never lowering it). */
@@ -305,22 +311,25 @@ export class DocumentRepository {
   completeIngestion(
     id: string,
     version: number,
-    chunks: readonly Chunk[],
+    chunks: ChunkSource,
     pageCount: number,
   ): Promise<boolean> {
     return this.em.fork().transactional(async (tx) => {
-      const owned = await tx.execute<{ id: string }[]>(
-        `select id from documents where ${OWNED} for update`,
+      const owned = await tx.execute<{ chunk_count: number | null }[]>(
+        `select chunk_count from documents where ${OWNED} for update`,
         [id, version],
       );
       if (owned.length === 0) return false;
-      await this.chunks.replaceIn(tx, id, chunks);
+      const chunkCount = await this.chunks.writeIn(tx, id, chunks, {
+        hasChunks: owned[0].chunk_count !== null,
+      });
+      // the count and the completion in one statement (one round trip less per document)
       await tx.execute(
         `update documents set status = 'completed', stage = 'done', progress = 100,
-           page_count = ?, completed_at = clock_timestamp(), updated_at = clock_timestamp(),
-           error_code = null, error_message = null
+           page_count = ?, chunk_count = ?, completed_at = clock_timestamp(),
+           updated_at = clock_timestamp(), error_code = null, error_message = null
          where ${OWNED}`,
-        [pageCount, id, version],
+        [pageCount, chunkCount, id, version],
       );
       return true;
     });

@@ -79,6 +79,29 @@ describe('chunkPages', () => {
     expect(normalizeWhitespace(' \n \t ')).toBe('');
   });
 
+  it('normalises whitespace exactly as the one-pass-per-character patterns did', () => {
+    // the previous patterns matched every space and newline; the current ones only what changes
+    const reference = (text: string) =>
+      text
+        .replace(/\r\n?/g, '\n')
+        .replace(/[\u200b-\u200d\u2060\ufeff]/gu, '')
+        .replace(/[^\P{Cc}\n\t]/gu, ' ')
+        .replace(/[^\S\n]+/gu, ' ')
+        .replace(/ ?\n ?/g, '\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim();
+    const alphabet = ['a', 'b', ' ', ' ', '\t', '\n', '\r', '\u00a0', '\u200b', '\u0007', '\u2003'];
+    const next = random(42);
+    for (let round = 0; round < 2000; round += 1) {
+      const length = Math.floor(next() * 40);
+      const text = Array.from(
+        { length },
+        () => alphabet[Math.floor(next() * alphabet.length)],
+      ).join('');
+      expect(normalizeWhitespace(text)).toBe(reference(text));
+    }
+  });
+
   it('validates size and overlap', async () => {
     const pages = [{ page: 1, text: 'x' }];
     await expect(chunkPages(pages, { size: 100, overlap: 100 })).rejects.toThrow(RangeError);

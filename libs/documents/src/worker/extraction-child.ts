@@ -1,7 +1,13 @@
 import { installDomMatrix } from '../ingestion/dom-matrix';
-import { type ExtractionErrorCode, isExtractionError } from '../ingestion/errors';
+import { ExtractionError, type ExtractionErrorCode, isExtractionError } from '../ingestion/errors';
+import { type Chunk, chunkPages, type ChunkOptions } from '../ingestion/chunker';
 import { extractText } from '../ingestion/extract';
-import type { DocumentKind, ExtractionLimits, ExtractionResult } from '../ingestion/types';
+import type {
+  DocumentKind,
+  ExtractionLimits,
+  ExtractionResult,
+  PageText,
+} from '../ingestion/types';
 import { type AccessDenial, accessDenialOf, confinementProblem } from './extraction-sandbox';
 
 /**
@@ -16,15 +22,43 @@ export const CHILD_MARKER = '--docent-extract-child';
 export const CHILD_FILENAME = __filename;
 export const CHILD_MODULE: NodeJS.Module = module;
 
-/** One extraction request sent to a (reused) child. */
-export interface ExtractRequest {
-  content: Uint8Array;
+/** What to extract; the file comes with it (`content`) or after it, in parts (`size` bytes). */
+export interface ExtractOrder {
+  type?: 'extract';
+  /** The whole file; without it the file follows as `part` messages, then `end`. */
+  content?: Uint8Array;
+  /** Bytes announced for a file sent in parts (no more are accepted). */
+  size?: number;
   kind: DocumentKind;
   limits: Partial<ExtractionLimits>;
+  chunking?: ChunkOptions;
 }
+
+/**
+ * What a (reused) child is asked, one request at a time, each answered by one `ChildOutput`
+ * (`part` and `reset`, and an `extract` without `content`, get no answer):
+ * - `extract` with `content`, or without it and then the file in `part`s and an `end` (so the
+ *   worker never holds the whole file): extract the text and answer with the whole result
+ *   (`ExtractionResult`);
+ * - the same with `chunking`: extract and keep the pages in the child, answer with the page
+ *   count only; then `chunk` splits them (answer: how many chunks) and each `next` answers with
+ *   the next batch of at most `max` chunks (an empty batch: all were sent, the child forgets
+ *   them). The document's text and its chunks never cross to the worker in one piece.
+ * - `reset`: forget a stream the parent gave up on.
+ */
+export type ExtractRequest =
+  | ExtractOrder
+  | { type: 'part'; bytes: Uint8Array }
+  | { type: 'end' }
+  | { type: 'chunk' }
+  | { type: 'next'; max: number }
+  | { type: 'reset' };
 
 export type ChildOutput =
   | { ok: true; result: ExtractionResult }
+  | { ok: true; pageCount: number }
+  | { ok: true; chunkCount: number }
+  | { ok: true; chunks: Chunk[] }
   | {
       ok: false;
       extraction: boolean;
@@ -35,7 +69,27 @@ export type ChildOutput =
       denied?: AccessDenial;
     };
 
-/** The child side: extract each request, send the result or a plain description of the failure. */
+/** A plain description of a failure, for the parent. */
+function failureOutput(error: unknown): ChildOutput {
+  const denied = accessDenialOf(error);
+  return denied
+    ? { ok: false, extraction: false, message: denied.message, denied }
+    : isExtractionError(error)
+      ? {
+          ok: false,
+          extraction: true,
+          code: error.code,
+          permanent: error.permanent,
+          message: error.message,
+        }
+      : {
+          ok: false,
+          extraction: false,
+          message: error instanceof Error ? error.message : String(error),
+        };
+}
+
+/** The child side: answer each request, or send a plain description of the failure. */
 function serveInChild(): void {
   const problem = confinementProblem();
   if (problem !== undefined) {
@@ -45,33 +99,95 @@ function serveInChild(): void {
   }
   // pdf.js on Node takes DOMMatrix from a native addon, which this process may not load
   installDomMatrix();
+  // the document being streamed: its pages until `chunk`, then its chunks until all were sent
+  let pages: PageText[] | undefined;
+  let chunkOptions: ChunkOptions | undefined;
+  let chunks: Chunk[] | undefined;
+  let sent = 0;
+  // a file arriving in parts: the order, and the bytes so far
+  let receiving:
+    { order: ExtractOrder; buffer: Buffer; length: number; overflow: boolean } | undefined;
+  const forget = () => {
+    receiving = undefined;
+    pages = undefined;
+    chunks = undefined;
+  };
+  const extract = async (order: ExtractOrder, content: Buffer): Promise<ChildOutput> => {
+    const result = await extractText(content, order.kind, order.limits);
+    if (!order.chunking) return { ok: true, result };
+    pages = result.pages;
+    chunkOptions = order.chunking;
+    return { ok: true, pageCount: result.pageCount };
+  };
+  const answer = async (
+    request: Exclude<ExtractRequest, { type: 'reset' } | { type: 'part' }>,
+  ): Promise<ChildOutput> => {
+    switch (request.type) {
+      case undefined:
+      case 'extract': {
+        forget();
+        const { content } = request;
+        if (!content) throw new Error('No file to extract.');
+        return extract(
+          request,
+          Buffer.from(content.buffer, content.byteOffset, content.byteLength),
+        );
+      }
+      case 'end': {
+        const file = receiving;
+        receiving = undefined;
+        if (!file) throw new Error('No file was announced.');
+        if (file.overflow) {
+          throw new ExtractionError(
+            'corrupt_file',
+            'The stored file is larger than the uploaded one.',
+          );
+        }
+        return extract(file.order, file.buffer.subarray(0, file.length));
+      }
+      case 'chunk': {
+        if (!pages || !chunkOptions) throw new Error('Nothing was extracted to chunk.');
+        chunks = await chunkPages(pages, chunkOptions);
+        pages = undefined;
+        sent = 0;
+        return { ok: true, chunkCount: chunks.length };
+      }
+      case 'next': {
+        if (!chunks) throw new Error('Nothing was chunked to send.');
+        const batch = chunks.slice(sent, sent + request.max);
+        sent += batch.length;
+        if (batch.length === 0) chunks = undefined;
+        return { ok: true, chunks: batch };
+      }
+    }
+  };
   process.on('message', (request: ExtractRequest) => {
-    const content = Buffer.from(
-      request.content.buffer,
-      request.content.byteOffset,
-      request.content.byteLength,
-    );
-    extractText(content, request.kind, request.limits).then(
-      (result) => process.send?.({ ok: true, result } satisfies ChildOutput),
-      (error: unknown) => {
-        const denied = accessDenialOf(error);
-        const output: ChildOutput = denied
-          ? { ok: false, extraction: false, message: denied.message, denied }
-          : isExtractionError(error)
-            ? {
-                ok: false,
-                extraction: true,
-                code: error.code,
-                permanent: error.permanent,
-                message: error.message,
-              }
-            : {
-                ok: false,
-                extraction: false,
-                message: error instanceof Error ? error.message : String(error),
-              };
-        process.send?.(output);
-      },
+    if (request.type === 'reset') return forget();
+    if ((request.type === undefined || request.type === 'extract') && !request.content) {
+      forget();
+      // one buffer of the announced size, filled as the parts come (no concatenation)
+      receiving = {
+        order: request,
+        buffer: Buffer.alloc(request.size ?? 0),
+        length: 0,
+        overflow: false,
+      };
+      return;
+    }
+    if (request.type === 'part') {
+      if (!receiving) return;
+      const { bytes } = request;
+      if (receiving.length + bytes.byteLength > receiving.buffer.length) {
+        receiving.overflow = true;
+        return;
+      }
+      receiving.buffer.set(bytes, receiving.length);
+      receiving.length += bytes.byteLength;
+      return;
+    }
+    answer(request).then(
+      (output) => process.send?.(output),
+      (error: unknown) => process.send?.(failureOutput(error)),
     );
   });
   // the parent went away: nothing more to do

@@ -10,10 +10,10 @@ import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from '../documents.er
 import type { IngestionStage } from '../entities/document.entity';
 import { type FinishedRun, IngestionEventPublisher } from '../events/ingestion-event.publisher';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
-import { chunkPages, type ChunkOptions } from '../ingestion/chunker';
+import type { Chunk, ChunkOptions } from '../ingestion/chunker';
 import { ExtractionError, isExtractionError } from '../ingestion/errors';
 import type { DocumentKind } from '../ingestion/types';
-import { extractInChild, type ExtractInChildOptions } from './extract-in-child';
+import { type ChunkStream, extractChunks, type ExtractInChildOptions } from './extract-in-child';
 import { type IngestionJobOutcome, IngestionMetrics } from './ingestion.metrics';
 
 export const INGESTION_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
@@ -68,22 +68,19 @@ export class IngestionPipeline {
     attempt = 1,
     maxAttempts: number = INGESTION_ATTEMPTS,
   ): Promise<IngestionOutcome> {
-    const document = await this.documents.findForIngestion(documentId);
-    if (
-      !document ||
-      document.ingestion_version !== ingestionVersion ||
-      (document.status !== 'queued' && document.status !== 'processing')
-    ) {
-      this.logger.debug(`skip document=${documentId} v${ingestionVersion}: not owned by this run`);
-      return 'skipped';
-    }
-    const started = await this.documents.startIngestion(
+    // the document's row and the start of the run in one statement: no run that does not own
+    // the document (deleted, reingested since, already finished) gets a row
+    const claimed = await this.documents.claimForIngestion(
       documentId,
       ingestionVersion,
       attempt,
       STAGE_PROGRESS.extracting,
     );
-    if (!started) return 'skipped';
+    if (!claimed) {
+      this.logger.debug(`skip document=${documentId} v${ingestionVersion}: not owned by this run`);
+      return 'skipped';
+    }
+    const { document, state: started } = claimed;
     const endTimer = this.metrics.startTimer();
     let outcome: IngestionJobOutcome | undefined;
     this.progress(document, started);
@@ -98,29 +95,41 @@ export class IngestionPipeline {
       mark = now;
     };
     try {
-      const content = await this.read(document.storage_key, Number(document.size_bytes));
-      lap('read');
-      const extracted = await extractInChild(
-        content,
+      // the file goes to the extraction process part by part as it is read (and decrypted):
+      // the worker never holds the whole file ('read' ends with its last part, 'extract' when
+      // the text is extracted)
+      const stream = await extractChunks(
+        {
+          size: Number(document.size_bytes),
+          parts: this.read(document.storage_key, Number(document.size_bytes), () => lap('read')),
+        },
         document.kind as DocumentKind,
+        INGESTION_CHUNK_OPTIONS,
         this.extractOptions,
       );
       lap('extract');
-      if (!(await this.advance(document, ingestionVersion, 'chunking'))) return 'skipped';
+      let chunkCount: number;
+      let completed: boolean;
+      try {
+        if (!(await this.advance(document, ingestionVersion, 'chunking'))) return 'skipped';
 
-      mark = performance.now();
-      const chunks = await chunkPages(extracted.pages, INGESTION_CHUNK_OPTIONS);
-      lap('chunk');
-      if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
+        mark = performance.now();
+        chunkCount = await stream.chunk();
+        lap('chunk');
+        if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
 
-      mark = performance.now();
-      // chunks and completion in one transaction that holds the row lock (see the repository)
-      const completed = await this.documents.completeIngestion(
-        documentId,
-        ingestionVersion,
-        chunks,
-        extracted.pageCount,
-      );
+        mark = performance.now();
+        // chunks and completion in one transaction that holds the row lock (see the
+        // repository), the chunks written batch by batch as the extraction process sends them
+        completed = await this.documents.completeIngestion(
+          documentId,
+          ingestionVersion,
+          batchesOf(stream),
+          stream.pageCount,
+        );
+      } finally {
+        stream.close();
+      }
       if (!completed) return 'skipped';
       lap('index');
       outcome = 'completed';
@@ -129,7 +138,7 @@ export class IngestionPipeline {
       await this.events.completed(this.finishedRun(document));
       const ms = (step: keyof typeof took) => `${step} ${(took[step] ?? 0).toFixed(1)}`;
       this.logger.log(
-        `document=${documentId} v${ingestionVersion} completed: ${extracted.pageCount} pages, ${chunks.length} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
+        `document=${documentId} v${ingestionVersion} completed: ${stream.pageCount} pages, ${chunkCount} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
       );
       return 'completed';
     } catch (error) {
@@ -230,10 +239,13 @@ export class IngestionPipeline {
     return true;
   }
 
-  /** The stored file as one Buffer, refusing more bytes than the document's recorded size. */
-  private async read(storageKey: string, sizeBytes: number): Promise<Buffer> {
+  /** The stored file's parts, refusing more bytes than the document's recorded size. */
+  private async *read(
+    storageKey: string,
+    sizeBytes: number,
+    onRead: () => void,
+  ): AsyncGenerator<Buffer> {
     const stream: Readable = await this.storage.get(storageKey);
-    const parts: Buffer[] = [];
     let total = 0;
     try {
       for await (const chunk of stream) {
@@ -245,12 +257,29 @@ export class IngestionPipeline {
             'The stored file is larger than the uploaded one.',
           );
         }
-        parts.push(part);
+        yield part;
       }
+      onRead();
     } finally {
       stream.destroy();
     }
-    return Buffer.concat(parts, total);
+  }
+}
+
+/**
+ * The stream's batches in order; the next one is asked for before the current one is handed on,
+ * so the extraction process prepares it while the current one is written (two batches in memory
+ * at most).
+ */
+async function* batchesOf(stream: ChunkStream): AsyncGenerator<Chunk[]> {
+  let next = stream.next();
+  for (;;) {
+    const batch = await next;
+    if (batch.length === 0) return;
+    next = stream.next();
+    // if the consumer stops early, nobody awaits this one: its failure must not go unhandled
+    next.catch(() => undefined);
+    yield batch;
   }
 }
 
