@@ -900,6 +900,7 @@ async function report(results, threadCost, context) {
       `- ${peakNote}; CPU s is utime+stime over the workload, of the process (threads included) or, for PostgreSQL, of the backends serving the bench database (the api's and the worker's connections; not the bench's own)`,
       `- per-document latency of the small files is \`completed_at − created_at\` from the database; \`completed_at\` is \`now()\` of the indexing transaction, i.e. its start, a little before the commit that makes the document \`completed\``,
       `- 1-minute load average ${context.loadBefore.toFixed(2)} before, ${context.loadAfter.toFixed(2)} after`,
+      `- the api and the worker run with the Node.js options of \`npm run start:api\` and \`npm run start:worker\` (the worker: \`--max-semi-space-size=8\`, as in docker-compose.yml and the Kubernetes manifests)`,
       ...(process.env.BENCH_WORKER_ENV
         ? [`- the worker ran with \`${process.env.BENCH_WORKER_ENV}\` (BENCH_WORKER_ENV)`]
         : []),

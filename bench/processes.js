@@ -57,10 +57,31 @@ function privateBuild(name) {
   return build;
 }
 
-/** A built app as a child process, its output appended to `logFile`. */
+/**
+ * The Node.js options an entry point runs with in production: those of its `npm run start:*`
+ * script (the same as docker-compose.yml and the Kubernetes manifests), so a benchmark measures
+ * the process as it is deployed.
+ */
+function nodeFlagsFor(script) {
+  const { scripts } = require('../package.json');
+  const name = script.includes('apps/worker/src/main.js')
+    ? 'start:worker'
+    : script.includes('apps/api/src/main.js')
+      ? 'start:api'
+      : undefined;
+  if (!name) return [];
+  const words = scripts[name].split(/\s+/);
+  return words.slice(1, -1);
+}
+
+/** A built app as a child process (with its production Node.js options), output to `logFile`. */
 function startChild(name, script, env, logFile, cwd) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...nodeFlagsFor(script), script], {
+    cwd,
+    env,
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   child.logFile = logFile;
   child.label = name;

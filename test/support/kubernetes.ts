@@ -277,7 +277,7 @@ export function workloads(objects: K8sObject[]): Workload[] {
 export type Role = 'api' | 'worker' | 'migrate' | 'unknown';
 export const ENTRY_POINTS: Record<Exclude<Role, 'unknown'>, string[]> = {
   api: ['node', 'dist/apps/api/apps/api/src/main.js'],
-  worker: ['node', 'dist/apps/worker/apps/worker/src/main.js'],
+  worker: ['node', '--max-semi-space-size=8', 'dist/apps/worker/apps/worker/src/main.js'],
   migrate: ['node', 'dist/apps/api/apps/api/src/migrate.js', 'up'],
 };
 export function roleOf(container: Container): Role {
