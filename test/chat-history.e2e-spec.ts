@@ -164,13 +164,15 @@ describe('chat history in Redis (layout, TTLs, cap, encryption at rest)', () => 
     const [id, token] = original!.split('|');
     const parts = token.split('.');
     const repository = stack.api.get(ChatHistoryRepository);
+    // a page is decrypted when opened (after the owner check)
+    const opened = async (sessionId: string) => (await repository.page(sessionId, 10)).open();
 
     // one bit of the ciphertext flipped
     const ciphertext = Buffer.from(parts[3], 'base64url');
     ciphertext[0] ^= 0x01;
     const flipped = [...parts.slice(0, 3), ciphertext.toString('base64url'), parts[4]].join('.');
     await redis.lset(listKey, 0, `${id}|${flipped}`);
-    await expect(repository.page(session.id, 10)).rejects.toMatchObject({
+    await expect(opened(session.id)).rejects.toMatchObject({
       code: 'crypto_auth_failed',
     });
     const failed = await http
@@ -183,13 +185,13 @@ describe('chat history in Redis (layout, TTLs, cap, encryption at rest)', () => 
     // a tag cut to 12 bytes
     const shortTag = Buffer.from(parts[4], 'base64url').subarray(0, 12).toString('base64url');
     await redis.lset(listKey, 0, `${id}|${[...parts.slice(0, 4), shortTag].join('.')}`);
-    const truncated = repository.page(session.id, 10);
+    const truncated = opened(session.id);
     await expect(truncated).rejects.toBeInstanceOf(CryptoError);
     await expect(truncated).rejects.toMatchObject({ code: 'crypto_malformed' });
 
     // the intact value under another message id (AAD binds session and message)
     await redis.lset(listKey, 0, `${result.assistantMessage.id}|${token}`);
-    await expect(repository.page(session.id, 10)).rejects.toMatchObject({
+    await expect(opened(session.id)).rejects.toMatchObject({
       code: 'crypto_auth_failed',
     });
 
@@ -197,7 +199,7 @@ describe('chat history in Redis (layout, TTLs, cap, encryption at rest)', () => 
     const other = await createSession(http, owner);
     await ask(http, owner, other.id, 'Another question');
     await redis.lset(prefix + messagesKey(other.id), 0, original!);
-    await expect(repository.page(other.id, 10)).rejects.toMatchObject({
+    await expect(opened(other.id)).rejects.toMatchObject({
       code: 'crypto_auth_failed',
     });
 
