@@ -15,6 +15,7 @@ const benchmarks = {
   ingestion: require('./ingestion.bench.js'),
   chat: require('./chat.bench.js'),
   search: require('./search.bench.js'),
+  'search-scale': require('./search-scale.bench.js'),
   workers: require('./workers.bench.js'),
 };
 

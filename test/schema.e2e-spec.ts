@@ -16,6 +16,26 @@ describe('database schema', () => {
     }
   });
 
+  it("keeps a chunk's tsvector in the row, so ranking reads no TOAST for it", async () => {
+    // the storage is no part of the entities (the diff above cannot see it): without `main`,
+    // PostgreSQL moves a chunk's tsvector out of line and every scored candidate costs a TOAST
+    // lookup (bench/RESULTS.md, section search-scale)
+    const orm = await openOrm({ ...testConfig().database, url: ownerDatabaseUrl() }, ENTITIES);
+    try {
+      const rows = await orm.em.getConnection().execute<{ attname: string; attstorage: string }[]>(
+        `select attname, attstorage from pg_attribute
+          where attrelid = 'document_chunks'::regclass and attname in ('tsv', 'content')
+          order by attname`,
+      );
+      expect(rows).toEqual([
+        { attname: 'content', attstorage: 'x' },
+        { attname: 'tsv', attstorage: 'm' },
+      ]);
+    } finally {
+      await orm.close(true);
+    }
+  });
+
   it('keeps the audit log append-only, even for its owner', async () => {
     const orm = await openOrm({ ...testConfig().database, url: ownerDatabaseUrl() }, ENTITIES);
     try {

@@ -12,6 +12,7 @@ import { Migration20261204110000_storage_deletions } from './Migration2026120411
 import { Migration20261204120000_auth_hardening } from './Migration20261204120000_auth_hardening';
 import { Migration20261204130000_refresh_reuse_grace } from './Migration20261204130000_refresh_reuse_grace';
 import { Migration20261204140000_chunk_stats_linear } from './Migration20261204140000_chunk_stats_linear';
+import { Migration20261204150000_chunk_tsv_inline } from './Migration20261204150000_chunk_tsv_inline';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -46,5 +47,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261204140000_chunk_stats_linear',
     class: Migration20261204140000_chunk_stats_linear,
+  },
+  {
+    name: 'Migration20261204150000_chunk_tsv_inline',
+    class: Migration20261204150000_chunk_tsv_inline,
   },
 ];

@@ -128,14 +128,19 @@ export function scoredChunks(request: RankedChunksRequest): SqlFragment {
               array_agg(lexeme) as lexemes
          from q)`,
     // every readable chunk holding a question lexeme (the GIN index finds them), one row per
-    // lexeme it holds with its tf: the candidates and, counted, the exact df of the readable set
+    // lexeme it holds with its tf: the candidates and, counted, the exact df of the readable set.
+    // The readable ids as one array (an init plan) rather than `in (select …)`: an array
+    // comparison can be an index condition, so PostgreSQL ANDs the GIN bitmap with the chunks of
+    // the readable documents (document_chunks_document_index_key) and visits only the rows that
+    // are both; with a semi-join it fetched every matching chunk of every document first and
+    // dropped the unreadable ones afterwards (bench/RESULTS.md, section search-scale).
     `hits as materialized (
        select c.id, c.document_id, t.lexeme, t.tf
          from document_chunks c
          cross join tq
          cross join lateral (${matched('c.tsv')}) t
         where tq.query is not null and c.tsv @@ tq.query
-          and c.document_id in (select id from readable))`,
+          and c.document_id = any(array(select id from readable)))`,
     `corpus as (
        select coalesce(sum(s.chunks), 0)::float8 as n,
               coalesce(sum(s.tokens)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
