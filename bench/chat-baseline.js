@@ -137,7 +137,7 @@ with readable as materialized (
     cross join tq
     cross join lateral (${matched('c.tsv')}) t
    where tq.query is not null and c.tsv @@ tq.query
-     and c.document_id in (select id from readable)
+     and c.document_id = any(array(select id from readable))
 ), corpus as (
   select coalesce(sum(s.chunks), 0)::float8 as n,
          coalesce(sum(s.tokens)::float8 / nullif(sum(s.chunks), 0), 1) as avgdl
