@@ -215,7 +215,8 @@ instance.then(
 );
 `;
 
-function autocannon(label, options) {
+/** One autocannon run in a child; rejects on any non-2xx or error (or nothing answered, unless `warmUp`). */
+function autocannon(label, options, warmUp = false) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -229,7 +230,7 @@ function autocannon(label, options) {
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`${label}: load generator exited with ${code}`));
       const result = JSON.parse(out);
-      if (result.non2xx > 0 || result.errors > 0 || result.requests === 0) {
+      if (result.non2xx > 0 || result.errors > 0 || (result.requests === 0 && !warmUp)) {
         return reject(
           new Error(
             `${label}: ${result.non2xx} non-2xx, ${result.errors} errors of ${result.requests} (${JSON.stringify(result.statusCodes)})`,
@@ -519,7 +520,9 @@ async function run() {
         // the api answers what the SQL answers (same hits, same scores), and the heaviest
         // question (most candidates) for the EXPLAIN
         let heaviest = { candidates: -1 };
+        // every question up to 100k chunks; the first 12 above (a 1M run stays within the hour)
         for (const [i, question] of QUESTIONS.entries()) {
+          if (size > 100_000 && i >= 12) break;
           const fromSql = (await pool.query({ ...queries[i] })).rows;
           const fromApi = await call(
             'GET',
@@ -578,11 +581,17 @@ async function run() {
           url: apiUrl,
           connections: CONNECTIONS,
           duration,
+          // seconds; autocannon's default (10) would count a slow answer at 1M chunks as an error
+          timeout: 120,
           requests,
         });
         // warm-up of each path (plans, caches), then the measured runs
         await sqlLoad(pool, queries, CONNECTIONS, Math.min(2, DURATION_S));
-        await autocannon('search warm-up', loadOptions(searchRequests, Math.min(2, DURATION_S)));
+        await autocannon(
+          'search warm-up',
+          loadOptions(searchRequests, Math.min(2, DURATION_S)),
+          true,
+        );
         const sql = await sqlLoad(pool, queries, CONNECTIONS, DURATION_S);
         const search = await autocannon(
           `search ${size} ${caller.label}`,
@@ -708,7 +717,8 @@ async function report(sizes, context) {
     '`GET /api/v1/search?limit=10` on the built api, autocannon in a child process; **chat**: a',
     'question round trip (`POST …/messages`, extractive generator), i.e. the chat retriever plus the',
     'rest of the chat turn. Before the runs the api and the SQL were checked to give the same hits',
-    `and scores for every question and caller. Target: search p95 < ${TARGET_P95_MS} ms at 100k chunks.`,
+    'and scores for every question and caller (the first 12 questions above 100k chunks). Target:',
+    `search p95 < ${TARGET_P95_MS} ms at 100k chunks.`,
     '',
     `- date: ${new Date().toISOString()}`,
     `- machine: ${os.availableParallelism()} cores, ${os.cpus()[0]?.model?.trim() ?? 'unknown CPU'}, node ${process.version}, PostgreSQL on the same machine`,
