@@ -64,6 +64,15 @@ export class DocumentAccess {
     return { $or: visible };
   }
 
+  /**
+   * What `readableWhere` depends on, as a string: the caller and their ability's rules for
+   * reading documents. Equal keys give the same condition (it is evaluated at query time, so
+   * shares and documents added or removed since count either way).
+   */
+  readableKey(caller: AuthUser, ability: AppAbility): string {
+    return `${caller.id}\n${JSON.stringify(accessibleWhere(ability, 'read', 'Document') ?? null)}`;
+  }
+
   /** 404 unless the caller's ability or a share lets them read the document. */
   async loadReadable(caller: AuthUser, ability: AppAbility, id: string): Promise<Access> {
     const document = await this.documents.findById(id);

@@ -25,6 +25,9 @@ export interface ScopedChunkRow {
 
 const BASE_COLUMNS = ['c.id as chunk_id', 'c.document_id', 'd.filename', 'c.page'];
 
+/** Callers whose readable-set SQL is kept (a few hundred bytes each). */
+const MAX_CACHED_SCOPES = 2_000;
+
 /**
  * The one query behind `GET /search` and chat retrieval: the chunks of the completed documents
  * the caller can read right now (their ability's rules or a share, decided in SQL at query time,
@@ -40,9 +43,28 @@ export class ScopedChunkQuery {
     private readonly documents: DocumentRepository,
   ) {}
 
+  /**
+   * The SQL of `readable` by DocumentAccess.readableKey (the caller and their rules), least
+   * recently used dropped first: building it through MikroORM's query builder (the rules' `$or`,
+   * the shares subquery) was a fifth of a chat question's CPU. The SQL is evaluated when it runs,
+   * so a share revoked or a document deleted since it was built counts at once.
+   */
+  private readonly readableSql = new Map<string, SqlFragment>();
+
   /** `select d.id` of every completed document the caller can read right now. */
   readable(caller: AuthUser, ability: AppAbility): SqlFragment {
-    return this.documents.completedIdsQuery(this.access.readableWhere(caller, ability));
+    const key = this.access.readableKey(caller, ability);
+    let sql = this.readableSql.get(key);
+    if (sql) {
+      this.readableSql.delete(key);
+    } else {
+      sql = this.documents.completedIdsQuery(this.access.readableWhere(caller, ability));
+      if (this.readableSql.size >= MAX_CACHED_SCOPES) {
+        this.readableSql.delete(this.readableSql.keys().next().value as string);
+      }
+    }
+    this.readableSql.set(key, sql);
+    return sql;
   }
 
   async run<Row extends ScopedChunkRow>(
