@@ -36,6 +36,32 @@ const RESERVED_KEYS = new Set([
   'drained',
 ]);
 
+/** An admin change of one job: its audit action, bull's call, and the states that refuse it. */
+interface GuardedJobChange {
+  action: AuditAction;
+  apply: (job: Job) => Promise<unknown>;
+  /** Why the job may not be changed in `state` (as the audit reason and the error), if so. */
+  refusal: (state: string) => { reason: string; error: () => AppError } | undefined;
+}
+
+/** Only a failed job is retried; a failing script means someone else retried or removed it. */
+const RETRY: GuardedJobChange = {
+  action: 'admin.job_retried',
+  apply: (job) => job.retry(),
+  refusal: (state) =>
+    state === 'failed'
+      ? undefined
+      : { reason: 'job_not_failed', error: () => OpsErrors.jobNotFailed(state) },
+};
+
+/** Any job but an active one is removed: bull refuses a job whose lock a worker holds. */
+const REMOVE: GuardedJobChange = {
+  action: 'admin.job_removed',
+  apply: (job) => job.remove(),
+  refusal: (state) =>
+    state === 'active' ? { reason: 'job_active', error: () => OpsErrors.jobActive() } : undefined,
+};
+
 /** The greatest offset a jobs cursor may carry (bull's completed set is trimmed well below it). */
 const MAX_OFFSET = 1_000_000;
 
@@ -151,32 +177,12 @@ export class QueueAdminService {
 
   /** Puts a failed job back in the queue (it keeps its id, data and attempt count). */
   async retry(name: string, jobId: string): Promise<void> {
-    // a failure between our read and the script: someone else retried or removed it
-    await this.guardedChange(
-      name,
-      jobId,
-      'admin.job_retried',
-      (job) => job.retry(),
-      (state) =>
-        state === 'failed'
-          ? undefined
-          : { reason: 'job_not_failed', error: () => OpsErrors.jobNotFailed(state) },
-    );
+    await this.guardedChange(name, jobId, RETRY);
   }
 
   /** Deletes a job that is not being processed, whatever its state. */
   async remove(name: string, jobId: string): Promise<void> {
-    // bull refuses to remove a job whose lock a worker holds: it became active meanwhile
-    await this.guardedChange(
-      name,
-      jobId,
-      'admin.job_removed',
-      (job) => job.remove(),
-      (state) =>
-        state === 'active'
-          ? { reason: 'job_active', error: () => OpsErrors.jobActive() }
-          : undefined,
-    );
+    await this.guardedChange(name, jobId, REMOVE);
   }
 
   /**
@@ -187,9 +193,7 @@ export class QueueAdminService {
   private async guardedChange(
     name: string,
     jobId: string,
-    action: AuditAction,
-    apply: (job: Job) => Promise<unknown>,
-    refusal: (state: string) => { reason: string; error: () => AppError } | undefined,
+    { action, apply, refusal }: GuardedJobChange,
   ): Promise<void> {
     const queue = this.queue(name);
     const job = await this.findJob(queue, jobId);
