@@ -35,48 +35,29 @@ export interface CatalogueEntry {
   ownable: boolean;
 }
 
+/** One catalogue entry per action, all on `subject` and all ownable or not. */
+function entries(
+  subject: Subject,
+  ownable: boolean,
+  ...actions: readonly Action[]
+): CatalogueEntry[] {
+  return actions.map((action) => ({ action, subject, ownable }));
+}
+
 /** What an admin may put into a custom role (SPEC §5 `GET /admin/permissions`). */
 export const PERMISSION_CATALOGUE: readonly CatalogueEntry[] = [
-  ...(['create'] as const).map((action) => ({
-    action,
-    subject: 'Document' as const,
-    ownable: false,
-  })),
-  ...(['read', 'update', 'delete', 'share'] as const).map((action) => ({
-    action,
-    subject: 'Document' as const,
-    ownable: true,
-  })),
-  { action: 'create', subject: 'ChatSession', ownable: false },
-  ...(['read', 'update', 'delete'] as const).map((action) => ({
-    action,
-    subject: 'ChatSession' as const,
-    ownable: true,
-  })),
-  ...(['read', 'update', 'delete'] as const).map((action) => ({
-    action,
-    subject: 'Notification' as const,
-    ownable: true,
-  })),
-  { action: 'create', subject: 'User', ownable: false },
-  ...(['read', 'update'] as const).map((action) => ({
-    action,
-    subject: 'User' as const,
-    ownable: true,
-  })),
-  { action: 'delete', subject: 'User', ownable: false },
-  ...(['read', 'create', 'update', 'delete'] as const).map((action) => ({
-    action,
-    subject: 'Role' as const,
-    ownable: false,
-  })),
-  { action: 'read', subject: 'AuditEvent', ownable: false },
-  ...(['read', 'update', 'delete'] as const).map((action) => ({
-    action,
-    subject: 'Queue' as const,
-    ownable: false,
-  })),
-  { action: 'read', subject: 'Stats', ownable: false },
+  ...entries('Document', false, 'create'),
+  ...entries('Document', true, 'read', 'update', 'delete', 'share'),
+  ...entries('ChatSession', false, 'create'),
+  ...entries('ChatSession', true, 'read', 'update', 'delete'),
+  ...entries('Notification', true, 'read', 'update', 'delete'),
+  ...entries('User', false, 'create'),
+  ...entries('User', true, 'read', 'update'),
+  ...entries('User', false, 'delete'),
+  ...entries('Role', false, 'read', 'create', 'update', 'delete'),
+  ...entries('AuditEvent', false, 'read'),
+  ...entries('Queue', false, 'read', 'update', 'delete'),
+  ...entries('Stats', false, 'read'),
 ];
 
 export function catalogueEntry(action: string, subject: string): CatalogueEntry | undefined {

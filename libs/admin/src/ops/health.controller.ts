@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponses, PROBLEM_DETAILS } from '@docent/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiSignedIn } from '@docent/common';
 import { CheckPolicies } from '@docent/authorization';
 import { Readiness } from '@docent/health';
 import { AdminHealthDto } from './dto/health.dto';
@@ -10,8 +10,7 @@ import { AdminHealthDto } from './dto/health.dto';
  * public `/health/ready` reduces to up/down. Administrators only: the messages name hosts and
  * ports. This is the api instance's own view; a worker logs its transitions.
  */
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
+@ApiSignedIn('admin', { 403: 'Administrators only' })
 @Controller('admin/health')
 export class AdminHealthController {
   constructor(private readonly readiness: Readiness) {}
@@ -22,7 +21,6 @@ export class AdminHealthController {
     summary: 'Readiness of every dependency with details (200 even when one is down)',
   })
   @ApiOkResponse({ type: AdminHealthDto })
-  @ApiProblemResponses({ 401: PROBLEM_DETAILS, 403: 'Administrators only' })
   check(): Promise<AdminHealthDto> {
     return this.readiness.check();
   }

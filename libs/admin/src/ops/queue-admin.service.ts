@@ -36,6 +36,32 @@ const RESERVED_KEYS = new Set([
   'drained',
 ]);
 
+/** An admin change of one job: its audit action, bull's call, and the states that refuse it. */
+interface GuardedJobChange {
+  action: AuditAction;
+  apply: (job: Job) => Promise<unknown>;
+  /** Why the job may not be changed in `state` (as the audit reason and the error), if so. */
+  refusal: (state: string) => { reason: string; error: () => AppError } | undefined;
+}
+
+/** Only a failed job is retried; a failing script means someone else retried or removed it. */
+const RETRY: GuardedJobChange = {
+  action: 'admin.job_retried',
+  apply: (job) => job.retry(),
+  refusal: (state) =>
+    state === 'failed'
+      ? undefined
+      : { reason: 'job_not_failed', error: () => OpsErrors.jobNotFailed(state) },
+};
+
+/** Any job but an active one is removed: bull refuses a job whose lock a worker holds. */
+const REMOVE: GuardedJobChange = {
+  action: 'admin.job_removed',
+  apply: (job) => job.remove(),
+  refusal: (state) =>
+    state === 'active' ? { reason: 'job_active', error: () => OpsErrors.jobActive() } : undefined,
+};
+
 /** The greatest offset a jobs cursor may carry (bull's completed set is trimmed well below it). */
 const MAX_OFFSET = 1_000_000;
 
@@ -151,54 +177,47 @@ export class QueueAdminService {
 
   /** Puts a failed job back in the queue (it keeps its id, data and attempt count). */
   async retry(name: string, jobId: string): Promise<void> {
-    const queue = this.queue(name);
-    const job = await this.findJob(queue, jobId);
-    const state = await this.answer(job.getState());
-    const change = this.change(name, job, state);
-    if (state !== 'failed') {
-      await this.record('admin.job_retried', change, 'failure', 'job_not_failed');
-      throw OpsErrors.jobNotFailed(state);
-    }
-    try {
-      await this.answer(job.retry());
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      // someone else retried or removed it between our read and the script
-      const now = await this.stateOf(queue, jobId);
-      if (now === null) throw OpsErrors.jobNotFound();
-      if (now !== 'failed') {
-        await this.record('admin.job_retried', change, 'failure', 'job_not_failed');
-        throw OpsErrors.jobNotFailed(now);
-      }
-      throw error;
-    }
-    await this.record('admin.job_retried', change, 'success');
+    await this.guardedChange(name, jobId, RETRY);
   }
 
   /** Deletes a job that is not being processed, whatever its state. */
   async remove(name: string, jobId: string): Promise<void> {
+    await this.guardedChange(name, jobId, REMOVE);
+  }
+
+  /**
+   * One audited change of a job: refused (and recorded as a failure) when `refusal` objects to
+   * its state; when bull's own script fails, the state is read again so that a job changed by
+   * someone else meanwhile is answered like one found in that state (or as gone), not as a 500.
+   */
+  private async guardedChange(
+    name: string,
+    jobId: string,
+    { action, apply, refusal }: GuardedJobChange,
+  ): Promise<void> {
     const queue = this.queue(name);
     const job = await this.findJob(queue, jobId);
     const state = await this.answer(job.getState());
     const change = this.change(name, job, state);
-    if (state === 'active') {
-      await this.record('admin.job_removed', change, 'failure', 'job_active');
-      throw OpsErrors.jobActive();
+    const refused = refusal(state);
+    if (refused) {
+      await this.record(action, change, 'failure', refused.reason);
+      throw refused.error();
     }
     try {
-      await this.answer(job.remove());
+      await this.answer(apply(job));
     } catch (error) {
       if (error instanceof AppError) throw error;
-      // bull refuses to remove a job whose lock a worker holds: it became active meanwhile
       const now = await this.stateOf(queue, jobId);
       if (now === null) throw OpsErrors.jobNotFound();
-      if (now === 'active') {
-        await this.record('admin.job_removed', change, 'failure', 'job_active');
-        throw OpsErrors.jobActive();
+      const refusedNow = refusal(now);
+      if (refusedNow) {
+        await this.record(action, change, 'failure', refusedNow.reason);
+        throw refusedNow.error();
       }
       throw error;
     }
-    await this.record('admin.job_removed', change, 'success');
+    await this.record(action, change, 'success');
   }
 
   private queue(name: string): Queue {

@@ -1,19 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiSignedIn } from '@docent/common';
 import { CheckPolicies } from '@docent/authorization';
 import { AdminStatsDto } from './dto/stats.dto';
 import { StatsService } from './stats.service';
 
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
+@ApiSignedIn('admin', {
+  403: 'The caller may not read the stats',
+  503: 'Redis did not answer within 2 s (`dependency_unavailable`, with Retry-After)',
+})
 @Controller('admin/stats')
 export class StatsController {
   constructor(private readonly stats: StatsService) {}
@@ -22,11 +17,6 @@ export class StatsController {
   @CheckPolicies((ability) => ability.can('read', 'Stats'))
   @ApiOperation({ summary: 'Figures for the admin dashboard: users and queue depths' })
   @ApiOkResponse({ type: AdminStatsDto })
-  @ApiUnauthorizedResponse({ description: 'RFC 9457 problem details' })
-  @ApiForbiddenResponse({ description: 'The caller may not read the stats' })
-  @ApiServiceUnavailableResponse({
-    description: 'Redis did not answer within 2 s (`dependency_unavailable`, with Retry-After)',
-  })
   compute(): Promise<AdminStatsDto> {
     return this.stats.compute();
   }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DomainEventBus } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
-import { AUDIT_TARGET, AuditService } from '@docent/audit';
+import { AUDIT_TARGET, type AuditAction, AuditService } from '@docent/audit';
 import { DEFAULT_ROLE } from '../auth.constants';
 import { emailTaken, unknownRole } from '../auth.errors';
 import { Role } from '../entities/role.entity';
@@ -108,12 +108,7 @@ export class AccountService {
       await this.sessions.revoke({ userId: user.id }, 'user_disabled');
       await this.events.emit('user.sessions_ended', { userId: user.id, reason: 'disabled' });
     }
-    await this.audit.record({
-      action: 'user.status_changed',
-      targetType: AUDIT_TARGET.user,
-      targetId: user.id,
-      metadata: { before, after: status },
-    });
+    await this.recordChange('user.status_changed', user, before, status);
   }
 
   /** Gives the user another role; what they may do changes on their next request. */
@@ -127,11 +122,21 @@ export class AccountService {
     user.role = role;
     await this.em.flush();
     await this.cacheState(user);
+    await this.recordChange('user.role_changed', user, before, roleName);
+  }
+
+  /** An admin's change of one attribute of the user, audited with its value before and after. */
+  private async recordChange(
+    action: AuditAction,
+    user: User,
+    before: string,
+    after: string,
+  ): Promise<void> {
     await this.audit.record({
-      action: 'user.role_changed',
+      action,
       targetType: AUDIT_TARGET.user,
       targetId: user.id,
-      metadata: { before, after: roleName },
+      metadata: { before, after },
     });
   }
 

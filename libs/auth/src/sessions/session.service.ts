@@ -44,6 +44,22 @@ export type RotationConfirm<T> = (
   tx: EntityManager,
 ) => Promise<{ accessToken: string; value: T } | null>;
 
+/** Which sessions `revoke` ends: every given field narrows the set (at least one is required). */
+export interface RevokeWhere {
+  sessionId?: string;
+  userId?: string;
+  tokenHash?: string;
+  exceptSessionId?: string;
+}
+
+/** The SQL condition of each `RevokeWhere` field, in the order they are added to the statement. */
+const REVOKE_CONDITIONS: readonly (readonly [keyof RevokeWhere, string])[] = [
+  ['sessionId', '"id" = ?'],
+  ['userId', '"user_id" = ?'],
+  ['tokenHash', '"token_hash" = ?'],
+  ['exceptSessionId', '"id" <> ?'],
+];
+
 /** What a spent token's row keeps, sealed, for a replay within the grace window. */
 interface SealedSuccessor {
   refreshToken: string;
@@ -212,26 +228,16 @@ export class SessionService {
 
   /** Ends sessions and makes their access tokens fail on the next request. Returns those ended. */
   async revoke(
-    where: { sessionId?: string; userId?: string; tokenHash?: string; exceptSessionId?: string },
+    where: RevokeWhere,
     reason: SessionEndReason,
   ): Promise<{ id: string; userId: string }[]> {
     const conditions: string[] = ['"revoked_at" is null'];
     const params: unknown[] = [new Date(), reason];
-    if (where.sessionId) {
-      conditions.push('"id" = ?');
-      params.push(where.sessionId);
-    }
-    if (where.userId) {
-      conditions.push('"user_id" = ?');
-      params.push(where.userId);
-    }
-    if (where.tokenHash) {
-      conditions.push('"token_hash" = ?');
-      params.push(where.tokenHash);
-    }
-    if (where.exceptSessionId) {
-      conditions.push('"id" <> ?');
-      params.push(where.exceptSessionId);
+    for (const [key, condition] of REVOKE_CONDITIONS) {
+      const value = where[key];
+      if (!value) continue;
+      conditions.push(condition);
+      params.push(value);
     }
     if (params.length === 2) throw new Error('refusing to revoke every session of every user');
     const rows = await this.em

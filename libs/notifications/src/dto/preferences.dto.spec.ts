@@ -1,5 +1,6 @@
 import type { ArgumentMetadata } from '@nestjs/common';
-import { createValidationPipe, ValidationFailedError } from '@docent/common';
+import { createValidationPipe } from '@docent/common';
+import { refusedFields } from '../../../../test/support/validation';
 import {
   ALWAYS_ON_TYPES,
   DEFAULT_PREFERENCES,
@@ -10,15 +11,7 @@ import { UpdateNotificationPreferencesDto } from './preferences.dto';
 
 const metadata: ArgumentMetadata = { type: 'body', metatype: UpdateNotificationPreferencesDto };
 
-async function fieldsOf(body: unknown): Promise<string[]> {
-  try {
-    await createValidationPipe().transform(body, metadata);
-  } catch (error) {
-    if (error instanceof ValidationFailedError) return error.errors!.map((e) => e.field);
-    throw error;
-  }
-  return [];
-}
+const fieldsOf = (body: unknown) => refusedFields(body, metadata);
 
 describe('notification preferences DTOs', () => {
   it('accepts a partial update of known types and channels', async () => {
