@@ -3,6 +3,7 @@
 // sampling of child processes and of the database's backends.
 const { Blob, Buffer } = require('node:buffer');
 const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { prng } = require('./support.js');
 
 // ---------------------------------------------------------------------------------------------
 // Text: real English words for the frequent part of the vocabulary (the 'english' text search
@@ -77,18 +78,6 @@ const ONSETS2 = ['br', 'ch', 'cl', 'dr', 'fl', 'gr', 'pl', 'pr', 'sh', 'st', 'th
 const VOWELS = ['a', 'e', 'i', 'o', 'u', 'ai', 'ea', 'ee', 'io', 'ou', 'oa'];
 const CODAS = ['', '', 'n', 'r', 's', 't', 'l', 'm', 'nd', 'st', 'ng', 'rk', 'x'];
 const SUFFIXES = ['', '', '', 'ing', 'ed', 'tion', 'ment', 'ness', 'er', 'ly', 'able', 'ity'];
-
-/** mulberry32: a small seeded PRNG, so a run's text is reproducible from its seed. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = (random, list) => list[Math.floor(random() * list.length)];
 

@@ -31,7 +31,6 @@
 //
 // Own environment, removed afterwards: a database docent_bench_<id> (migrated with the built
 // migrate entry), a Redis key prefix, a temporary STORAGE_DIR, a private copy of dist/.
-const { spawn } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
 const { readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
@@ -39,8 +38,23 @@ const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { URL } = require('node:url');
 const { Pool } = require('pg');
-const { privateBuild, runNode, startChild, stopChild, waitReady } = require('./processes.js');
-const { adminQuery, deleteKeys, freePort, writeFigures, writeResults } = require('./support.js');
+const {
+  loadInChild,
+  privateBuild,
+  runNode,
+  startChild,
+  stopChild,
+  waitReady,
+} = require('./processes.js');
+const {
+  adminQuery,
+  deleteKeys,
+  freePort,
+  prng,
+  readableSql,
+  writeFigures,
+  writeResults,
+} = require('./support.js');
 
 const SMOKE = process.env.BENCH_SEARCH_SCALE_SMOKE === '1';
 const MAX = Number(process.env.BENCH_SEARCH_SCALE_MAX ?? 100_000);
@@ -54,17 +68,6 @@ const RESULTS_HEADING = '## search-scale: search and chat retrieval at 10k → 1
 
 const root = path.resolve(__dirname, '..');
 const fixtures = path.join(root, 'test/fixtures/retrieval');
-
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // the most frequent English words, roughly in order; the `english` configuration drops them
 const STOP_WORDS = `the of and to a in is it you that he was for on are with as i his they be at one
@@ -191,55 +194,13 @@ const percentile = (sorted, p) =>
   sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-// Runs in the load child: one autocannon run, every 2xx latency kept (autocannon's own histogram
-// has 1 ms resolution), p50/p95/p99 on stdout as JSON.
-const LOAD_SCRIPT = `
-const autocannon = require(process.argv[1]);
-const options = JSON.parse(process.argv[2]);
-const latencies = [];
-const instance = autocannon(options);
-instance.on('response', (_client, statusCode, _bytes, ms) => {
-  if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
-});
-instance.then(
-  (result) => {
-    const sorted = Float64Array.from(latencies).sort();
-    const pct = (p) => (sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
-    process.stdout.write(JSON.stringify({
-      rps: result.requests.average, requests: result.requests.total,
-      p50: pct(50), p95: pct(95), p99: pct(99),
-      non2xx: result.non2xx, errors: result.errors, statusCodes: result.statusCodeStats,
-    }));
-  },
-  (error) => { console.error(error); process.exit(1); },
-);
-`;
-
-/** One autocannon run in a child; rejects on any non-2xx or error (or nothing answered, unless `warmUp`). */
-function autocannon(label, options, warmUp = false) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-e', LOAD_SCRIPT, require.resolve('autocannon'), JSON.stringify(options)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${label}: load generator exited with ${code}`));
-      const result = JSON.parse(out);
-      if (result.non2xx > 0 || result.errors > 0 || (result.requests === 0 && !warmUp)) {
-        return reject(
-          new Error(
-            `${label}: ${result.non2xx} non-2xx, ${result.errors} errors of ${result.requests} (${JSON.stringify(result.statusCodes)})`,
-          ),
-        );
-      }
-      resolve(result);
-    });
-  });
+/**
+ * One autocannon run in a child (bench/processes.js); rejects on any non-2xx or error (or nothing
+ * answered, unless `warmUp`). Latencies in ms as p50/p95/p99.
+ */
+async function autocannon(label, options, warmUp = false) {
+  const result = await loadInChild(label, options, undefined, { allowEmpty: warmUp });
+  return { ...result, p50: result.p50ms, p95: result.p95ms, p99: result.p99ms };
 }
 
 /** `connections` clients each running `queries` in turn for `seconds`; latencies in ms. */
@@ -366,19 +327,7 @@ async function run() {
     }
 
     // ---------------------------------------------------------------- queries
-    const readable = (userId) =>
-      userId === adminId
-        ? {
-            sql: `select d.id from documents d where d.id is not null and d.status = 'completed'`,
-            params: [],
-          }
-        : {
-            sql: `select d.id from documents d
-                   where (d.owner_id = ?
-                          or d.id in (select s.document_id from document_shares s where s.user_id = ?))
-                     and d.status = 'completed'`,
-            params: [userId, userId],
-          };
+    const readable = (userId) => readableSql(userId, userId === adminId);
     const searchSql = (userId, question) =>
       toNative(
         scoredChunks({

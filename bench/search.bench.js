@@ -36,7 +36,7 @@ const { randomBytes, randomUUID } = require('node:crypto');
 const { URL } = require('node:url');
 const { Pool } = require('pg');
 const { runNode } = require('./processes.js');
-const { adminQuery, writeFigures, writeResults } = require('./support.js');
+const { adminQuery, prng, readableSql, writeFigures, writeResults } = require('./support.js');
 
 const DOCUMENTS = Number(process.env.BENCH_SEARCH_DOCUMENTS ?? 300);
 const CHUNKS_PER_DOCUMENT = Number(process.env.BENCH_SEARCH_CHUNKS ?? 100);
@@ -51,17 +51,6 @@ const RESULTS_HEADING =
 
 const root = path.resolve(__dirname, '..');
 const fixtures = path.join(root, 'test/fixtures/retrieval');
-
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const paragraphs = JSON.parse(readFileSync(path.join(fixtures, 'coffee-paragraphs.json'), 'utf8'));
 const questions = JSON.parse(readFileSync(path.join(fixtures, 'coffee-questions.json'), 'utf8'))
@@ -291,19 +280,7 @@ async function run() {
     ).rows[0];
 
     // ---------------------------------------------------------------- queries
-    const readable = (userId) =>
-      userId === admin
-        ? {
-            sql: `select d.id from documents d where d.id is not null and d.status = 'completed'`,
-            params: [],
-          }
-        : {
-            sql: `select d.id from documents d
-                   where (d.owner_id = ?
-                          or d.id in (select s.document_id from document_shares s where s.user_id = ?))
-                     and d.status = 'completed'`,
-            params: [userId, userId],
-          };
+    const readable = (userId) => readableSql(userId, userId === admin);
     const columns = () => [
       'c.id as chunk_id',
       'c.document_id',

@@ -117,4 +117,45 @@ async function writeFigures(benchmark, figures) {
   );
 }
 
-module.exports = { sleep, freePort, adminQuery, deleteKeys, tail, writeResults, writeFigures };
+/** mulberry32: a small seeded PRNG, so a run's text is reproducible from its seed. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The readable set of a benchmark's caller as the api's SQL has it: every completed document for
+ * an admin, else the caller's own and those shared with them (`?` placeholders).
+ */
+function readableSql(userId, isAdmin) {
+  return isAdmin
+    ? {
+        sql: `select d.id from documents d where d.id is not null and d.status = 'completed'`,
+        params: [],
+      }
+    : {
+        sql: `select d.id from documents d
+               where (d.owner_id = ?
+                      or d.id in (select s.document_id from document_shares s where s.user_id = ?))
+                 and d.status = 'completed'`,
+        params: [userId, userId],
+      };
+}
+
+module.exports = {
+  sleep,
+  freePort,
+  adminQuery,
+  deleteKeys,
+  tail,
+  writeResults,
+  writeFigures,
+  prng,
+  readableSql,
+};
