@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
 import type { KeyObject } from 'node:crypto';
+import { verify, type VerifyOptions } from 'jsonwebtoken';
 import { UUID_PATTERN } from '@docent/common';
 import type { AuthSettings } from '@docent/config';
 import { AccountService } from '../accounts/account.service';
@@ -65,16 +65,23 @@ export function hasAccessTokenHeader(token: string): boolean {
 @Injectable()
 export class AccessTokenVerifier {
   private readonly settings: AuthSettings;
+  private readonly verifyOptions: VerifyOptions & { complete?: false };
 
   constructor(
     @Inject(JWT_SIGNING_KEY) private readonly key: KeyObject,
-    private readonly jwt: JwtService,
     private readonly revocations: RevocationStore,
     private readonly accounts: AccountService,
     private readonly sessions: SessionService,
     config: ConfigService,
   ) {
     this.settings = config.getOrThrow<AuthSettings>('auth');
+    // prepared once: @nestjs/jwt copied and merged its options on every verification
+    this.verifyOptions = {
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      issuer: this.settings.jwtIssuer,
+      audience: this.settings.jwtAudience,
+      clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_S,
+    };
   }
 
   /**
@@ -92,14 +99,9 @@ export class AccessTokenVerifier {
     if (!hasAccessTokenHeader(token)) throw invalidAccessToken();
     let payload: AccessPayload;
     try {
-      payload = await this.jwt.verifyAsync<AccessPayload & object>(token, {
-        // jsonwebtoken takes a KeyObject; @nestjs/jwt's types predate that
-        secret: this.key as unknown as Buffer,
-        algorithms: [ACCESS_TOKEN_ALGORITHM],
-        issuer: this.settings.jwtIssuer,
-        audience: this.settings.jwtAudience,
-        clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_S,
-      });
+      const verified = verify(token, this.key, this.verifyOptions);
+      if (typeof verified !== 'object' || verified === null) throw invalidAccessToken();
+      payload = verified as AccessPayload;
     } catch (error) {
       const name = error instanceof Error ? error.name : undefined;
       if (name === 'TokenExpiredError') {
