@@ -2,6 +2,7 @@ import { createMongoAbility, type RawRuleOf } from '@casl/ability';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { roleVersionKey } from '@docent/auth';
+import { LruMap } from '@docent/common';
 import { CACHE, type DocentCache, REDIS_CLIENT, type RedisClient } from '@docent/redis';
 import { type AppAbility, OWNER_FIELD, type Subject } from './permissions';
 import { RolePermission } from './role-permission.entity';
@@ -98,7 +99,7 @@ const MAX_LOCAL_CALLERS = 5_000;
 @Injectable()
 export class AbilityFactory {
   private readonly roles = new Map<string, LocalRole>();
-  private readonly callers = new Map<string, LocalCaller>();
+  private readonly callers = new LruMap<string, LocalCaller>(MAX_LOCAL_CALLERS);
 
   constructor(
     private readonly em: EntityManager,
@@ -171,17 +172,7 @@ export class AbilityFactory {
       this.roles.set(user.role, role);
     }
     const key = `${user.role}\n${version ?? ''}\n${role.expiresAt}\n${user.id}`;
-    let caller = this.callers.get(key);
-    if (caller) {
-      // most recently used last: Map keeps insertion order
-      this.callers.delete(key);
-    } else {
-      caller = { rules: rulesForUser(role.stored, user.id) };
-      if (this.callers.size >= MAX_LOCAL_CALLERS) {
-        this.callers.delete(this.callers.keys().next().value as string);
-      }
-    }
-    this.callers.set(key, caller);
-    return caller;
+    const { stored } = role;
+    return this.callers.getOrSet(key, () => ({ rules: rulesForUser(stored, user.id) }));
   }
 }

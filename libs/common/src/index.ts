@@ -12,6 +12,7 @@ export * from './logging/redact-url';
 export * from './logging/logging.module';
 export * from './pagination/pagination';
 export * from './uuid';
+export * from './lru-map';
 export * from './common.module';
 export * from './request-context';
 export * from './http/public.decorator';

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@docent/auth';
+import { LruMap } from '@docent/common';
 import type { AppAbility } from '@docent/authorization';
 import { DocumentAccess } from '../access/document-access';
 import { DocumentRepository } from '../document.repository';
@@ -49,22 +50,13 @@ export class ScopedChunkQuery {
    * the shares subquery) was a fifth of a chat question's CPU. The SQL is evaluated when it runs,
    * so a share revoked or a document deleted since it was built counts at once.
    */
-  private readonly readableSql = new Map<string, SqlFragment>();
+  private readonly readableSql = new LruMap<string, SqlFragment>(MAX_CACHED_SCOPES);
 
   /** `select d.id` of every completed document the caller can read right now. */
   readable(caller: AuthUser, ability: AppAbility): SqlFragment {
-    const key = this.access.readableKey(caller, ability);
-    let sql = this.readableSql.get(key);
-    if (sql) {
-      this.readableSql.delete(key);
-    } else {
-      sql = this.documents.completedIdsQuery(this.access.readableWhere(caller, ability));
-      if (this.readableSql.size >= MAX_CACHED_SCOPES) {
-        this.readableSql.delete(this.readableSql.keys().next().value as string);
-      }
-    }
-    this.readableSql.set(key, sql);
-    return sql;
+    return this.readableSql.getOrSet(this.access.readableKey(caller, ability), () =>
+      this.documents.completedIdsQuery(this.access.readableWhere(caller, ability)),
+    );
   }
 
   async run<Row extends ScopedChunkRow>(
