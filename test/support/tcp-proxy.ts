@@ -1,4 +1,42 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, Socket } from 'node:net';
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * A port below the kernel's ephemeral range, where no `listen(0)` or outgoing connection of
+ * another test can take it: the proxy closes its port while the service is "down" and listens on
+ * it again afterwards, and a port from the ephemeral range could be gone by then (EADDRINUSE).
+ */
+async function listenBelowEphemeral(server: Server): Promise<number> {
+  let low = 32768;
+  try {
+    low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+  } catch {
+    // not Linux: the usual default
+  }
+  const floor = Math.max(1024, low - 12000);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = floor + Math.floor(Math.random() * (low - floor));
+    try {
+      await listen(server, port);
+      return port;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+  throw new Error(`no free port between ${floor} and ${low}`);
+}
 
 /**
  * A TCP proxy in front of a real service, so a test can take the service "down" for the app
@@ -43,12 +81,11 @@ export class TcpProxy {
       client.on('close', close);
       upstream.on('close', close);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (address && typeof address === 'object') this.port = address.port;
+    if (this.port === 0) {
+      this.port = await listenBelowEphemeral(server);
+    } else {
+      await listen(server, this.port);
+    }
     this.server = server;
   }
 
