@@ -4,6 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '@docent/config';
 import { MIGRATIONS } from './migrations';
+import { releaseDeadConnections } from './pool-guard';
 
 const ormLogger = new Logger('PostgreSQL');
 
@@ -50,6 +51,8 @@ export function buildOrmOptions(settings: DatabaseSettings, entities: EntityList
       connectionTimeoutMillis: settings.connectTimeoutMs,
       keepAlive: true,
       application_name: 'docent',
+      // a connection that dies inside a transaction would otherwise never return to the pool
+      onPoolCreated: releaseDeadConnections,
     },
     // the schema is written by hand in the migrations, triggers and their functions included:
     // the entities describe tables, and the comparison (test/schema.e2e-spec.ts) leaves those alone
