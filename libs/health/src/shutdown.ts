@@ -1,5 +1,7 @@
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
 import { Lifecycle } from './lifecycle';
+import { describeOpenResources, listeningPorts } from './open-resources';
+import { trackCloseHooks } from './pending-hooks';
 import { withTimeout } from './timeout';
 
 export interface ShutdownOptions {
@@ -21,7 +23,10 @@ export async function shutdownGracefully(
   options: ShutdownOptions,
 ): Promise<number> {
   options.logger.log(`${signal} received: shutting down`, 'Shutdown');
-  app.get(Lifecycle, { strict: false }).beginShutdown();
+  const lifecycle = app.get(Lifecycle, { strict: false });
+  const serverPorts = listeningPorts();
+  const hooks = trackCloseHooks(app);
+  lifecycle.beginShutdown();
   if (options.graceMs > 0) await new Promise((resolve) => setTimeout(resolve, options.graceMs));
   try {
     // the worker's own drain is bounded by timeoutMs; leave a little for closing connections
@@ -30,7 +35,9 @@ export async function shutdownGracefully(
     return 0;
   } catch (error) {
     options.logger.error(
-      `shutdown did not finish cleanly: ${String(error)}; still open: ${openResources()}`,
+      `shutdown did not finish cleanly: ${String(error)} (in ${lifecycle.phase}; ` +
+        `waiting for ${hooks.pending().join(', ') || 'no close hook: the servers closing'}); ` +
+        `still open: ${describeOpenResources(serverPorts)}`,
       undefined,
       'Shutdown',
     );
@@ -39,23 +46,6 @@ export async function shutdownGracefully(
 }
 
 /** Installs SIGTERM/SIGINT handlers once; a second signal forces exit. */
-/**
- * What keeps the process busy, by kind ("TCPSocketWrap ×3, Timeout ×2"): when a shutdown runs out
- * of time, the operator learns what it was waiting for (open connections, timers, child
- * processes) without a debugger.
- */
-function openResources(): string {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo())
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return (
-    [...counts]
-      .sort((a, b) => b[1] - a[1])
-      .map(([kind, count]) => `${kind} ×${count}`)
-      .join(', ') || 'nothing'
-  );
-}
-
 export function handleShutdownSignals(
   app: INestApplicationContext,
   options: ShutdownOptions,
