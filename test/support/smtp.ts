@@ -171,6 +171,11 @@ export async function startSmtp(): Promise<SmtpCapture> {
       resolve();
     });
   });
+  // smtp-server re-emits a client connection's socket errors on the server: an app killed while
+  // its pooled SMTP connection is open resets it (read ECONNRESET), and without a listener that
+  // event would be an uncaught exception in the test process. A client going away is not a
+  // failure of the capture server.
+  server.on('error', () => undefined);
   const { port } = server.server.address() as AddressInfo;
 
   return {
