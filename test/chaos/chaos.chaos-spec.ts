@@ -353,7 +353,10 @@ describe('chaos: load on 2 api + 2 worker processes while processes die and depe
       await sleep(SETTLE_MS);
     }
 
-    // 8. rolling restart: SIGTERM every process, one by one
+    // 8. rolling restart: SIGTERM every process, one by one; each must stop cleanly (exit 0)
+    // within SHUTDOWN_TIMEOUT, even after the outages above (a leaked database connection once
+    // kept MikroORM's close waiting until the timeout)
+    const uncleanStops: string[] = [];
     for (const [kind, index] of [
       ['api', 0],
       ['api', 1],
@@ -368,6 +371,7 @@ describe('chaos: load on 2 api + 2 worker processes while processes die and depe
         await workers[index].start();
       }
       const app = kind === 'api' ? apis[index] : workers[index];
+      if (exit !== 0) uncleanStops.push(`${app.name} exit ${String(exit)} (see ${app.logFile})`);
       faults.push({
         name: `SIGTERM ${app.name} (rolling)`,
         start,
@@ -633,6 +637,7 @@ describe('chaos: load on 2 api + 2 worker processes while processes die and depe
       'client errors that were not 503/429 + Retry-After or a connection error during a kill': [
         ...violations.values(),
       ].reduce((a, b) => a + b, 0),
+      'processes that did not stop cleanly on SIGTERM (rolling restart)': uncleanStops.length,
     };
     const printed = [
       '=== chaos suite accounting ===',
@@ -661,6 +666,7 @@ describe('chaos: load on 2 api + 2 worker processes while processes die and depe
           ]
         : []),
       ...(uploadProblems.length ? ['--- upload problems ---', ...uploadProblems.slice(0, 10)] : []),
+      ...(uncleanStops.length ? ['--- unclean stops ---', ...uncleanStops] : []),
       ...(historyErrors.length
         ? ['--- history read errors ---', ...historyErrors.slice(0, 10)]
         : []),
