@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { applyHttpBasics, createFastifyAdapter } from '@docent/common';
 import type { DocentConfig } from '@docent/config';
 import { SOCKET_EVENT_MODELS } from '@docent/documents';
+import { withLiveProbe } from '@docent/health';
 import { RedisIoAdapter } from '@docent/notifications';
 import { ApiModule } from './api.module';
 import { serveWebClient } from './web-client';
@@ -37,9 +38,11 @@ export function buildOpenApiConfig() {
  * web client's types of those are generated too).
  */
 export function buildOpenApiDocument(app: NestFastifyApplication) {
-  return SwaggerModule.createDocument(app, buildOpenApiConfig(), {
-    extraModels: SOCKET_EVENT_MODELS,
-  });
+  return withLiveProbe(
+    SwaggerModule.createDocument(app, buildOpenApiConfig(), {
+      extraModels: SOCKET_EVENT_MODELS,
+    }),
+  );
 }
 
 /** Builds the api exactly as production runs it (main.ts and the e2e tests both call this). */

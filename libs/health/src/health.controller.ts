@@ -15,11 +15,10 @@ import {
 import { Lifecycle } from './lifecycle';
 import { type PublicChecks, publicChecks, Readiness } from './readiness';
 
-const started = Date.now();
-
 /**
- * Liveness and readiness, outside `/api`, without auth or rate limits (load balancers and
- * orchestrators probe them every few seconds). Readiness shows only up/down per dependency:
+ * Readiness, outside `/api`, without auth or rate limits (load balancers and orchestrators probe
+ * it every few seconds; liveness is a plain Fastify route, live-probe.ts). It shows only up/down
+ * per dependency:
  * error messages name hosts, ports and versions, so they go to the logs and to
  * `GET /api/v1/admin/health`.
  */
@@ -32,13 +31,6 @@ export class HealthController {
     private readonly lifecycle: Lifecycle,
     private readonly readiness: Readiness,
   ) {}
-
-  @Get('live')
-  @ApiOperation({ summary: 'The process is up (no dependency is checked)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', uptimeSeconds: 42 } } })
-  live(): { status: 'ok'; uptimeSeconds: number } {
-    return { status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) };
-  }
 
   @Get('ready')
   @ApiOperation({

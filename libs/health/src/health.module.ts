@@ -4,6 +4,7 @@ import { HealthController } from './health.controller';
 import { HEALTH_CHECKS, type HealthCheckName } from './health.constants';
 import { DatabaseIndicator, QueueIndicator, RedisIndicator, StorageIndicator } from './indicators';
 import { Lifecycle } from './lifecycle';
+import { LiveProbe } from './live-probe';
 import { Readiness } from './readiness';
 import {
   createRegistry,
@@ -31,6 +32,7 @@ export class HealthModule {
       controllers: [HealthController, MetricsController],
       providers: [
         Lifecycle,
+        LiveProbe,
         Readiness,
         DatabaseIndicator,
         RedisIndicator,
