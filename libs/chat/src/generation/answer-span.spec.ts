@@ -1,4 +1,4 @@
-import { answerKind, type AnswerKind, candidates, quote, tokenize } from './answer-span';
+import { answerKind, type AnswerKind, asksMoney, candidates, quote, tokenize } from './answer-span';
 
 /** The candidate spans' text for a sentence, the question's words given in lowercase. */
 function spans(sentence: string, kind: AnswerKind, asked: string[] = []): string[] {
@@ -57,6 +57,33 @@ describe('candidates', () => {
       spans('In 1066, Duke William II of Normandy conquered England.', 'person', ['normandy']),
     ).toEqual(['Duke William II', 'England']);
     expect(spans('Soon the rebels arrived.', 'person')).toEqual([]);
+  });
+
+  it('leaves out possessives and lone adjectives of nationality', () => {
+    expect(spans("Richard's fiancée Berengaria sailed with the Norman army.", 'person')).toEqual([
+      'Berengaria',
+    ]);
+  });
+
+  it('prefers amounts with a currency sign when the question is about money', () => {
+    const tokens = tokenize('The 6.7 earthquake cost $20 billion.');
+    const found = candidates(
+      'The 6.7 earthquake cost $20 billion.',
+      tokens,
+      'quantity',
+      () => false,
+      true,
+    );
+    expect(
+      found.map((c) =>
+        tokens
+          .slice(c.from, c.to)
+          .map((t) => t.text)
+          .join(' '),
+      ),
+    ).toEqual(['20 billion']);
+    expect(asksMoney('How much did the earthquake cost?')).toBe(true);
+    expect(asksMoney('How many people live there?')).toBe(false);
   });
 
   it('prefers names after in/at/from for where', () => {

@@ -60,6 +60,13 @@ const TIME_NOUNS = new Set([
 const QUANTITY_NOUNS = new Set(['amount', 'number', 'percent', 'percentage', 'proportion']);
 const PERSON_NOUNS = new Set(['person', 'king', 'man', 'woman', 'leader', 'ruler', 'author']);
 
+/** Whether a quantity question asks for an amount of money. */
+export function asksMoney(question: string): boolean {
+  return /\b(?:cost|costs|pay|paid|price|worth|spend|spent|money|dollars|pounds|fund|funds|budget)\b/i.test(
+    question.slice(0, 2000),
+  );
+}
+
 /**
  * The kind of answer a question asks for: who/whom/whose → person, when / what year → time,
  * where / which country → place, how many / how much / what percentage → quantity.
@@ -227,6 +234,7 @@ export function candidates(
   tokens: Token[],
   kind: AnswerKind,
   asked: (i: number) => boolean,
+  money = false,
 ): Candidate[] {
   if (kind === 'other') return [];
   const lower = tokens.map((t) => t.text.toLowerCase());
@@ -255,11 +263,16 @@ export function candidates(
       }
       return plain(c.to) && !asked(c.to) ? { from: c.from, to: c.to + 1 } : c;
     });
+    // a question about a price: the amounts written with a currency sign first
+    const priced = found.filter((c) => /[$£€¥]\s?$/u.test(sentence.slice(0, tokens[c.from].start)));
+    if (money && priced.length > 0) found = priced;
   } else {
     // a capitalised word of two letters or more that is not a month or a weekday
     const name = (i: number) =>
       isCapitalised(tokens[i].text) &&
       tokens[i].text.length > 1 &&
+      // a possessive names the owner, not the one asked about ("Richard's fiancée")
+      !/['’]s$/.test(tokens[i].text) &&
       !MONTHS.has(lower[i]) &&
       !WEEKDAYS.has(lower[i]) &&
       !(i === 0 && !asked(i) && NAME_GLUE.has(lower[i]));
@@ -271,8 +284,13 @@ export function candidates(
       (i) => NAME_GLUE.has(lower[i]),
     ).flatMap((c) => trimAsked(c, asked, (i) => NAME_GLUE.has(lower[i])));
     const after = (c: Candidate) => c.from > 0 && PLACE_PREPOSITIONS.has(lower[c.from - 1]);
-    // a lone capitalised first word is the sentence's capital, not a name ("Soon", "Some")
-    const named = all.filter((c) => !(c.from === 0 && c.to === 1));
+    // a lone capitalised first word is the sentence's capital, not a name ("Soon", "Some"); a
+    // lone word like "Norman army", "Byzantine general" is an adjective
+    const adjective = (c: Candidate) =>
+      c.to - c.from === 1 &&
+      /(?:an|ine|ese|ish|ic)$/.test(lower[c.from]) &&
+      /^\p{Ll}/u.test(tokens[c.to]?.text ?? '');
+    const named = all.filter((c) => !(c.from === 0 && c.to === 1) && !adjective(c));
     // places follow in/at/from…; people rarely do: the others only when there are no such
     const preferred = named.filter((c) => (kind === 'place') === after(c));
     found = preferred.length > 0 ? preferred : named;

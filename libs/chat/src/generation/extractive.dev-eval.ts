@@ -199,6 +199,8 @@ async function evaluate(
   let cited = 0;
   let retrieved = 0;
   let unanswered = 0;
+  let spans = 0;
+  let spansRight = 0;
   const lengths: number[] = [];
   for (const [qi, q] of set.questions.entries()) {
     const { done, paragraphs } = await ask(q.question);
@@ -209,6 +211,16 @@ async function evaluate(
     const answer = ` ${normalise(content)} `;
     if (q.answers.some((a) => answer.includes(` ${normalise(a)} `))) contains += 1;
     if (done.citations[0]?.documentId === `p${q.paragraph}`) cited += 1;
+    // the short answer: what comes before the first quote
+    const first = done.citations[0]?.snippet;
+    const span = first ? normalise(content.slice(0, content.indexOf(first))) : '';
+    if (span && q.answers.length > 0) {
+      spans += 1;
+      const gold = q.answers.map(normalise);
+      if (gold.some((g) => ` ${span} `.includes(` ${g} `) || ` ${g} `.includes(` ${span} `))) {
+        spansRight += 1;
+      }
+    }
     const failed = !q.answers.some((a) => answer.includes(` ${normalise(a)} `));
     if (qi < show && (process.env.DEV_EVAL_FAILURES !== '1' || failed)) {
       console.log(`${q.question}\n  gold: ${q.answers.join(' | ')}\n  → ${content}\n`);
@@ -233,6 +245,7 @@ async function evaluate(
         ? `  answer contains a gold span: ${pct(contains)}`
         : '  (no gold spans)',
       `  first citation is the right paragraph: ${pct(cited)}`,
+      `  short answers given: ${spans}, of which within or containing a gold span: ${spansRight}`,
       `  no answer: ${pct(unanswered)}`,
       `  answer words: median ${quantile(lengths, 0.5)}, p90 ${quantile(lengths, 0.9)}`,
       `  answered questions of the other set: ${falseAnswers}/${foreign.length}`,

@@ -11,6 +11,7 @@ import type {
 import { abortedError, estimateTokens, NO_ANSWER, wordGroups } from './answer-text';
 import {
   answerKind,
+  asksMoney,
   type Candidate,
   candidates,
   distanceTo,
@@ -42,6 +43,8 @@ export interface ExtractiveOptions {
   kindWeight: number;
   /** Least share of the question's weight, not yet covered, a complementary sentence adds. */
   minComplement: number;
+  /** A short answer is given only this close (in words) to the question's words in its sentence. */
+  maxSpanDistance: number;
   /** Longest quote, in words: a longer sentence is quoted around the answer with ellipses. */
   maxQuoteWords: number;
 }
@@ -55,6 +58,7 @@ export const EXTRACTIVE_DEFAULTS: ExtractiveOptions = {
   contextWeight: 0.15,
   kindWeight: 0.15,
   minComplement: 0.3,
+  maxSpanDistance: 8,
   maxQuoteWords: 32,
 };
 
@@ -200,6 +204,7 @@ export class ExtractiveGenerator implements AnswerGenerator {
     ]);
     const askedWords = new Set(questionTokens.map((t) => lower(t)));
     const kind = answerKind(question);
+    const money = kind === 'quantity' && asksMoney(question);
     const maxRetrieval = Math.max(...chunks.map((c) => c.score), 0);
 
     const matched = units.map((u) => {
@@ -242,7 +247,7 @@ export class ExtractiveGenerator implements AnswerGenerator {
         return askedWords.has(w) || (lexemesOf.get(w) ?? []).some((l) => askedLexemes.has(l));
       };
       const { positions } = matched[i];
-      const spans = candidates(u.sentence, u.tokens, kind, asked);
+      const spans = candidates(u.sentence, u.tokens, kind, asked, money);
       let span: Candidate | undefined;
       let spanDistance = Infinity;
       for (const c of spans) {
@@ -264,7 +269,7 @@ export class ExtractiveGenerator implements AnswerGenerator {
         this.options.contextWeight * context +
         (span ? this.options.kindWeight / (1 + spanDistance / 8) : 0) +
         0.05 * Math.min(proximity, 1);
-      return [{ unit: u, index: i, lexemes, coverage, context, score, span }];
+      return [{ unit: u, lexemes, coverage, context, score, span, spanDistance }];
     });
     scored.sort((a, b) => b.score - a.score || a.unit.chunkRank - b.unit.chunkRank);
 
@@ -291,16 +296,20 @@ export class ExtractiveGenerator implements AnswerGenerator {
       const { tokens, sentence } = s.unit;
       const weightAt = (k: number) =>
         (lexemesOf.get(lower(tokens[k])) ?? []).reduce((sum, l) => sum + (weights.get(l) ?? 0), 0);
-      const span =
-        picked.length === 0 && s.span && s.span.to - s.span.from < tokens.length - 2
-          ? sentence.slice(tokens[s.span.from].start, tokens[s.span.to - 1].end)
+      // the short answer, when near the question's words and not (almost) the whole sentence
+      const shown =
+        picked.length === 0 &&
+        s.span &&
+        s.spanDistance <= this.options.maxSpanDistance &&
+        s.span.to - s.span.from < tokens.length - 2
+          ? s.span
           : undefined;
       picked.push({
         chunk: s.unit.chunk,
         chunkRank: s.unit.chunkRank,
         sentence,
-        text: quote(sentence, tokens, this.options.maxQuoteWords, weightAt, s.span),
-        span,
+        text: quote(sentence, tokens, this.options.maxQuoteWords, weightAt, shown),
+        span: shown && sentence.slice(tokens[shown.from].start, tokens[shown.to - 1].end),
         coverage: s.coverage,
         score: s.score,
       });
