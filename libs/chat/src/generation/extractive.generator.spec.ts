@@ -33,6 +33,7 @@ const STOP = new Set([
   'it',
   'has',
   'have',
+  'much',
 ]);
 const IDF: Record<string, number> = {
   better: 0.5,
@@ -182,6 +183,11 @@ describe('ExtractiveGenerator', () => {
       expect(result.content).toBe(
         'The campaign was created by an agency in Los Angeles for the computer maker. [1]',
       );
+    });
+
+    it('answers from a list of short lines (a list is not a run of headings)', async () => {
+      const menu = chunk('menu', 'Menu\nEspresso 2.50\nLatte 3.00\nMocha 3.50', 1);
+      expect(done(await run('How much is a latte?', [menu])).content).toBe('Latte 3.00 [1]');
     });
 
     const BRIDGE = chunk(

@@ -111,7 +111,7 @@ interface Unit {
   chunkRank: number;
   sentence: string;
   tokens: Token[];
-  /** A short line without closing punctuation followed by more text: a heading or a title. */
+  /** A short line without closing punctuation followed by prose: a heading or a title. */
   heading: boolean;
 }
 
@@ -176,11 +176,18 @@ export class ExtractiveGenerator implements AnswerGenerator {
     const units: Unit[] = [];
     chunks.slice(0, MAX_CHUNKS).forEach((chunk, chunkRank) => {
       const sentences = splitSentences(chunk.content.slice(0, MAX_CHUNK_CHARS));
+      const tokens = sentences.map((sentence) => tokenize(sentence));
+      // a short line without closing punctuation: a heading when prose follows it, a list or
+      // table line when more such lines do
+      const short = (i: number) =>
+        tokens[i].length <= 12 && !/[.!?…:;]["'”’)\]]*$/u.test(sentences[i]);
       sentences.forEach((sentence, i) => {
-        const tokens = tokenize(sentence);
         const heading =
-          i + 1 < sentences.length && tokens.length <= 12 && !/[.!?…:;]["'”’)\]]*$/u.test(sentence);
-        units.push({ chunk, chunkRank, sentence, tokens, heading });
+          short(i) &&
+          i + 1 < sentences.length &&
+          !short(i + 1) &&
+          !/^(?:[-*•‣◦]|\d+[.)])\s/u.test(sentence);
+        units.push({ chunk, chunkRank, sentence, tokens: tokens[i], heading });
       });
     });
     if (units.length === 0 || questionTerms.length === 0) return [];
