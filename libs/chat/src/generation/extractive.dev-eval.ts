@@ -7,7 +7,9 @@
  * in-process Okapi BM25 (k1 1.2, b 0.75) over the paragraphs cut by the worker's chunker, with
  * PostgreSQL's `english` analysis (the same as the index). It prints the share of answers that
  * contain a gold span, the answer length in words (median, p90), the share whose first citation
- * is the question's paragraph, and the no-answer rate.
+ * is the question's paragraph, how many short answers were given and how many of them are within
+ * (or hold) a gold span, the no-answer rate, and how many questions of the other set (which have
+ * no answer there) were answered anyway.
  *
  *   NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit \
  *     --testMatch '<rootDir>/libs/chat/src/generation/extractive.dev-eval.ts'
