@@ -1,6 +1,6 @@
 import type { GenerationEvent, QueryTerm, RetrievedChunk } from '../chat.contracts';
 import { NO_ANSWER } from './answer-text';
-import { type Analyze, ExtractiveGenerator } from './extractive.generator';
+import { type Analyze, ExtractiveGenerator, MAX_CHUNK_CHARS } from './extractive.generator';
 
 /**
  * A stand-in for PostgreSQL's `english` analysis (the e2e tests use the real one): lowercase
@@ -20,6 +20,20 @@ const STOP = new Set([
   'to',
   'in',
   'how',
+  'are',
+  'who',
+  'when',
+  'where',
+  'many',
+  'did',
+  'was',
+  'were',
+  'by',
+  'and',
+  'it',
+  'has',
+  'have',
+  'much',
 ]);
 const IDF: Record<string, number> = {
   better: 0.5,
@@ -33,7 +47,7 @@ const lex = (text: string) => [
     (text.toLowerCase().match(/[a-z]+/g) ?? [])
       .filter((w) => !STOP.has(w))
       .map((w) => (w.endsWith('s') ? w.slice(0, -1) : w))
-      .map((w) => (w === 'imported' ? 'import' : w)),
+      .map((w) => (w.endsWith('ed') ? w.slice(0, -2) : w)),
   ),
 ];
 const analyze: Analyze = async (texts) => texts.map(lex);
@@ -63,9 +77,10 @@ async function run(
   question: string,
   chunks: RetrievedChunk[],
   signal = new AbortController().signal,
+  analyzer: Analyze = analyze,
 ): Promise<GenerationEvent[]> {
   const events: GenerationEvent[] = [];
-  for await (const event of new ExtractiveGenerator(analyze).generate({
+  for await (const event of new ExtractiveGenerator(analyzer).generate({
     question,
     chunks,
     terms: terms(question),
@@ -142,6 +157,114 @@ describe('ExtractiveGenerator', () => {
     controller.abort();
     await expect(run('Readability counts?', [ZEN], controller.signal)).rejects.toMatchObject({
       code: 'generation_aborted',
+    });
+  });
+
+  describe('answers like a person', () => {
+    it('never answers with a heading alone: the crazy ones (its words count for the next sentence)', async () => {
+      const apple = chunk(
+        'apple',
+        "The Crazy Ones\nHere's to the crazy ones. The misfits. The rebels. The troublemakers. The round pegs in the square holes.",
+        2,
+      );
+      const result = done(await run('What are the crazy ones?', [apple]));
+      expect(result.content).not.toMatch(/^The Crazy Ones\s*\[1\]$/);
+      expect(result.content).toBe("Here's to the crazy ones. [1]");
+      expect(result.citations.map((c) => c.snippet)).toEqual(["Here's to the crazy ones."]);
+    });
+
+    it('quotes the sentence under a title even when only the title matches the question', async () => {
+      const ad = chunk(
+        'ad',
+        'Think Different\nThe campaign was created by an agency in Los Angeles for the computer maker.',
+        2,
+      );
+      const result = done(await run('What is Think Different?', [ad]));
+      expect(result.content).toBe(
+        'The campaign was created by an agency in Los Angeles for the computer maker. [1]',
+      );
+    });
+
+    it('answers from a list of short lines (a list is not a run of headings)', async () => {
+      const menu = chunk('menu', 'Menu\nEspresso 2.50\nLatte 3.00\nMocha 3.50', 1);
+      expect(done(await run('How much is a latte?', [menu])).content).toBe('Latte 3.00 [1]');
+    });
+
+    const BRIDGE = chunk(
+      'bridge',
+      'The velvetine bridge spans the wide river Astel between the two old market towns. ' +
+        'The velvetine bridge was designed by the engineer Ada Marlow after a long public competition. ' +
+        'After six years of work the velvetine bridge opened to traffic in 1902, with a parade. ' +
+        'The finished velvetine bridge carries a road on 14 stone arches over the valley floor.',
+      3,
+    );
+
+    it.each([
+      ['Who designed the velvetine bridge?', 'Ada Marlow.'],
+      ['When did the velvetine bridge open?', '1902.'],
+      ['How many arches does the velvetine bridge have?', '14 stone arches.'],
+      ['Where does the velvetine bridge span the river?', 'Astel.'],
+    ])('%s → the short answer first, then the sentence with its citation', async (q, short) => {
+      const result = done(await run(q, [BRIDGE]));
+      expect(result.content.startsWith(`${short} `)).toBe(true);
+      expect(result.citations).toHaveLength(1);
+      expect(result.content).toBe(`${short} ${result.citations[0].snippet} [1]`);
+    });
+
+    it('quotes a long sentence around its answer, with ellipses, in at most maxQuoteWords words', async () => {
+      const long = chunk(
+        'long',
+        `${'After a great many meetings of the council and several rounds of letters between the towns, '.repeat(3)}the velvetine bridge finally opened in 1902 to carts and walkers.`,
+        1,
+      );
+      const result = done(await run('When did the velvetine bridge open?', [long]));
+      const snippet = result.citations[0].snippet;
+      expect(snippet).toMatch(/^… .*opened in 1902 to carts and walkers\.$/);
+      expect(snippet.split(/\s+/).filter((w) => w !== '…').length).toBeLessThanOrEqual(32);
+      expect(result.content).toBe(`1902. ${snippet} [1]`);
+    });
+
+    it('says the documents do not say when the best sentence covers too little of the question', async () => {
+      const result = done(
+        await run('When did the velvetine bridge over the Danube collapse in the flood?', [
+          chunk('other', 'The velvet shop sold ribbons. Bridges need maintenance.', 1),
+        ]),
+      );
+      expect(result.content).toBe(NO_ANSWER);
+      expect(result.citations).toEqual([]);
+    });
+
+    it('numbers the citation after the chunk quoted, not after the retrieval order', async () => {
+      const result = done(await run('Who designed the velvetine bridge?', [ZEN, AIR, BRIDGE]));
+      expect(result.citations[0]).toMatchObject({ chunkId: 'bridge', documentId: 'doc-bridge' });
+      result.citations.forEach((c, i) =>
+        expect(result.content).toContain(`${c.snippet} [${i + 1}]`),
+      );
+      expect(result.content).not.toContain('[2]');
+    });
+
+    it.each([
+      [
+        'one 1 MB line of words',
+        `${'lorem ipsum dolor '.repeat(58_000)} velvetine bridge opened in 1902.`,
+      ],
+      ['1 MB of dots and spaces', `${'. '.repeat(500_000)}`],
+      ['1 MB of one word', 'a'.repeat(1_000_000)],
+      ['1 MB of short lowercase lines', 'a\n'.repeat(500_000)],
+    ])('reads a bounded part of a huge passage (%s)', async (_name, content) => {
+      const seen: string[] = [];
+      const counting: Analyze = async (texts) => {
+        seen.push(...texts);
+        return analyze(texts);
+      };
+      const events = await run(
+        'When did the velvetine bridge open?',
+        [chunk('huge', content, 1), BRIDGE],
+        new AbortController().signal,
+        counting,
+      );
+      expect(done(events).citations[0]?.chunkId).toBe('bridge');
+      expect(seen.join(' ').length).toBeLessThan(MAX_CHUNK_CHARS * 3);
     });
   });
 });

@@ -33,7 +33,8 @@ function mergeWrappedLines(lines: string[]): string[] {
     const line = raw.trim();
     if (!line) continue;
     if (current) {
-      const endsSentence = /[.!?:;]["'”’)\]]*$/u.test(current);
+      // only the line's end is looked at: a unit merged from many lines is not rescanned
+      const endsSentence = /[.!?:;]["'”’)\]]*$/u.test(current.slice(-8));
       const listItem = /^([-*•‣◦]\s|\d+[.)]\s)/u.test(line);
       const shortUnit = current.length <= 60 && !/^\p{Ll}/u.test(line);
       if (endsSentence || listItem || shortUnit) {
