@@ -23,6 +23,7 @@ import { SignInDevices } from './sessions/sign-in-devices';
 import { NewDeviceNotice } from './sign-in/new-device-notice';
 import { SessionIssuer } from './sign-in/session-issuer';
 import { SessionTokensService } from './sign-in/session-tokens.service';
+import { AuthMetrics } from './auth.metrics';
 import { SignInService } from './sign-in/sign-in.service';
 import { AccessTokenService } from './tokens/access-token.service';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
@@ -49,6 +50,7 @@ import { AccessTokenVerifier } from './tokens/access-token.verifier';
     LoginLockout,
     AccountService,
     PasswordAttempts,
+    AuthMetrics,
     PasswordChangedNotice,
     // the use cases behind /auth/*
     SessionIssuer,

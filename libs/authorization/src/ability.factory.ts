@@ -99,7 +99,7 @@ const MAX_LOCAL_CALLERS = 5_000;
 @Injectable()
 export class AbilityFactory {
   private readonly roles = new Map<string, LocalRole>();
-  private readonly callers = new LruMap<string, LocalCaller>(MAX_LOCAL_CALLERS);
+  private readonly callers = new LruMap<string, LocalCaller>(MAX_LOCAL_CALLERS, 'caller_abilities');
 
   constructor(
     private readonly em: EntityManager,

@@ -16,7 +16,7 @@ import {
   type RetrievedChunk,
 } from './chat.contracts';
 import { AnswerAbortedError, documentsNotReadable, sessionNotFound } from './chat.errors';
-import { ChatMetrics } from './chat.metrics';
+import { ChatMetrics, type FinishAnswer } from './chat.metrics';
 import {
   ChatHistoryRepository,
   type ChatMessageRecord,
@@ -50,8 +50,8 @@ export interface PreparedQuestion {
   /** The question's lexemes weighted over the caller's readable documents (from retrieval). */
   terms: QueryTerm[];
   history: ChatTurn[];
-  /** Stops the answer-latency timer. */
-  finish: (outcome: 'completed' | 'failed' | 'aborted') => void;
+  /** Stops the answer-latency timer (and counts the answer's tokens or its failure). */
+  finish: FinishAnswer;
 }
 
 export interface AnswerOptions {
@@ -205,7 +205,7 @@ export class ChatService {
       }));
       return { caller, session, userMessage, chunks, terms, history, finish };
     } catch (error) {
-      finish('failed');
+      finish('failed', { error });
       throw error;
     }
   }
@@ -251,7 +251,7 @@ export class ChatService {
       );
       // deleted or expired while the answer was being generated
       if (!stored) throw sessionNotFound();
-      prepared.finish('completed');
+      prepared.finish('completed', { tokens: done.answerTokens });
       await this.usage.recordQuietly(prepared.caller.id, {
         questions: 1,
         answerTokens: done.answerTokens,
@@ -261,7 +261,7 @@ export class ChatService {
         assistantMessage: ChatMessageDto.from(assistantMessage),
       };
     } catch (error) {
-      prepared.finish(signal.aborted ? 'aborted' : 'failed');
+      prepared.finish(signal.aborted ? 'aborted' : 'failed', { error });
       if (signal.aborted && !(error instanceof AnswerAbortedError)) throw new AnswerAbortedError();
       throw error;
     }

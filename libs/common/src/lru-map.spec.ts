@@ -1,4 +1,4 @@
-import { LruMap } from './lru-map';
+import { cacheStatistics, LruMap } from './lru-map';
 
 describe('LruMap', () => {
   it('drops the least recently used entry past its capacity', () => {
@@ -33,5 +33,15 @@ describe('LruMap', () => {
   it('refuses a capacity that is not a positive integer', () => {
     expect(() => new LruMap(0)).toThrow(RangeError);
     expect(() => new LruMap(1.5)).toThrow(RangeError);
+  });
+
+  it('counts hits and misses of a named map, summed over the instances of a name', () => {
+    const first = new LruMap<string, number>(2, 'spec_cache');
+    const second = new LruMap<string, number>(2, 'spec_cache');
+    first.getOrSet('a', () => 1); // miss
+    first.get('a'); // hit
+    second.get('b'); // miss
+    new LruMap<string, number>(2).get('c'); // unnamed: not counted
+    expect(cacheStatistics().get('spec_cache')).toEqual({ hits: 1, misses: 2 });
   });
 });

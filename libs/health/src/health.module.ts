@@ -6,6 +6,7 @@ import { DatabaseIndicator, QueueIndicator, RedisIndicator, StorageIndicator } f
 import { Lifecycle } from './lifecycle';
 import { LiveProbe } from './live-probe';
 import { Readiness } from './readiness';
+import { ResourceMetrics } from './resource-metrics';
 import {
   createRegistry,
   HttpMetrics,
@@ -40,6 +41,7 @@ export class HealthModule {
         StorageIndicator,
         HttpMetrics,
         QueueMetrics,
+        ResourceMetrics,
         { provide: HEALTH_CHECKS, useValue: options.checks },
         { provide: METRICS_REGISTRY, useFactory: () => createRegistry(options.app) },
       ],

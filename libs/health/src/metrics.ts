@@ -61,7 +61,11 @@ export class HttpMetrics implements OnModuleInit {
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
 
-/** `queue_jobs{queue,state}`, read from Redis when scraped (skipped if Redis does not answer). */
+/**
+ * `queue_jobs{queue,state}` and `queue_oldest_waiting_seconds{queue}` (how long the oldest job
+ * not yet taken has waited: a stuck or understaffed worker pool shows here before users notice),
+ * read from Redis when scraped (skipped if Redis does not answer).
+ */
 @Injectable()
 export class QueueMetrics implements OnModuleInit {
   constructor(
@@ -74,6 +78,29 @@ export class QueueMetrics implements OnModuleInit {
       name,
       queue: this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
     }));
+    new Gauge({
+      name: 'queue_oldest_waiting_seconds',
+      help: 'Age of the oldest job waiting to be taken, per queue (0 when none waits)',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        await Promise.all(
+          queues.map(async ({ name, queue }) => {
+            if (queue.client.status !== 'ready') return;
+            try {
+              // the oldest of each waiting list (wait and paused): bull lists newest first
+              const oldest = await withTimeout(queue.getWaiting(0, 0), 1000, `queue ${name}`);
+              const stamps = oldest.flatMap((job) => (job ? [job.timestamp] : []));
+              const age = stamps.length ? (Date.now() - Math.min(...stamps)) / 1000 : 0;
+              this.set({ queue: name }, Math.max(0, age));
+            } catch {
+              // Redis is down: readiness reports it; the scrape still succeeds
+            }
+          }),
+        );
+      },
+    });
     new Gauge({
       name: 'queue_jobs',
       help: 'Jobs per queue and state',

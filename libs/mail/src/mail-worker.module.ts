@@ -4,6 +4,7 @@ import { MailerModule, type MailerOptions } from '@nestjs-modules/mailer';
 import type { MailSettings } from '@docent/config';
 import { StorageModule } from '@docent/storage';
 import { MailPurge, MailPurgeProcessor } from './mail-purge';
+import { MailMetrics } from './mail.metrics';
 import { MailProcessor } from './mail.processor';
 
 // nodemailer waits up to 10 minutes on a silent server by default, holding the mail queue (one
@@ -47,7 +48,7 @@ export function mailerOptions(settings: MailSettings): MailerOptions {
       useFactory: (config: ConfigService) => mailerOptions(config.getOrThrow<MailSettings>('mail')),
     }),
   ],
-  providers: [MailProcessor, MailPurge, MailPurgeProcessor],
+  providers: [MailProcessor, MailMetrics, MailPurge, MailPurgeProcessor],
   exports: [MailPurge],
 })
 export class MailWorkerModule {}

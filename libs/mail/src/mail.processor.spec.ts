@@ -5,6 +5,8 @@ import type { Job } from 'bull';
 import { randomBytes } from 'node:crypto';
 import { Keyring } from '@docent/crypto';
 import { sealMailJob, type SendMailJob } from './mail.job';
+import { Registry } from 'prom-client';
+import { MailMetrics } from './mail.metrics';
 import { isPermanentSmtpError, MailProcessor } from './mail.processor';
 
 const RESET_URL = 'https://docent.test/reset-password?token=secret-token-value';
@@ -51,7 +53,18 @@ function setup(result: () => Promise<unknown> = () => Promise.resolve({})) {
   const config = {
     getOrThrow: () => ({ smtpUrl: 'smtp://x', from: 'Docent <no-reply@docent.test>' }),
   } as unknown as ConfigService;
-  return { processor: new MailProcessor(mailer, config, keyring), sent };
+  const registry = new Registry();
+  const processor = new MailProcessor(mailer, config, keyring, new MailMetrics(registry));
+  /** `mail_messages_total` for the password-reset template, by outcome. */
+  const counted = async () => {
+    const metric = await registry.getSingleMetric('mail_messages_total')!.get();
+    return Object.fromEntries(
+      metric.values
+        .filter((value) => value.labels.template === 'password-reset')
+        .map((value) => [String(value.labels.outcome), value.value]),
+    );
+  };
+  return { processor, sent, counted };
 }
 
 describe('MailProcessor', () => {
@@ -129,6 +142,16 @@ describe('MailProcessor', () => {
     await expect(run(processor, job)).rejects.toThrow();
     expect(job.discarded).toBe(true);
     expect(sent).toEqual([]);
+  });
+
+  it('counts each attempt by template and outcome (mail_messages_total)', async () => {
+    const ok = setup();
+    await run(ok.processor, fakeJob());
+    expect(await ok.counted()).toEqual({ sent: 1, retry: 0, dropped: 0 });
+    const temporary = setup(() => Promise.reject(smtpError('EMESSAGE', 451)));
+    await expect(run(temporary.processor, fakeJob({}, 0))).rejects.toThrow();
+    await expect(run(temporary.processor, fakeJob({}, 4))).rejects.toThrow();
+    expect(await temporary.counted()).toEqual({ sent: 0, retry: 1, dropped: 1 });
   });
 
   it('lets bull retry a temporary SMTP failure', async () => {

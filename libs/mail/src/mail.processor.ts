@@ -10,6 +10,7 @@ import { maskEmail } from './mail.address';
 import { InvalidMailError } from './mail.errors';
 import { isSafeId, openMailContext, type SendMailJob } from './mail.job';
 import { composeMail } from './mail.message';
+import { MailMetrics } from './mail.metrics';
 
 interface SmtpErrorFields {
   code?: unknown;
@@ -67,6 +68,7 @@ export class MailProcessor {
     private readonly mailer: MailerService,
     config: ConfigService,
     private readonly keyring: Keyring,
+    private readonly metrics: MailMetrics,
   ) {
     this.from = config.getOrThrow<MailSettings>('mail').from;
   }
@@ -81,12 +83,14 @@ export class MailProcessor {
       // bull only retries a thrown job that was not discarded and has attempts left
       if (permanent) await job.discard();
       const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      this.metrics.attempt(job.data.template, final ? 'dropped' : 'retry');
       const outcome = `${final ? 'dropped' : 'will retry'}: ${describeFailure(error)}`;
       const line = `mail not sent, ${outcome} ${describeJob(job)}`;
       if (final) this.logger.error(line);
       else this.logger.warn(line);
       throw error;
     }
+    this.metrics.attempt(job.data.template, 'sent');
     this.logger.log(`mail sent ${describeJob(job)}`);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type AuditRecord, AuditService, AUDIT_TARGET } from '@docent/audit';
 import { passwordChecksRefused } from '../auth.errors';
+import { AuthMetrics } from '../auth.metrics';
 import type { User } from '../entities/user.entity';
 import { PasswordHasher } from '../passwords';
 import { type LoginAttempt, LoginLockout } from './login-lockout';
@@ -29,6 +30,7 @@ export class PasswordAttempts {
     private readonly lockout: LoginLockout,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async check(
@@ -62,6 +64,7 @@ export class PasswordAttempts {
       const lockSeconds = await attempt.failed();
       await this.audit.record(audit.failed(user));
       if (lockSeconds > 0) {
+        this.metrics.lockout();
         await this.audit.record({
           action: 'auth.lockout',
           outcome: 'denied',

@@ -5,6 +5,7 @@ import { AccountService, normalizeEmail } from '../accounts/account.service';
 import { recordOwnAccountAction } from '../accounts/own-account-audit';
 import { PasswordAttempts } from '../accounts/password-attempts';
 import { accountDisabled, invalidCredentials } from '../auth.errors';
+import { AuthMetrics } from '../auth.metrics';
 import type { AuthTokensDto } from '../dto/auth-response.dto';
 import type { LoginDto, RegisterDto } from '../dto/auth-request.dto';
 import { NewDeviceNotice } from './new-device-notice';
@@ -20,6 +21,7 @@ export class SignInService {
     private readonly newDevices: NewDeviceNotice,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async register(input: RegisterDto): Promise<AuthTokensDto> {
@@ -35,12 +37,15 @@ export class SignInService {
       () => this.accounts.findByEmail(email),
       input.password,
       {
-        refused: (reason) => ({
-          action: 'auth.login',
-          outcome: 'denied',
-          actorId: null,
-          metadata: { email, reason },
-        }),
+        refused: (reason) => {
+          this.metrics.login(reason);
+          return {
+            action: 'auth.login',
+            outcome: 'denied',
+            actorId: null,
+            metadata: { email, reason },
+          };
+        },
         failed: (user) => ({
           action: 'auth.login',
           outcome: 'failure',
@@ -51,10 +56,14 @@ export class SignInService {
         }),
       },
     );
-    if (!check.valid) throw invalidCredentials();
+    if (!check.valid) {
+      this.metrics.login('invalid_credentials');
+      throw invalidCredentials();
+    }
     const { user, attempt } = check;
     if (user.status !== 'active') {
       await attempt.abandon();
+      this.metrics.login('account_disabled');
       await this.audit.record({
         action: 'auth.login',
         outcome: 'denied',
@@ -66,6 +75,7 @@ export class SignInService {
       throw accountDisabled();
     }
     await attempt.succeeded();
+    this.metrics.login('success');
     await this.accounts.upgradeHashIfNeeded(user, input.password);
     await recordOwnAccountAction(this.audit, this.context, user.id, 'auth.login');
     const tokens = await this.issuer.open(user);

@@ -50,7 +50,7 @@ export class ScopedChunkQuery {
    * the shares subquery) was a fifth of a chat question's CPU. The SQL is evaluated when it runs,
    * so a share revoked or a document deleted since it was built counts at once.
    */
-  private readonly readableSql = new LruMap<string, SqlFragment>(MAX_CACHED_SCOPES);
+  private readonly readableSql = new LruMap<string, SqlFragment>(MAX_CACHED_SCOPES, 'readable_sql');
 
   /** `select d.id` of every completed document the caller can read right now. */
   readable(caller: AuthUser, ability: AppAbility): SqlFragment {
