@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scannedPdf } from '../libs/documents/src/ingestion/test-support';
+import { scannedPdf } from '../libs/documents/src/ingestion/test-pdf';
 import {
   type ApiProcess,
   ensureBuiltApi,

@@ -2,7 +2,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { corpus, expectCode, scannedPdf } from '../ingestion/test-support';
+import { scannedPdf } from '../ingestion/test-pdf';
+import { corpus, expectCode } from '../ingestion/test-support';
 import type { OcrCandidate } from '../ingestion/types';
 import { extractInChild } from './extract-in-child';
 import {
