@@ -98,3 +98,22 @@ export function runBounded(
     });
   });
 }
+
+/**
+ * The programs' environment: nothing of the worker's (no secrets, no PATH: they are started by
+ * absolute path), the C locale Tesseract wants, one OpenMP thread (the worker runs
+ * `INGESTION_CONCURRENCY` jobs side by side already).
+ */
+export function ocrEnvironment(): NodeJS.ProcessEnv {
+  return { LC_ALL: 'C', OMP_THREAD_LIMIT: '1' };
+}
+
+/** The private directories' prefix, in the system's temporary directory. */
+export const OCR_DIR_PREFIX = 'docent-ocr-';
+
+/** A run's end, for a log line: killed, exit code or signal, and its last stderr line. */
+export function describeRun(run: BoundedRun): string {
+  const end = run.killed ? `killed (${run.killed})` : run.signal ? run.signal : `code ${run.code}`;
+  const last = run.stderr.trim().split('\n').pop()?.slice(0, 200);
+  return last ? `${end}: ${last}` : end;
+}

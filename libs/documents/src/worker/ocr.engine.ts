@@ -10,8 +10,12 @@ import {
   type OcrRunner,
   type OcrTools,
   type PdfWriter,
+  sweepStaleOcrDirs,
 } from './ocr';
 import { killOcrProcesses } from './ocr-process';
+
+/** A page's directory untouched for its time limit and this much longer was left behind. */
+const STALE_DIR_MARGIN_MS = 10 * 60_000;
 
 /**
  * The worker's OCR (see `ocr.ts`): decides at start-up whether it is on. `OCR_ENABLED=auto` (the
@@ -55,6 +59,9 @@ export class OcrEngine implements OnModuleInit, OnApplicationShutdown {
     }
     this.tools = found.tools;
     const { languages, maxPages, dpi, pageTimeoutMs, timeoutMs } = this.settings;
+    // what a worker killed mid-document left behind (a live one's directory changes every page)
+    const swept = await sweepStaleOcrDirs(pageTimeoutMs + STALE_DIR_MARGIN_MS);
+    if (swept > 0) this.logger.warn(`removed ${swept} OCR directories left by a stopped worker`);
     this.logger.log(
       `OCR is on: ${languages} at ${dpi} dpi, at most ${maxPages} pages, ${pageTimeoutMs / 1000} s a page, ${timeoutMs / 1000} s a document` +
         (found.tools.prlimit

@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,10 +26,10 @@ import {
   type OcrTools,
   pdftoppmArgs,
   renderDpi,
+  sweepStaleOcrDirs,
   tesseractArgs,
   tidyOcrText,
 } from './ocr';
-import { ocrProcessPids, runBounded } from './ocr-process';
 
 const LIMITS: OcrLimits = {
   languages: 'eng',
@@ -114,65 +123,6 @@ describe('OCR command lines', () => {
 
   it('drops form feeds and trailing blanks from what Tesseract prints', () => {
     expect(tidyOcrText('Hello\nworld\n\f')).toBe('Hello\nworld');
-  });
-});
-
-describe('runBounded', () => {
-  it('kills a program that outlives its time (SIGKILL), and it is gone', async () => {
-    const runs = runBounded('/bin/sleep', ['30'], {
-      timeoutMs: 200,
-      maxStdoutBytes: 1024,
-      cwd: tmpdir(),
-      env: {},
-    });
-    const [pid] = ocrProcessPids();
-    expect(pid).toEqual(expect.any(Number));
-    const run = await runs;
-    expect(run).toMatchObject({ killed: 'timeout', signal: 'SIGKILL', code: null });
-    expect(alive(pid)).toBe(false);
-    expect(ocrProcessPids()).toEqual([]);
-  });
-
-  it('kills a program that prints more than allowed, keeping no more than that', async () => {
-    const run = await runBounded('/usr/bin/yes', ['ocr'], {
-      timeoutMs: 30_000,
-      maxStdoutBytes: 4096,
-      cwd: tmpdir(),
-      env: {},
-    });
-    expect(run.killed).toBe('output');
-    expect(Buffer.byteLength(run.stdout)).toBeLessThanOrEqual(4096);
-  });
-
-  it('kills a program when aborted, and never starts one after the abort', async () => {
-    const controller = new AbortController();
-    const runs = runBounded('/bin/sleep', ['30'], {
-      timeoutMs: 30_000,
-      maxStdoutBytes: 1024,
-      cwd: tmpdir(),
-      env: {},
-      signal: controller.signal,
-    });
-    controller.abort();
-    expect(await runs).toMatchObject({ killed: 'aborted', signal: 'SIGKILL' });
-    const after = await runBounded('/bin/sleep', ['30'], {
-      timeoutMs: 30_000,
-      maxStdoutBytes: 1024,
-      cwd: tmpdir(),
-      env: {},
-      signal: controller.signal,
-    });
-    expect(after).toMatchObject({ killed: 'aborted', code: null, signal: null });
-  });
-
-  it('passes arguments as they are, with no shell in between', async () => {
-    const run = await runBounded('/bin/echo', ['$HOME; rm -rf /', '`id`'], {
-      timeoutMs: 5000,
-      maxStdoutBytes: 1024,
-      cwd: tmpdir(),
-      env: {},
-    });
-    expect(run.stdout).toBe('$HOME; rm -rf / `id`\n');
   });
 });
 
@@ -306,7 +256,7 @@ describe('OCR of scanned pages (Debian tesseract-ocr and poppler-utils)', () => 
 
   it('kills a page that outlives its time and leaves it without text', async () => {
     // stand-ins: a pdftoppm that writes an empty image at once, and a tesseract that hangs on it
-    const dir = mkdtempSync(join(tmpdir(), 'docent-ocr-spec-'));
+    const dir = mkdtempSync(join(tmpdir(), 'docent-spec-ocr-'));
     try {
       const render = join(dir, 'pdftoppm');
       writeFileSync(render, '#!/bin/sh\nfor a; do p=$a; done\n: > "$p.png"\n');
@@ -331,6 +281,25 @@ describe('OCR of scanned pages (Debian tesseract-ocr and poppler-utils)', () => 
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('sweeps the OCR directories a dead worker left, not the ones in use or anything else', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'docent-spec-sweep-'));
+    try {
+      const old = new Date(Date.now() - 3_600_000);
+      for (const name of ['docent-ocr-left', 'docent-ocr-live', 'other-old']) {
+        mkdirSync(join(root, name));
+        writeFileSync(join(root, name, 'document.pdf'), 'x');
+      }
+      writeFileSync(join(root, 'docent-ocr-file'), 'not a directory');
+      for (const name of ['docent-ocr-left', 'other-old', 'docent-ocr-file']) {
+        utimesSync(join(root, name), old, old);
+      }
+      expect(await sweepStaleOcrDirs(600_000, root)).toBe(1);
+      expect(readdirSync(root).sort()).toEqual(['docent-ocr-file', 'docent-ocr-live', 'other-old']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 
   it('leaves the rest unread once the document time is spent', async () => {
     const { reports } = await ocrPdfPages(

@@ -1,11 +1,20 @@
-import { constants } from 'node:fs';
-import { access, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import type { OcrSettings } from '@docent/config';
 import { hasText } from '../ingestion/text-result';
 import type { OcrCandidate, PageText } from '../ingestion/types';
-import { type BoundedRun, runBounded } from './ocr-process';
+import { describeRun, OCR_DIR_PREFIX, ocrEnvironment, runBounded } from './ocr-process';
+import type { OcrTools } from './ocr-tools';
+
+export { OCR_DIR_PREFIX, ocrEnvironment } from './ocr-process';
+export {
+  detectOcrTools,
+  findProgram,
+  OCR_PROGRAM_DIRS,
+  type OcrTools,
+  sweepStaleOcrDirs,
+} from './ocr-tools';
 
 /**
  * OCR of the PDF pages that have no text layer, in the worker (not in the extraction process,
@@ -28,13 +37,6 @@ export const MIN_RENDER_SIDE_PX = 32;
 export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 /** Text Tesseract may print for one page; more is killed (a full page is about 10 KB). */
 export const MAX_PAGE_TEXT_BYTES = 512 * 1024;
-
-export interface OcrTools {
-  tesseract: string;
-  pdftoppm: string;
-  /** util-linux's prlimit, when installed: resource caps for the programs. */
-  prlimit?: string;
-}
 
 /** How one candidate page went. */
 export type OcrPageOutcome = 'text' | 'empty' | 'failed' | 'timeout' | 'skipped';
@@ -126,96 +128,9 @@ export function limitedCommand(
   ];
 }
 
-/**
- * The programs' environment: nothing of the worker's (no secrets, no PATH: they are started by
- * absolute path), the C locale Tesseract wants, one OpenMP thread (the worker runs
- * `INGESTION_CONCURRENCY` jobs side by side already).
- */
-export function ocrEnvironment(): NodeJS.ProcessEnv {
-  return { LC_ALL: 'C', OMP_THREAD_LIMIT: '1' };
-}
-
-/**
- * Where the programs are looked for, in order: the system's directories (Debian installs them in
- * /usr/bin), not the worker's PATH, which a deployment may point anywhere.
- */
-export const OCR_PROGRAM_DIRS: readonly string[] = ['/usr/local/bin', '/usr/bin', '/bin'];
-
 /** Tesseract's text of a page, tidied: form feeds dropped, trailing blanks trimmed. */
 export function tidyOcrText(text: string): string {
   return text.replace(/\f/g, '\n').trim();
-}
-
-/** An executable named `name` in the first of `dirs` (absolute ones only) that has one. */
-export async function findProgram(
-  name: string,
-  dirs: readonly string[] = OCR_PROGRAM_DIRS,
-): Promise<string | undefined> {
-  for (const dir of dirs) {
-    if (!isAbsolute(dir)) continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** The languages Tesseract has data for (`tesseract --list-langs`). */
-export async function installedLanguages(tesseract: string): Promise<string[]> {
-  const run = await runBounded(tesseract, ['--list-langs'], {
-    timeoutMs: 10_000,
-    maxStdoutBytes: 64 * 1024,
-    cwd: tmpdir(),
-    env: ocrEnvironment(),
-  });
-  if (run.code !== 0) {
-    throw new Error(`tesseract --list-langs failed (${describe(run)})`);
-  }
-  // the first line says where the data is ("List of available languages in ...")
-  return run.stdout
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
-}
-
-/**
- * The programs, or what is missing: `tesseract` and `pdftoppm` (in `OCR_PROGRAM_DIRS`), and
- * Tesseract data for every language of `languages`.
- */
-export async function detectOcrTools(
-  languages: string,
-  dirs: readonly string[] = OCR_PROGRAM_DIRS,
-): Promise<{ tools: OcrTools; installed: string[] } | { problem: string }> {
-  const [tesseract, pdftoppm, prlimit] = await Promise.all([
-    findProgram('tesseract', dirs),
-    findProgram('pdftoppm', dirs),
-    findProgram('prlimit', dirs),
-  ]);
-  const missing = [
-    tesseract ? undefined : 'tesseract (Debian: tesseract-ocr)',
-    pdftoppm ? undefined : 'pdftoppm (Debian: poppler-utils)',
-  ].filter(Boolean);
-  if (!tesseract || !pdftoppm) {
-    return { problem: `${missing.join(' and ')} not found in ${dirs.join(', ')}` };
-  }
-  let installed: string[];
-  try {
-    installed = await installedLanguages(tesseract);
-  } catch (error) {
-    return { problem: error instanceof Error ? error.message : String(error) };
-  }
-  const absent = languages.split('+').filter((language) => !installed.includes(language));
-  if (absent.length > 0) {
-    return {
-      problem: `Tesseract has no data for ${absent.join(', ')} (installed: ${installed.join(', ') || 'none'}; Debian: tesseract-ocr-<language>)`,
-    };
-  }
-  return { tools: { tesseract, pdftoppm, prlimit }, installed };
 }
 
 export interface OcrPagesResult {
@@ -244,7 +159,7 @@ export async function ocrPdfPages(
   if (candidates.length === 0) return { pages, reports };
   const started = performance.now();
   const deadline = started + limits.timeoutMs;
-  const dir = await mkdtemp(join(tmpdir(), 'docent-ocr-'));
+  const dir = await mkdtemp(join(tmpdir(), OCR_DIR_PREFIX));
   try {
     const input = join(dir, 'document.pdf');
     await writePdf(input);
@@ -314,7 +229,7 @@ async function ocrPage(
       },
     );
     if (render.killed === 'timeout') return { outcome: 'timeout', reason: 'pdftoppm timed out' };
-    if (render.code !== 0) return { outcome: 'failed', reason: `pdftoppm ${describe(render)}` };
+    if (render.code !== 0) return { outcome: 'failed', reason: `pdftoppm ${describeRun(render)}` };
     const size = (await stat(image)).size;
     if (size > MAX_IMAGE_BYTES) return { outcome: 'failed', reason: `image of ${size} bytes` };
     const recognise = await runBounded(
@@ -330,7 +245,7 @@ async function ocrPage(
     if (recognise.killed === 'timeout')
       return { outcome: 'timeout', reason: 'tesseract timed out' };
     if (recognise.code !== 0) {
-      return { outcome: 'failed', reason: `tesseract ${describe(recognise)}` };
+      return { outcome: 'failed', reason: `tesseract ${describeRun(recognise)}` };
     }
     const text = tidyOcrText(recognise.stdout);
     return hasText(text) ? { outcome: 'text', text } : { outcome: 'empty' };
@@ -339,11 +254,4 @@ async function ocrPage(
   } finally {
     await rm(image, { force: true });
   }
-}
-
-/** A run's end, for a log line: killed, exit code or signal, and its last stderr line. */
-function describe(run: BoundedRun): string {
-  const end = run.killed ? `killed (${run.killed})` : run.signal ? run.signal : `code ${run.code}`;
-  const last = run.stderr.trim().split('\n').pop()?.slice(0, 200);
-  return last ? `${end}: ${last}` : end;
 }
