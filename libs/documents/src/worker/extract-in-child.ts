@@ -150,6 +150,9 @@ export const FILE_PART_BYTES = 1024 * 1024;
  * streaming (see `ChunkStream`). Fails as `extractInChild` does (a file sent in parts that is
  * larger than its announced size: a permanent `corrupt_file`). Under jest (no compiled child
  * module) or with `inProcess`, the same steps run on the calling thread.
+ * With `options.ocr`, a PDF's pages without a text layer are read with OCR here, between the
+ * extraction and the chunking (the child keeps the other pages meanwhile, and merges the OCR
+ * text in by page number); the PDF is written for it from memory or from `file.reopen`.
  */
 export async function extractChunks(
   file: FileSource,
