@@ -46,6 +46,13 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     STORAGE_DIR=/app/var/storage
 WORKDIR /app
+# OCR of scanned PDF pages in the worker (README, "Scanned PDFs"): Tesseract with its English
+# data and poppler's pdftoppm; prlimit (util-linux) is already in the base image. Other languages:
+# add tesseract-ocr-<lang> here and set OCR_LANGUAGES.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       tesseract-ocr tesseract-ocr-eng poppler-utils \
+    && rm -rf /var/lib/apt/lists/*
 # the uploads volume mounts here; a new named volume copies this directory's owner (node)
 RUN mkdir -p /app/var/storage && chown -R node:node /app
 COPY --chown=node:node package.json ./

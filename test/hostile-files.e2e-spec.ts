@@ -184,7 +184,10 @@ async function memoryOf(pid: number): Promise<{ rss: number; hwm: number } | und
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const field = (name: string) =>
       Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
-    return { rss: field('VmRSS') / 1024, hwm: field('VmHWM') / 1024 };
+    const memory = { rss: field('VmRSS') / 1024, hwm: field('VmHWM') / 1024 };
+    // a process that exited and is not reaped yet (a zombie: the worker's start-up check of
+    // tesseract, a killed extraction process) has no memory lines
+    return Number.isFinite(memory.rss) && Number.isFinite(memory.hwm) ? memory : undefined;
   } catch {
     return undefined;
   }

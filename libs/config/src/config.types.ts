@@ -150,6 +150,30 @@ export interface DocumentSettings {
    * document fails with `limit_exceeded`.
    */
   extractionMaxRssMb: number;
+  /** OCR of PDF pages without a text layer (worker only). */
+  ocr: OcrSettings;
+}
+
+/**
+ * OCR of scanned PDF pages with Tesseract (`tesseract`) after rendering them with poppler's
+ * `pdftoppm`; the worker finds both on its PATH at start-up.
+ */
+export interface OcrSettings {
+  /**
+   * `auto` (default): on when both programs and the languages are installed, otherwise off with a
+   * warning; `true`: the worker refuses to start without them; `false`: off.
+   */
+  enabled: 'auto' | boolean;
+  /** Tesseract languages joined by `+`, e.g. `eng` or `eng+deu`. */
+  languages: string;
+  /** Pages of one document read with OCR, at most (later textless pages stay without text). */
+  maxPages: number;
+  /** Resolution pages are rendered at (lowered for very large pages, see the worker). */
+  dpi: number;
+  /** One page (render + recognise) taking longer is killed and left without text. */
+  pageTimeoutMs: number;
+  /** All OCR of one document; pages left when it is spent stay without text. */
+  timeoutMs: number;
 }
 
 export interface ChatSettings {

@@ -4,8 +4,16 @@ import type {
   DocumentSettings,
   LlmSettings,
   NotificationSettings,
+  OcrSettings,
 } from './config.types';
-import { EnvError, parseDuration, parseEnum, parseInteger, parseUrl } from './env-parsers';
+import {
+  EnvError,
+  parseBoolean,
+  parseDuration,
+  parseEnum,
+  parseInteger,
+  parseUrl,
+} from './env-parsers';
 import type { EnvReader } from './env-reader';
 
 /** The sections of Docent's own features: accounts, documents, chat, notifications. */
@@ -109,6 +117,44 @@ export function readDocuments(r: EnvReader): DocumentSettings {
       (v) => parseInteger(v, 128, 1_048_576),
       r.def('EXTRACTION_MAX_RSS_MB'),
     ),
+    ocr: readOcr(r),
+  };
+}
+
+/** Tesseract language names joined by `+` (`eng`, `eng+deu`, `chi_sim`): nothing else. */
+const OCR_LANGUAGES = /^[a-z_]{3,20}(?:\+[a-z_]{3,20}){0,7}$/;
+
+export function readOcr(r: EnvReader): OcrSettings {
+  return {
+    enabled: r.read(
+      'OCR_ENABLED',
+      (v) => {
+        if (v.trim().toLowerCase() === 'auto') return 'auto';
+        try {
+          return parseBoolean(v);
+        } catch {
+          throw new EnvError(`must be auto, true or false (got "${v.trim().slice(0, 20)}")`);
+        }
+      },
+      r.def('OCR_ENABLED'),
+    ),
+    languages: r.read(
+      'OCR_LANGUAGES',
+      (v) => {
+        const value = v.trim();
+        if (value.length > 100 || !OCR_LANGUAGES.test(value)) {
+          throw new EnvError(
+            `must be Tesseract language names (lower case letters and _, 3 to 20 each) joined by +, at most 8, e.g. eng or eng+deu (got "${value.slice(0, 100)}")`,
+          );
+        }
+        return value;
+      },
+      r.def('OCR_LANGUAGES'),
+    ),
+    maxPages: r.read('OCR_MAX_PAGES', (v) => parseInteger(v, 1, 10_000), r.def('OCR_MAX_PAGES')),
+    dpi: r.read('OCR_DPI', (v) => parseInteger(v, 72, 600), r.def('OCR_DPI')),
+    pageTimeoutMs: r.read('OCR_PAGE_TIMEOUT', parseDuration, r.def('OCR_PAGE_TIMEOUT')),
+    timeoutMs: r.read('OCR_TIMEOUT', parseDuration, r.def('OCR_TIMEOUT')),
   };
 }
 

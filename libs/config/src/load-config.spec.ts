@@ -37,6 +37,14 @@ describe('loadConfig', () => {
       maxPages: 2000,
       maxChars: 30_000_000,
       extractionMaxRssMb: 1024,
+      ocr: {
+        enabled: 'auto',
+        languages: 'eng',
+        maxPages: 100,
+        dpi: 300,
+        pageTimeoutMs: 60_000,
+        timeoutMs: 600_000,
+      },
     });
     expect(config.chat.sessionTtlMs).toBe(30 * 86_400_000);
     expect(config.llm.provider).toBe('extractive');
@@ -82,6 +90,56 @@ describe('loadConfig', () => {
       expect.stringMatching(/^EXTRACTION_MAX_RSS_MB must be between 128 and/),
     ]);
     expect(loadConfig({ EXTRACTION_MAX_RSS_MB: '2048' }).documents.extractionMaxRssMb).toBe(2048);
+  });
+
+  it('reads the OCR settings and refuses anything but plain Tesseract language names', () => {
+    const ocr = loadConfig({
+      OCR_ENABLED: 'true',
+      OCR_LANGUAGES: 'eng+deu+chi_sim',
+      OCR_MAX_PAGES: '5',
+      OCR_DPI: '200',
+      OCR_PAGE_TIMEOUT: '20s',
+      OCR_TIMEOUT: '2m',
+    }).documents.ocr;
+    expect(ocr).toEqual({
+      enabled: true,
+      languages: 'eng+deu+chi_sim',
+      maxPages: 5,
+      dpi: 200,
+      pageTimeoutMs: 20_000,
+      timeoutMs: 120_000,
+    });
+    expect(loadConfig({ OCR_ENABLED: 'off' }).documents.ocr.enabled).toBe(false);
+    expect(loadConfig({ OCR_ENABLED: 'AUTO' }).documents.ocr.enabled).toBe('auto');
+    for (const languages of [
+      'eng deu',
+      'eng,deu',
+      'eng+',
+      '+eng',
+      'en',
+      'ENG',
+      'eng;rm',
+      '../eng',
+      '-l',
+      'script/Latin',
+      'eng+'.repeat(8) + 'eng',
+      'a'.repeat(200),
+    ]) {
+      expect(problemsOf({ OCR_LANGUAGES: languages })).toEqual([
+        expect.stringMatching(/^OCR_LANGUAGES must be Tesseract language names/),
+      ]);
+    }
+    expect(problemsOf({ OCR_ENABLED: 'maybe', OCR_DPI: '1200', OCR_MAX_PAGES: '0' })).toEqual([
+      expect.stringMatching(/^OCR_ENABLED must be auto, true or false/),
+      expect.stringMatching(/^OCR_MAX_PAGES must be between 1 and/),
+      expect.stringMatching(/^OCR_DPI must be between 72 and 600/),
+    ]);
+    expect(problemsOf({ OCR_PAGE_TIMEOUT: '500ms' })).toEqual([
+      'OCR_PAGE_TIMEOUT must be at least 1s',
+    ]);
+    expect(problemsOf({ OCR_PAGE_TIMEOUT: '5m', OCR_TIMEOUT: '1m' })).toEqual([
+      'OCR_TIMEOUT must not be shorter than OCR_PAGE_TIMEOUT',
+    ]);
   });
 
   it('refuses a JWT secret under 256 bits', () => {

@@ -65,6 +65,17 @@ export function loadConfig(env: Env): DocentConfig {
   ) {
     r.problem('INGESTION_LOCK_DURATION must be at least 1s');
   }
+  const { ocr } = config.documents;
+  if (ocr.pageTimeoutMs !== undefined && ocr.pageTimeoutMs < 1000) {
+    r.problem('OCR_PAGE_TIMEOUT must be at least 1s');
+  }
+  if (
+    ocr.timeoutMs !== undefined &&
+    ocr.pageTimeoutMs !== undefined &&
+    ocr.timeoutMs < ocr.pageTimeoutMs
+  ) {
+    r.problem('OCR_TIMEOUT must not be shorter than OCR_PAGE_TIMEOUT');
+  }
   if (config.app.shutdownTimeoutMs !== undefined && config.app.shutdownTimeoutMs < 1000) {
     r.problem('SHUTDOWN_TIMEOUT must be at least 1s');
   }

@@ -8,6 +8,7 @@ import { StorageCleanupProducer } from './storage-cleanup.producer';
 import { IngestionMetrics } from './worker/ingestion.metrics';
 import { IngestionPipeline } from './worker/ingestion.pipeline';
 import { IngestionProcessor } from './worker/ingestion.processor';
+import { OcrEngine } from './worker/ocr.engine';
 import { PendingIngestionScheduler } from './worker/pending-ingestion.scheduler';
 import { StorageCleanupProcessor } from './worker/storage-cleanup';
 
@@ -31,6 +32,7 @@ import { StorageCleanupProcessor } from './worker/storage-cleanup';
     IngestionMetrics,
     IngestionPipeline,
     IngestionProcessor,
+    OcrEngine,
     PendingIngestionScheduler,
     StorageCleanupProducer,
     StorageCleanupProcessor,
@@ -41,6 +43,7 @@ import { StorageCleanupProcessor } from './worker/storage-cleanup';
     PendingIngestionScheduler,
     IngestionEventPublisher,
     IngestionMetrics,
+    OcrEngine,
   ],
 })
 export class DocumentsWorkerModule {}

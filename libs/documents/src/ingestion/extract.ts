@@ -6,11 +6,13 @@ import {
   DEFAULT_EXTRACTION_LIMITS,
   type DocumentKind,
   type ExtractionLimits,
+  type ExtractOptions,
   type ExtractionResult,
 } from './types';
 
 /**
- * Extracts the text of a document whose type `detectType` decided. Fails with an
+ * Extracts the text of a document whose type `detectType` decided (with `ocrCandidates`, a PDF
+ * without text is not a failure yet: see `ExtractOptions`). Fails with an
  * `ExtractionError` (`encrypted_pdf`, `no_extractable_text`, `archive_bomb`, `corrupt_file`,
  * `limit_exceeded`, all permanent; a RangeError, such as a stack overflow on deep nesting, becomes
  * a permanent `limit_exceeded`); anything else thrown is unexpected (e.g. a module that could
@@ -20,10 +22,11 @@ export async function extractText(
   content: Buffer,
   kind: DocumentKind,
   limits: Partial<ExtractionLimits> = {},
+  options: ExtractOptions = {},
 ): Promise<ExtractionResult> {
   const effective = resolveLimits(limits);
   try {
-    return await extractKind(content, kind, effective);
+    return await extractKind(content, kind, effective, options);
   } catch (error) {
     // stack overflow, a string or buffer too large to allocate: the same bytes would fail
     // the same way again, so it is permanent (never retried)
@@ -42,6 +45,7 @@ function extractKind(
   content: Buffer,
   kind: DocumentKind,
   limits: ExtractionLimits,
+  options: ExtractOptions,
 ): ExtractionResult | Promise<ExtractionResult> {
   switch (kind) {
     case 'txt':
@@ -54,7 +58,7 @@ function extractKind(
     case 'json':
       return extractJson(content, limits);
     case 'pdf':
-      return extractPdf(content, limits);
+      return extractPdf(content, limits, options);
     case 'docx':
       return extractDocx(content, limits);
   }

@@ -1,7 +1,14 @@
 import { ExtractionError } from './errors';
 import { checkPdfDecodedBytes } from './pdf-budget';
+import { hasNegligibleText } from './ocr-pages';
 import { checkCharLimit, hasText, noTextError } from './text-result';
-import { type ExtractionLimits, type ExtractionResult, type PageText } from './types';
+import {
+  type ExtractionLimits,
+  type ExtractionResult,
+  type ExtractOptions,
+  type OcrCandidate,
+  type PageText,
+} from './types';
 
 const importPdfjs = () => import('pdfjs-dist/legacy/build/pdf.mjs');
 /** The worker build ships no type declarations; only its presence matters here. */
@@ -37,10 +44,13 @@ const PDFJS_VERBOSITY_ERRORS = 0;
  * PDF text, page by page, with pdfjs-dist (legacy build), once the compressed streams are known
  * to decode within `maxDecodedBytes` (see `checkPdfDecodedBytes`). pdfjs runs in-process, evaluates no
  * code (pdfjs 6 has no eval path left), loads no fonts and fetches nothing (no standard font data: it is only needed to render).
+ * With `ocrCandidates`, the pages whose text layer is empty or negligible are listed with their
+ * size (for OCR, which the worker runs outside this process), and no text is not a failure here.
  */
 export async function extractPdf(
   content: Uint8Array,
   limits: Pick<ExtractionLimits, 'maxPages' | 'maxChars' | 'maxDecodedBytes'>,
+  options: ExtractOptions = {},
 ): Promise<ExtractionResult> {
   await checkPdfDecodedBytes(content, limits);
   const pdfjs = await loadPdfjs();
@@ -74,6 +84,7 @@ export async function extractPdf(
       );
     }
     const pages: PageText[] = [];
+    const candidates: OcrCandidate[] = [];
     let chars = 0;
     for (let number = 1; number <= pageCount; number += 1) {
       let text: string;
@@ -83,6 +94,10 @@ export async function extractPdf(
         text = textContent.items
           .map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : ''))
           .join('');
+        if (options.ocrCandidates && hasNegligibleText(text)) {
+          const { width, height } = page.getViewport({ scale: 1 });
+          candidates.push({ page: number, width, height });
+        }
         page.cleanup();
       } catch (error) {
         throw classify(error);
@@ -93,6 +108,7 @@ export async function extractPdf(
         pages.push({ page: number, text });
       }
     }
+    if (options.ocrCandidates) return { pages, pageCount, ocrCandidates: candidates };
     if (pages.length === 0) {
       throw noTextError('The PDF has no text layer (it is scanned or images only).');
     }

@@ -23,6 +23,27 @@ export interface ExtractionResult {
   pages: PageText[];
   /** Number of pages of the document (1 for formats without pages). */
   pageCount: number;
+  /**
+   * PDF only, and only when asked for (`ExtractOptions.ocrCandidates`): the pages whose text
+   * layer is empty or negligible, to be read with OCR. The result may then have no pages at all;
+   * `withOcrPages` decides whether there is text once OCR has run.
+   */
+  ocrCandidates?: OcrCandidate[];
+}
+
+/** A PDF page to read with OCR, and its size in PDF points (1/72 inch), rotation applied. */
+export interface OcrCandidate {
+  page: number;
+  width: number;
+  height: number;
+}
+
+export interface ExtractOptions {
+  /**
+   * PDF: list the pages without a (meaningful) text layer instead of failing with
+   * `no_extractable_text` when no page has text (the worker then reads them with OCR).
+   */
+  ocrCandidates?: boolean;
 }
 
 export interface ExtractionLimits {

@@ -1,8 +1,19 @@
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ExtractionError } from '../ingestion/errors';
-import { extractText } from '../ingestion/extract';
+import { extractText, resolveLimits } from '../ingestion/extract';
 import { type Chunk, chunkPages, type ChunkOptions } from '../ingestion/chunker';
-import type { DocumentKind, ExtractionResult, PageText } from '../ingestion/types';
+import { withOcrPages } from '../ingestion/ocr-pages';
+import type {
+  DocumentKind,
+  ExtractionLimits,
+  ExtractionResult,
+  PageText,
+} from '../ingestion/types';
 import { type AnswerOf, type ExtractInChildOptions, openSession } from './extraction-session';
+import type { OcrRunner, PdfWriter } from './ocr';
 
 export {
   closeExtractionChildren,
@@ -53,15 +64,49 @@ export async function extractInChild(
   options: ExtractInChildOptions = {},
 ): Promise<ExtractionResult> {
   const limits = options.limits ?? {};
-  if (options.inProcess || !canUseChildProcess()) return extractText(content, kind, limits);
-  const session = openSession(options);
-  try {
-    const output = await session.request({ content, kind, limits });
-    if (!('result' in output)) throw new Error('The extraction process answered out of turn.');
-    return output.result;
-  } finally {
-    session.end();
+  const ocr = kind === 'pdf' ? options.ocr : undefined;
+  let result: ExtractionResult;
+  if (options.inProcess || !canUseChildProcess()) {
+    result = await extractText(content, kind, limits, { ocrCandidates: ocr !== undefined });
+  } else {
+    const session = openSession(options);
+    try {
+      const output = await session.request({
+        content,
+        kind,
+        limits,
+        ocrCandidates: ocr !== undefined,
+      });
+      if (!('result' in output)) throw new Error('The extraction process answered out of turn.');
+      result = output.result;
+    } finally {
+      session.end();
+    }
   }
+  return ocr ? completeWithOcr(result, ocr, bufferWriter(content), limits) : result;
+}
+
+/** The result once OCR has read its candidate pages (see `withOcrPages`). */
+async function completeWithOcr(
+  result: ExtractionResult,
+  ocr: OcrRunner,
+  writePdf: PdfWriter,
+  limits: Partial<ExtractionLimits>,
+): Promise<ExtractionResult> {
+  if (result.ocrCandidates === undefined) return result;
+  const pages = await ocr.read(writePdf, result.ocrCandidates);
+  return withOcrPages(result, pages, resolveLimits(limits));
+}
+
+/** Writes a file held in memory (mode 0600, never over an existing file). */
+function bufferWriter(content: Buffer): PdfWriter {
+  return (path) => writeFile(path, content, { mode: 0o600, flag: 'wx' });
+}
+
+/** Writes a file read again from its source (mode 0600, never over an existing file). */
+function streamWriter(open: () => AsyncIterable<Uint8Array>): PdfWriter {
+  return (path) =>
+    pipeline(Readable.from(open()), createWriteStream(path, { mode: 0o600, flags: 'wx' }));
 }
 
 /** Chunks in each batch the extraction process hands over (about 0.5 MB of text). */
@@ -78,6 +123,8 @@ export const CHUNK_BATCH = 500;
 export interface ChunkStream {
   /** Pages of the document (PDF pages without text included). */
   readonly pageCount: number;
+  /** Pages whose text OCR read (0 without OCR). */
+  readonly ocrPages: number;
   /** Splits the text into chunks (in the child); resolves with how many there are. */
   chunk(): Promise<number>;
   /** The next batch of chunks in order, at most `CHUNK_BATCH`; empty once all were given. */
@@ -88,9 +135,12 @@ export interface ChunkStream {
 
 /**
  * A file to extract: whole, or as the parts of a stream of `size` bytes (at most), which go to
- * the extraction process as they come, so the worker never holds the whole file.
+ * the extraction process as they come, so the worker never holds the whole file. `reopen` reads
+ * it again from the start: OCR needs the PDF as a file, written only when a page needs it.
  */
-export type FileSource = Buffer | { size: number; parts: AsyncIterable<Uint8Array> };
+export type FileSource =
+  | Buffer
+  | { size: number; parts: AsyncIterable<Uint8Array>; reopen?: () => AsyncIterable<Uint8Array> };
 
 /** Bytes per `part` message when a file is sent in parts. */
 export const FILE_PART_BYTES = 1024 * 1024;
@@ -100,6 +150,9 @@ export const FILE_PART_BYTES = 1024 * 1024;
  * streaming (see `ChunkStream`). Fails as `extractInChild` does (a file sent in parts that is
  * larger than its announced size: a permanent `corrupt_file`). Under jest (no compiled child
  * module) or with `inProcess`, the same steps run on the calling thread.
+ * With `options.ocr`, a PDF's pages without a text layer are read with OCR here, between the
+ * extraction and the chunking (the child keeps the other pages meanwhile, and merges the OCR
+ * text in by page number); the PDF is written for it from memory or from `file.reopen`.
  */
 export async function extractChunks(
   file: FileSource,
@@ -110,23 +163,46 @@ export async function extractChunks(
   const limits = options.limits ?? {};
   if (options.inProcess || !canUseChildProcess()) {
     const content = Buffer.isBuffer(file) ? file : await wholeFile(file);
-    return inProcessStream(await extractText(content, kind, limits), chunking);
+    const ocr = kind === 'pdf' ? options.ocr : undefined;
+    const extracted = await extractText(content, kind, limits, { ocrCandidates: !!ocr });
+    const candidates = extracted.ocrCandidates;
+    const result = ocr
+      ? await completeWithOcr(extracted, ocr, bufferWriter(content), limits)
+      : extracted;
+    return inProcessStream(result, chunking, ocrPagesIn(result, candidates));
   }
+  // OCR needs the PDF again as a file: from memory, or read again from its source
+  const writePdf = Buffer.isBuffer(file)
+    ? bufferWriter(file)
+    : file.reopen
+      ? streamWriter(file.reopen)
+      : undefined;
+  const ocr = kind === 'pdf' && writePdf ? options.ocr : undefined;
+  const ocrCandidates = ocr !== undefined;
   const session = openSession(options);
   try {
     let output: AnswerOf;
     if (Buffer.isBuffer(file)) {
-      output = await session.request({ content: file, kind, limits, chunking });
+      output = await session.request({ content: file, kind, limits, chunking, ocrCandidates });
     } else {
-      await session.post({ size: file.size, kind, limits, chunking });
+      await session.post({ size: file.size, kind, limits, chunking, ocrCandidates });
       for await (const bytes of inParts(file.parts, FILE_PART_BYTES)) {
         await session.post({ type: 'part', bytes });
       }
       output = await session.request({ type: 'end' });
     }
     if (!('pageCount' in output)) throw new Error('The extraction process answered out of turn.');
+    let ocrPages = 0;
+    if (ocr && writePdf && output.ocrCandidates) {
+      // the child keeps the pages it extracted; OCR runs here (the child may not start programs)
+      const read = await ocr.read(writePdf, output.ocrCandidates);
+      const merged = await session.request({ type: 'ocr', pages: read });
+      if (!('pageCount' in merged)) throw new Error('The extraction process answered out of turn.');
+      ocrPages = read.length;
+    }
     return {
       pageCount: output.pageCount,
+      ocrPages,
       chunk: async () => {
         const answer = await session.request({ type: 'chunk' });
         if (!('chunkCount' in answer)) {
@@ -180,13 +256,28 @@ async function* inParts(parts: AsyncIterable<Uint8Array>, bytes: number): AsyncG
   if (size > 0) yield Buffer.concat(pending, size);
 }
 
+/** How many of the result's pages were OCR candidates (their text came from OCR). */
+function ocrPagesIn(
+  result: ExtractionResult,
+  candidates: ExtractionResult['ocrCandidates'],
+): number {
+  if (!candidates?.length) return 0;
+  const read = new Set(candidates.map((c) => c.page));
+  return result.pages.filter((p) => read.has(p.page)).length;
+}
+
 /** The stream's steps on the calling thread (tests, `inProcess`). */
-function inProcessStream(extracted: ExtractionResult, chunking: ChunkOptions): ChunkStream {
+function inProcessStream(
+  extracted: ExtractionResult,
+  chunking: ChunkOptions,
+  ocrPages: number,
+): ChunkStream {
   let pages: PageText[] | undefined = extracted.pages;
   let chunks: Chunk[] = [];
   let sent = 0;
   return {
     pageCount: extracted.pageCount,
+    ocrPages,
     chunk: async () => {
       chunks = await chunkPages(pages ?? [], chunking);
       pages = undefined;

@@ -1,11 +1,13 @@
 import { installDomMatrix } from '../ingestion/dom-matrix';
 import { ExtractionError, type ExtractionErrorCode, isExtractionError } from '../ingestion/errors';
 import { type Chunk, chunkPages, type ChunkOptions } from '../ingestion/chunker';
-import { extractText } from '../ingestion/extract';
+import { extractText, resolveLimits } from '../ingestion/extract';
+import { withOcrPages } from '../ingestion/ocr-pages';
 import type {
   DocumentKind,
   ExtractionLimits,
   ExtractionResult,
+  OcrCandidate,
   PageText,
 } from '../ingestion/types';
 import { type AccessDenial, accessDenialOf, confinementProblem } from './extraction-sandbox';
@@ -32,6 +34,11 @@ export interface ExtractOrder {
   kind: DocumentKind;
   limits: Partial<ExtractionLimits>;
   chunking?: ChunkOptions;
+  /**
+   * PDF: answer with the pages that need OCR (`ocrCandidates`) instead of failing when there is
+   * no text; the parent then sends an `ocr` request (with chunking) or merges the pages itself.
+   */
+  ocrCandidates?: boolean;
 }
 
 /**
@@ -44,19 +51,24 @@ export interface ExtractOrder {
  *   count only; then `chunk` splits them (answer: how many chunks) and each `next` answers with
  *   the next batch of at most `max` chunks (an empty batch: all were sent, the child forgets
  *   them). The document's text and its chunks never cross to the worker in one piece.
+ * - with `ocrCandidates` as well, the answer lists the pages without a text layer, and the next
+ *   request is `ocr` with the text the parent read from them (possibly none): the child merges it
+ *   (failing with `no_extractable_text` if there is still no text) and answers with the page
+ *   count again; `chunk` follows as above.
  * - `reset`: forget a stream the parent gave up on.
  */
 export type ExtractRequest =
   | ExtractOrder
   | { type: 'part'; bytes: Uint8Array }
   | { type: 'end' }
+  | { type: 'ocr'; pages: PageText[] }
   | { type: 'chunk' }
   | { type: 'next'; max: number }
   | { type: 'reset' };
 
 export type ChildOutput =
   | { ok: true; result: ExtractionResult }
-  | { ok: true; pageCount: number }
+  | { ok: true; pageCount: number; ocrCandidates?: OcrCandidate[] }
   | { ok: true; chunkCount: number }
   | { ok: true; chunks: Chunk[] }
   | {
@@ -101,6 +113,8 @@ function serveInChild(): void {
   installDomMatrix();
   // the document being streamed: its pages until `chunk`, then its chunks until all were sent
   let pages: PageText[] | undefined;
+  // extracted with OCR candidates: what the `ocr` request completes
+  let awaitingOcr: { result: ExtractionResult; maxChars: number } | undefined;
   let chunkOptions: ChunkOptions | undefined;
   let chunks: Chunk[] | undefined;
   let sent = 0;
@@ -110,14 +124,19 @@ function serveInChild(): void {
   const forget = () => {
     receiving = undefined;
     pages = undefined;
+    awaitingOcr = undefined;
     chunks = undefined;
   };
   const extract = async (order: ExtractOrder, content: Buffer): Promise<ChildOutput> => {
-    const result = await extractText(content, order.kind, order.limits);
+    const result = await extractText(content, order.kind, order.limits, {
+      ocrCandidates: order.ocrCandidates,
+    });
     if (!order.chunking) return { ok: true, result };
     pages = result.pages;
     chunkOptions = order.chunking;
-    return { ok: true, pageCount: result.pageCount };
+    if (result.ocrCandidates === undefined) return { ok: true, pageCount: result.pageCount };
+    awaitingOcr = { result, maxChars: resolveLimits(order.limits).maxChars };
+    return { ok: true, pageCount: result.pageCount, ocrCandidates: result.ocrCandidates };
   };
   const answer = async (
     request: Exclude<ExtractRequest, { type: 'reset' } | { type: 'part' }>,
@@ -145,8 +164,17 @@ function serveInChild(): void {
         }
         return extract(file.order, file.buffer.subarray(0, file.length));
       }
+      case 'ocr': {
+        if (!awaitingOcr) throw new Error('Nothing waits for OCR.');
+        const merged = withOcrPages(awaitingOcr.result, request.pages, awaitingOcr);
+        awaitingOcr = undefined;
+        pages = merged.pages;
+        return { ok: true, pageCount: merged.pageCount };
+      }
       case 'chunk': {
-        if (!pages || !chunkOptions) throw new Error('Nothing was extracted to chunk.');
+        if (!pages || !chunkOptions || awaitingOcr) {
+          throw new Error('Nothing was extracted to chunk.');
+        }
         chunks = await chunkPages(pages, chunkOptions);
         pages = undefined;
         sent = 0;

@@ -3,6 +3,7 @@ import { ExtractionError } from '../ingestion/errors';
 import type { ExtractionLimits } from '../ingestion/types';
 import { CHILD_MODULE, type ChildOutput, type ExtractRequest } from './extraction-child';
 import { acquireChild, releaseChild } from './extraction-child-pool';
+import type { OcrRunner } from './ocr';
 import {
   type AccessDenial,
   assertSandboxSupported,
@@ -22,6 +23,12 @@ export interface ExtractInChildOptions {
   maxRssMb?: number;
   /** Extraction taking longer than this is killed: a permanent `limit_exceeded`. */
   timeoutMs?: number;
+  /**
+   * Reads the PDF pages without a text layer with OCR (in this process, see `ocr.ts`); without
+   * it such a PDF fails with `no_extractable_text` as before. Its time is not counted by
+   * `timeoutMs` (OCR has its own limits).
+   */
+  ocr?: OcrRunner;
   /** Force in-process extraction (tests, debugging). Not confined. */
   inProcess?: boolean;
   /**

@@ -18,13 +18,19 @@ export type IngestionStep = 'queue' | 'read' | 'extract' | 'chunk' | 'index';
  *   transient failure bull will try again, `failed` a final one (the document is marked failed);
  * - `ingestion_failures_total{code}`: documents marked failed, by their stable error code;
  * - `ingestion_step_duration_seconds{step}`: where a run's time goes (see IngestionStep), one
- *   observation per step a run went through.
+ *   observation per step a run went through;
+ * - `ingestion_ocr_pages_total{outcome}`: PDF pages without a text layer, by what OCR made of them
+ *   (`text`, `empty`, `failed`, `timeout`, `skipped`: over `OCR_MAX_PAGES`, out of `OCR_TIMEOUT`,
+ *   or a page size that cannot be read);
+ * - `ingestion_ocr_page_duration_seconds`: render and recognition of one page (pages read only).
  */
 @Injectable()
 export class IngestionMetrics {
   private readonly duration: Histogram<'outcome'>;
   private readonly failures: Counter<'code'>;
   private readonly steps: Histogram<'step'>;
+  private readonly ocrPages: Counter<'outcome'>;
+  private readonly ocrPageDuration: Histogram;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.duration = new Histogram({
@@ -49,6 +55,26 @@ export class IngestionMetrics {
       ],
       registers: [registry],
     });
+    this.ocrPages = new Counter({
+      name: 'ingestion_ocr_pages_total',
+      help: 'PDF pages without a text layer, by OCR outcome (text, empty, failed, timeout, skipped)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    this.ocrPageDuration = new Histogram({
+      name: 'ingestion_ocr_page_duration_seconds',
+      help: 'Duration of the OCR of one PDF page (render and recognition)',
+      buckets: [0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120],
+      registers: [registry],
+    });
+  }
+
+  /** OCR of one page ended with `outcome` after `seconds` (not observed for skipped pages). */
+  ocrPage(outcome: string, seconds: number): void {
+    this.ocrPages.inc({ outcome });
+    if (outcome !== 'skipped' && Number.isFinite(seconds) && seconds >= 0) {
+      this.ocrPageDuration.observe(seconds);
+    }
   }
 
   /** One step of a run took `seconds`. */

@@ -15,6 +15,7 @@ import { ExtractionError, isExtractionError } from '../ingestion/errors';
 import type { DocumentKind } from '../ingestion/types';
 import { type ChunkStream, extractChunks, type ExtractInChildOptions } from './extract-in-child';
 import { type IngestionJobOutcome, IngestionMetrics } from './ingestion.metrics';
+import { OcrEngine } from './ocr.engine';
 
 export const INGESTION_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({
   size: 1000,
@@ -49,6 +50,7 @@ export class IngestionPipeline {
     private readonly events: IngestionEventPublisher,
     private readonly metrics: IngestionMetrics,
     config: ConfigService,
+    private readonly ocr: OcrEngine,
   ) {
     const { maxPages, maxChars, extractionMaxRssMb } =
       config.getOrThrow<DocumentSettings>('documents');
@@ -98,14 +100,17 @@ export class IngestionPipeline {
       // the file goes to the extraction process part by part as it is read (and decrypted):
       // the worker never holds the whole file ('read' ends with its last part, 'extract' when
       // the text is extracted)
+      // (a scanned PDF's pages are read with OCR within 'extract': the file is read again then)
+      const size = Number(document.size_bytes);
       const stream = await extractChunks(
         {
-          size: Number(document.size_bytes),
-          parts: this.read(document.storage_key, Number(document.size_bytes), () => lap('read')),
+          size,
+          parts: this.read(document.storage_key, size, () => lap('read')),
+          reopen: () => this.read(document.storage_key, size, () => undefined),
         },
         document.kind as DocumentKind,
         INGESTION_CHUNK_OPTIONS,
-        this.extractOptions,
+        { ocr: this.ocr.runner(`document=${documentId}`), ...this.extractOptions },
       );
       lap('extract');
       let chunkCount: number;
@@ -138,7 +143,7 @@ export class IngestionPipeline {
       await this.events.completed(this.finishedRun(document));
       const ms = (step: keyof typeof took) => `${step} ${(took[step] ?? 0).toFixed(1)}`;
       this.logger.log(
-        `document=${documentId} v${ingestionVersion} completed: ${stream.pageCount} pages, ${chunkCount} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
+        `document=${documentId} v${ingestionVersion} completed: ${stream.pageCount} pages${stream.ocrPages > 0 ? ` (${stream.ocrPages} read with OCR)` : ''}, ${chunkCount} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
       );
       return 'completed';
     } catch (error) {
