@@ -172,7 +172,7 @@ class Api {
       const form = new globalThis.FormData();
       for (const d of batch) {
         const type = MIME[d.name.split('.').pop()] ?? 'application/octet-stream';
-        form.append('files', new Blob([d.content], { type }), d.name);
+        form.append('files', new globalThis.Blob([d.content], { type }), d.name);
       }
       const response = await globalThis.fetch(`${this.url}/api/v1/documents`, {
         method: 'POST',
@@ -191,7 +191,7 @@ class Api {
   }
 
   async search(token, q, extra = '') {
-    const query = new URLSearchParams({ q, limit: '5' });
+    const query = new globalThis.URLSearchParams({ q, limit: '5' });
     const { status, body } = await this.json('GET', `/api/v1/search?${query}${extra}`, token);
     if (status !== 200) throw new Error(`search answered ${status}: ${JSON.stringify(body)}`);
     return body.items;
