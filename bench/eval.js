@@ -13,7 +13,8 @@
 // counted by distinct documents in the hits, in rank order: recall@1, recall@5, MRR, no-result
 // rate. Baseline: Okapi BM25 (k1 1.2, b 0.75) over PostgreSQL's `english` lexemes of each
 // document's text (one unit per paragraph for dev and coffee; for the corpus files, their stored
-// chunks, collapsed to documents), lexemes from the same database.
+// chunks, collapsed to documents), lexemes from the same database; equal scores in the api's
+// order (by chunk id).
 // Chat: a seeded sample of EVAL_CHAT_SAMPLE (100) dev questions, each in a new session, through
 // POST /api/v1/chat/sessions/:id/messages (the configured generator, extractive by default):
 // cites-the-right-paragraph rate (any citation / first citation), answer-contains-a-gold-span rate
@@ -264,7 +265,16 @@ async function baseline(db, set, ids) {
       db,
       set.documents.map((d) => d.content),
     );
-    units = set.documents.map((d, i) => ({ key: d.key, bag: docBags[i] }));
+    // equal scores in the order the api breaks them: by (the smallest) chunk id
+    const { rows } = await db.query(
+      `select document_id, min(id::text) as first from document_chunks
+        where document_id = any($1::uuid[]) group by document_id`,
+      [[...ids.values()]],
+    );
+    const first = new Map(rows.map((r) => [r.document_id, r.first]));
+    units = set.documents
+      .map((d, i) => ({ key: d.key, bag: docBags[i], order: first.get(ids.get(d.key)) ?? '' }))
+      .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
   }
   const stats = bm25Stats(units);
   const questionBags = await bags(
