@@ -19,13 +19,29 @@ export interface RankingOptions {
    * 0 = plain BM25.
    */
   proximity?: number;
+  /**
+   * Weight of prefix matches: a question lexeme of PREFIX_MIN or more letters that a chunk does
+   * not hold matches the chunk's lexemes that start with it minus its last PREFIX_DROP letters
+   * (forms the stemmer keeps apart: geographical/geography, agricultural/agriculture), scored as
+   * one BM25 term (their positions summed, the idf of the prefix) times this weight. 0 = off.
+   */
+  prefix?: number;
 }
 
 /**
  * BM25 (the usual k1/b) plus proximity evidence at weight 1: on the SQuAD dev paragraphs it
  * lifted MRR 0.901 → 0.918 with our own coffee questions unchanged (bench/RESULTS.md, eval).
  */
-export const DEFAULT_RANKING: RankingOptions = { k1: BM25_K1, b: BM25_B, proximity: 1 };
+export const DEFAULT_RANKING: RankingOptions = {
+  k1: BM25_K1,
+  b: BM25_B,
+  proximity: 1,
+  prefix: 0.5,
+};
+
+/** Shortest question lexeme that also matches by prefix, and the letters its prefix drops. */
+export const PREFIX_MIN = 5;
+export const PREFIX_DROP = 2;
 
 /** Largest distance in positions (stop words count) at which two question words are "near". */
 export const PROXIMITY_WINDOW = 3;
@@ -122,6 +138,7 @@ export function scoredChunks(request: RankedChunksRequest): SqlFragment {
   const ranking = request.ranking ?? DEFAULT_RANKING;
   const { k1, b } = ranking;
   const proximity = ranking.proximity ?? 0;
+  const prefix = ranking.prefix ?? 0;
   const shortlist = Math.max(limit * SHORTLIST_FACTOR, SHORTLIST_MIN);
   /** tf of the question's lexemes only: mark them with weight A, keep the A positions (C code). */
   const matched = (tsv: string) =>
@@ -147,10 +164,18 @@ export function scoredChunks(request: RankedChunksRequest): SqlFragment {
       sql: `select lexeme from unnest(tsvector_to_array(to_tsvector('english', ?::text))) as lexeme`,
       params: [question],
     })})`,
+    // the prefixes of the longer lexemes (none when prefix matching is off)
+    `pq as (${take({
+      sql: `select lexeme, left(lexeme, greatest(?::int, length(lexeme) - ?::int)) as prefix,
+                   (${quoted('lexeme')})::tsquery as exact,
+                   (${quoted(`left(lexeme, greatest(${PREFIX_MIN}, length(lexeme) - ${PREFIX_DROP}))`)} || ':*')::tsquery as query
+              from q where ?::float8 > 0 and length(lexeme) >= ?::int`,
+      params: [PREFIX_MIN, PREFIX_DROP, prefix, PREFIX_MIN],
+    })})`,
+    // any lexeme, or any lexeme starting with a prefix (a prefix covers its lexeme)
     `tq as (
-       select string_agg(${quoted('lexeme')}, ' | ')::tsquery as query,
-              array_agg(lexeme) as lexemes
-         from q)`,
+       select (select string_agg(coalesce((select ${quoted('pq.prefix')} || ':*' from pq where pq.lexeme = q.lexeme), ${quoted('q.lexeme')}), ' | ') from q)::tsquery as query,
+              (select array_agg(lexeme) from q) as lexemes)`,
     // every readable chunk holding a question lexeme (the GIN index finds them), one row per
     // lexeme it holds with its tf: the candidates and, counted, the exact df of the readable set.
     // The readable ids as one array (an init plan) rather than `in (select …)`: an array
@@ -158,11 +183,17 @@ export function scoredChunks(request: RankedChunksRequest): SqlFragment {
     // the readable documents (document_chunks_document_index_key) and visits only the rows that
     // are both; with a semi-join it fetched every matching chunk of every document first and
     // dropped the unreadable ones afterwards (bench/RESULTS.md, section search-scale).
+    // A prefix match of a lexeme the chunk lacks is the row '~' || lexeme (tf 1 here; phase 2
+    // counts it exactly).
     `hits as materialized (
        select c.id, c.document_id, t.lexeme, t.tf
          from document_chunks c
          cross join tq
-         cross join lateral (${matched('c.tsv')}) t
+         cross join lateral (
+           ${matched('c.tsv')}
+           union all
+           select '~' || pq.lexeme, 1::float8 from pq where c.tsv @@ pq.query and not c.tsv @@ pq.exact
+         ) t
         where tq.query is not null and c.tsv @@ tq.query
           and c.document_id = any(array(select id from readable)))`,
     `corpus as (
@@ -175,11 +206,22 @@ export function scoredChunks(request: RankedChunksRequest): SqlFragment {
               ln(1 + (greatest(corpus.n, coalesce(df.df, 0)) - coalesce(df.df, 0) + 0.5)
                      / (coalesce(df.df, 0) + 0.5)) as idf
          from q cross join corpus left join df on df.lexeme = q.lexeme)`,
+    // each prefix's idf: the chunks holding the lexeme or another word with its prefix
+    `wp as (${take({
+      sql: `select '~' || pq.lexeme as lexeme, pq.prefix, pq.query, pq.exact,
+                   ?::float8 * ln(1 + (greatest(corpus.n, k.df) - k.df + 0.5) / (k.df + 0.5)) as idf
+              from pq cross join corpus
+              cross join lateral (
+                select coalesce(sum(df.df), 0) as df from df where df.lexeme in (pq.lexeme, '~' || pq.lexeme)
+              ) k`,
+      params: [prefix],
+    })})`,
+    `wall as (select lexeme, idf from w union all select lexeme, idf from wp)`,
     // phase 1, every candidate (of the requested documents): BM25 without length normalisation
     // (b = 0), which needs no pass over the whole tsvector; keeps the best `shortlist`
     `shortlist as (${take({
       sql: `select h.id
-              from hits h join w on w.lexeme = h.lexeme
+              from hits h join wall w on w.lexeme = h.lexeme
              ${subset.sql}
              group by h.id
              order by sum(w.idf * h.tf * (?::float8 + 1) / (h.tf + ?::float8)) desc, h.id
@@ -240,7 +282,15 @@ export function scoredChunks(request: RankedChunksRequest): SqlFragment {
                          w.idf * t.tf * (?::float8 + 1)
                          / (t.tf + ?::float8 * (1 - ?::float8 + ?::float8 * len.dl / greatest(corpus.avgdl, 1)))
                        ), 0) as score
-                  from (${matched('c.tsv')}) t join w on w.lexeme = t.lexeme
+                  from (
+                    ${matched('c.tsv')}
+                    union all
+                    -- a prefix match: every position of the chunk's words with the prefix
+                    select wp.lexeme, sum(coalesce(array_length(u.positions, 1), 1))::float8
+                      from wp join unnest(c.tsv) u on starts_with(u.lexeme, wp.prefix)
+                     where c.tsv @@ wp.query and not c.tsv @@ wp.exact
+                     group by wp.lexeme
+                  ) t join wall w on w.lexeme = t.lexeme
               ) bm25
               ${proximity > 0 ? near : ''}`,
       params: proximity > 0 ? [proximity, k1, k1, b, b] : [k1, k1, b, b],
