@@ -405,4 +405,34 @@ describe('chat retrieval quality (BM25 over the GIN candidates)', () => {
       expect(items[0].snippet).toMatch(/«[^»]+»/);
     });
   });
+
+  describe('diversity: one document cannot fill every slot unless it is the only match', () => {
+    it('puts other documents before a document’s chunks past half the slots', async () => {
+      const word = `kestrel${Date.now().toString(36)}`;
+      const many = await indexTexts(
+        stack,
+        owner,
+        Array.from({ length: 6 }, (_, i) => `The ${word} hovers, ${word} ${word} number ${i}.`),
+        'kestrels.txt',
+      );
+      const one = await indexTexts(
+        stack,
+        owner,
+        [`A ${word} was seen once over a wide field.`],
+        'one.txt',
+      );
+      const found = await retrieve(word, undefined, 4);
+      expect(found.map((c) => c.documentId)).toEqual([
+        many.documentId,
+        many.documentId,
+        one.documentId,
+        many.documentId,
+      ]);
+      // the other document's chunk scores less: it is there for diversity, not for its score
+      expect(found[2].score).toBeLessThan(found[3].score);
+      // alone, the document fills every slot
+      const alone = await retrieve(word, [many.documentId], 4);
+      expect(alone.map((c) => c.documentId)).toEqual(Array(4).fill(many.documentId));
+    });
+  });
 });

@@ -190,7 +190,12 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
         expect(chunks.length).toBeGreaterThan(0);
         expect(document.chunkCount).toBe(chunks.length);
         expect(chunks.map((c) => c.chunkIndex)).toEqual(chunks.map((_, i) => i));
-        for (const chunk of chunks) expect(chunk.content.length).toBeLessThanOrEqual(1000);
+        // at most a whole paragraph of 2 × size tokens (and 16 characters a token)
+        const { size } = INGESTION_CHUNK_OPTIONS;
+        for (const chunk of chunks) {
+          expect(chunk.content.split(/\s+/).length).toBeLessThanOrEqual(2 * size);
+          expect(chunk.content.length).toBeLessThanOrEqual(2 * 16 * size);
+        }
         const text = chunks.map((c) => c.content).join('\n');
         for (const phrase of contains ?? []) expect(text).toContain(phrase);
         if (query) {

@@ -36,7 +36,7 @@ describe('GET /search (full-text over readable chunks)', () => {
   const indexed = (
     caller: Caller,
     pages: string[],
-    options: { name?: string; status?: 'completed' | 'processing' } = {},
+    options: { name?: string; status?: 'completed' | 'processing'; uploaded?: boolean } = {},
   ) => indexedDocument(stack, caller, pages, options);
 
   function search(caller: Caller, query: Record<string, string>) {
@@ -129,6 +129,48 @@ describe('GET /search (full-text over readable chunks)', () => {
     expect(scoped.map((hit) => hit.documentId)).toEqual([second]);
   });
 
+  it('group=document keeps the best chunk of each document', async () => {
+    const owner = await register();
+    const word = `${tag}heron`;
+    const many = await indexed(
+      owner,
+      Array.from({ length: 4 }, (_, i) => `The ${word} ${word} stands in the river, heron ${i}.`),
+    );
+    const one = await indexed(owner, [`A ${word} flew over the long grey lake of many boats.`], {
+      name: 'heron.txt',
+      uploaded: false,
+    });
+    const chunks = await hits(owner, { q: word, limit: '3' });
+    expect(chunks.map((h) => h.documentId)).toEqual([many, many, many]);
+    const documents = await hits(owner, { q: word, limit: '3', group: 'document' });
+    expect(documents.map((h) => h.documentId)).toEqual([many, one]);
+    expect(documents[0]).toEqual(chunks[0]);
+    expect(await hits(owner, { q: word, limit: '3', group: 'chunk' })).toEqual(chunks);
+  });
+
+  it('ranks question words close together above the same words far apart', async () => {
+    const owner = await register();
+    const [a, b] = [`${tag}amber`, `${tag}basalt`];
+    const filler = 'river stone hill cloud field';
+    await indexed(owner, [`${a} ${filler} ${b}.`, `${a} ${b} ${filler}.`]);
+    const results = await hits(owner, { q: `${a} ${b}?` });
+    expect(results.map((h) => h.page)).toEqual([2, 1]);
+    expect(results[0].score).toBeGreaterThan(results[1].score);
+  });
+
+  it('matches other forms of a long word by its prefix, below the exact form', async () => {
+    const owner = await register();
+    await indexed(owner, [
+      `The ${tag} atlas covers geography.`,
+      `The ${tag} atlas is geographical.`,
+      `Nothing about maps here.`,
+    ]);
+    // 'geographical' → geograph, 'geography' → geographi: the stemmer keeps them apart
+    const results = await hits(owner, { q: 'geographical' });
+    expect(results.map((h) => h.page)).toEqual([2, 1]);
+    expect(results[0].score).toBeGreaterThan(results[1].score);
+  });
+
   it('validates q, limit and documentIds (400)', async () => {
     const caller = await register();
     for (const query of [
@@ -138,6 +180,7 @@ describe('GET /search (full-text over readable chunks)', () => {
       { q: 'ok', limit: '0' },
       { q: 'ok', limit: '101' },
       { q: 'ok', limit: 'ten' },
+      { q: 'ok', group: 'paragraph' },
       { q: 'ok', documentIds: 'not-a-uuid' },
       { q: 'ok', documentIds: `${'01936f00-0000-7000-8000-000000000001'},nope` },
     ]) {

@@ -14,7 +14,8 @@ const HEADLINE = 'StartSel=«,StopSel=»,MaxWords=30,MinWords=10,MaxFragments=2'
  * Full-text search over the chunks of completed documents the caller can read (SPEC §6), ranked
  * exactly like chat retrieval: any-term candidates from the GIN index, scored with BM25 over the
  * statistics of the caller's readable documents (see `scoredChunks`), with highlighted snippets.
- * Nothing in the answer depends on documents the caller cannot read.
+ * Nothing in the answer depends on documents the caller cannot read. `group=document` keeps the
+ * best chunk of each document.
  */
 @Injectable()
 export class SearchService {
@@ -30,6 +31,7 @@ export class SearchService {
       {
         question: query.q,
         limit: query.limit,
+        group: query.group,
         columns: [
           { sql: `ts_headline('english', c.content, tq.query, ?) as snippet`, params: [HEADLINE] },
         ],

@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -13,7 +14,7 @@ import {
   MinLength,
 } from 'class-validator';
 
-/** `GET /search?q&limit&documentIds`. */
+/** `GET /search?q&limit&group&documentIds`. */
 export class SearchQueryDto {
   @ApiProperty({ minLength: 1, maxLength: 500, description: 'A natural-language query' })
   @IsString()
@@ -28,6 +29,17 @@ export class SearchQueryDto {
   @Min(1)
   @Max(100)
   limit: number = 10;
+
+  @ApiPropertyOptional({
+    enum: ['chunk', 'document'],
+    default: 'chunk',
+    description:
+      '`document`: only the best chunk of each document, so the hits are distinct documents; ' +
+      '`chunk`: every matching chunk on its own',
+  })
+  @IsOptional()
+  @IsIn(['chunk', 'document'])
+  group: 'chunk' | 'document' = 'chunk';
 
   @ApiPropertyOptional({
     type: String,

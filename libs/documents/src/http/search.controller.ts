@@ -20,11 +20,13 @@ export class SearchController {
     summary: 'Full-text search over the chunks of documents you can read, best first',
     description:
       'Chunks holding any word of the query (English stemming) are ranked by Okapi BM25 with ' +
-      'statistics over the documents you can read (never over anyone else’s); the snippet marks ' +
-      'matched words with « and ». Only completed documents are searched.',
+      'statistics over the documents you can read (never over anyone else’s), plus evidence ' +
+      'from query words found close together; the snippet marks matched words with « and ». ' +
+      'Only completed documents are searched. `group=document` returns the best chunk of each ' +
+      'document (distinct documents).',
   })
   @ApiOkResponse({ type: SearchResultDto })
-  @ApiProblemResponses({ 400: 'Invalid q, limit or documentIds' })
+  @ApiProblemResponses({ 400: 'Invalid q, limit, group or documentIds' })
   search(
     @CurrentUser() caller: AuthUser,
     @CallerAbility() ability: AppAbility,

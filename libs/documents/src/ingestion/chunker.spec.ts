@@ -1,5 +1,11 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
-import { chunkPages, DEFAULT_CHUNK_OPTIONS, normalizeWhitespace, splitText } from './chunker';
+import {
+  chunkPages,
+  DEFAULT_CHUNK_OPTIONS,
+  normalizeWhitespace,
+  splitText,
+  tokenChunks,
+} from './chunker';
 import { extractText } from './extract';
 import { corpus, runInChild } from './test-support';
 
@@ -224,4 +230,72 @@ describe("splitText (linear port of LangChain's recursive splitter)", () => {
     expect(run.value.longest).toBe(size);
     expect(run.value.ms).toBeLessThan(20_000);
   }, 130_000);
+});
+
+describe('tokenChunks (paragraphs and sentences, size in tokens)', () => {
+  const sentence = (n: number, prefix: string) => `${words(n - 1, prefix)} end.`;
+  const tokensOf = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+  it('keeps a paragraph of up to twice the size whole, and packs short paragraphs together', () => {
+    const long = [sentence(60, 'a'), sentence(60, 'b'), sentence(60, 'c')].join(' ');
+    const text = [sentence(10, 'x'), sentence(10, 'y'), long, sentence(10, 'z')].join('\n\n');
+    const chunks = tokenChunks(text, { size: 100, overlap: 20, unit: 'tokens' });
+    expect(chunks).toEqual([
+      `${sentence(10, 'x')}\n\n${sentence(10, 'y')}`,
+      long,
+      sentence(10, 'z'),
+    ]);
+  });
+
+  it('cuts a longer paragraph between sentences, sharing the last sentence within the overlap', () => {
+    const parts = Array.from({ length: 12 }, (_, i) => sentence(30, `s${i}-`));
+    const chunks = tokenChunks(parts.join(' '), { size: 100, overlap: 40, unit: 'tokens' });
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const chunk of chunks) {
+      expect(tokensOf(chunk)).toBeLessThanOrEqual(100);
+      // whole sentences only
+      expect(chunk.endsWith('end.')).toBe(true);
+    }
+    // each chunk after the first starts with the sentence the one before ended with
+    for (let i = 1; i < chunks.length; i += 1) {
+      const last = chunks[i - 1].split(/(?<=end\.) /).at(-1)!;
+      expect(chunks[i].startsWith(last)).toBe(true);
+    }
+    const seen = new Set(chunks.flatMap((c) => c.split(' ')));
+    expect(
+      parts
+        .join(' ')
+        .split(' ')
+        .every((w) => seen.has(w)),
+    ).toBe(true);
+  });
+
+  it('cuts a sentence longer than the size every size tokens, and a run without spaces by characters', () => {
+    const chunks = tokenChunks(words(250, 'w'), { size: 100, overlap: 0, unit: 'tokens' });
+    expect(chunks.map(tokensOf)).toEqual([100, 100, 50]);
+    const run = 'x'.repeat(5_000);
+    const pieces = tokenChunks(run, { size: 100, overlap: 0, unit: 'tokens' });
+    expect(pieces.join('')).toBe(run);
+    for (const piece of pieces) expect(piece.length).toBeLessThanOrEqual(1_600);
+  });
+
+  it('is what chunkPages makes with unit tokens, page by page', async () => {
+    const chunks = await chunkPages(
+      [
+        { page: 1, text: 'One.\n\n\nTwo.' },
+        { page: 2, text: sentence(5, 'p') },
+      ],
+      { size: 50, overlap: 10, unit: 'tokens' },
+    );
+    expect(chunks).toEqual([
+      { index: 0, page: 1, content: 'One.\n\nTwo.' },
+      { index: 1, page: 2, content: sentence(5, 'p') },
+    ]);
+  });
+
+  it('chunks a 10 MB text without spaces or sentence ends in linear time', () => {
+    const text = 'ab'.repeat(5_000_000);
+    const chunks = tokenChunks(text, { size: 200, overlap: 40, unit: 'tokens' });
+    expect(chunks.join('')).toBe(text);
+  });
 });

@@ -44,7 +44,15 @@ export interface RetrievalRequest {
   limit: number;
   /** Ranking parameters (the evaluation tunes these; the defaults are BM25's usual ones). */
   ranking?: RankingOptions;
+  /**
+   * Chunks of one document beyond this many come after every other document's (default: half
+   * the limit, rounded up), so one document cannot fill every slot unless it is the only match.
+   */
+  perDocument?: number;
 }
+
+/** A document's share of the slots before other documents' chunks come first. */
+export const perDocumentShare = (limit: number) => Math.max(1, Math.ceil(limit / 2));
 
 interface Row extends ScopedChunkRow {
   content: string;
@@ -56,7 +64,8 @@ interface Row extends ScopedChunkRow {
  * right now (access decided in SQL at query time, so a revoked share stops matching at once).
  * The GIN index finds the candidates (any of the question's lexemes); BM25 with the statistics
  * of the caller's readable documents ranks them (see `scoredChunks`), so nothing found depends
- * on documents the caller cannot read.
+ * on documents the caller cannot read. The chunks are diversified: a document's chunks after its
+ * best `perDocument` come after every other document's.
  */
 @Injectable()
 export class ChunkRetriever {
@@ -70,6 +79,7 @@ export class ChunkRetriever {
     const rows = await this.chunks.run<Row>(request, {
       question: request.question,
       limit: request.limit,
+      perDocument: request.perDocument ?? perDocumentShare(request.limit),
       columns: [
         'c.content',
         // one value for the whole query (an init plan), repeated on each row

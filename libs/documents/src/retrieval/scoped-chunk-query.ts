@@ -61,7 +61,10 @@ export class ScopedChunkQuery {
 
   async run<Row extends ScopedChunkRow>(
     scope: ChunkScope,
-    request: Pick<RankedChunksRequest, 'question' | 'limit' | 'ranking'> & {
+    request: Pick<
+      RankedChunksRequest,
+      'question' | 'limit' | 'ranking' | 'group' | 'perDocument'
+    > & {
       /** Columns selected beside chunk_id, document_id, filename and page. */
       columns: (string | SqlFragment)[];
     },
