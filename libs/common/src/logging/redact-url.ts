@@ -15,6 +15,7 @@ export const LOGGED_QUERY_PARAMETERS: ReadonlySet<string> = new Set([
   'documentIds',
   'format',
   'from',
+  'group',
   'limit',
   'role',
   'state',
