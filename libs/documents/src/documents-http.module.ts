@@ -3,6 +3,7 @@ import { DocumentsModule } from './documents.module';
 import { DocumentsController } from './http/documents.controller';
 import { MultipartRegistrar } from './http/multipart.registrar';
 import { SearchController } from './http/search.controller';
+import { PassagesService } from './passages.service';
 import { SearchService } from './search.service';
 import { SharesController } from './http/shares.controller';
 import { SharesService } from './shares.service';
@@ -12,7 +13,7 @@ import { UploadService } from './upload/upload.service';
 @Module({
   imports: [DocumentsModule],
   controllers: [DocumentsController, SharesController, SearchController],
-  providers: [MultipartRegistrar, UploadService, SharesService, SearchService],
+  providers: [MultipartRegistrar, UploadService, SharesService, SearchService, PassagesService],
 })
 export class DocumentsHttpModule {}
 

@@ -38,6 +38,8 @@ export const INGESTION_FAILED_MESSAGE =
 
 export const documentNotFound = () => new NotFoundError('Document');
 export const shareNotFound = () => new NotFoundError('Share');
+/** Not a chunk of this document (or one replaced by a re-ingestion since it was cited). */
+export const chunkNotFound = () => new NotFoundError('Chunk');
 
 export const fileTooLarge = (maxBytes: number) =>
   new AppError(

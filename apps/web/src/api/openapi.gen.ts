@@ -164,6 +164,31 @@ export interface DocumentPageDto {
   nextCursor: string | null;
 }
 
+export interface PassageChunkDto {
+  id: string;
+  /** 0-based position in the document */
+  index: number;
+  /** 1-based PDF page, else null */
+  page: number | null;
+  /** The extracted text of the chunk */
+  content: string;
+  /** Whether this is the chunk that was asked for (the cited one) */
+  cited: boolean;
+}
+
+export interface PassageDto {
+  documentId: string;
+  filename: string;
+  /** Chunks the document has */
+  chunkCount: number;
+  /** In document order */
+  chunks: PassageChunkDto[];
+  /** The chunk just before the cited one (to move back by one), null at the start */
+  previousChunkId: string | null;
+  /** The chunk just after the cited one (to move on by one), null at the end */
+  nextChunkId: string | null;
+}
+
 export interface ShareDto {
   userId: string;
   email: string;

@@ -27,6 +27,8 @@ import { attachmentDisposition, DOWNLOAD_SECURITY_HEADERS } from './content-disp
 import { DocumentsService } from '../documents.service';
 import { multipartRequired } from '../documents.errors';
 import { UploadService } from '../upload/upload.service';
+import { PassagesService } from '../passages.service';
+import { PassageDto, PassageQueryDto } from '../dto/passage.dto';
 import {
   DocumentDto,
   DocumentPageDto,
@@ -46,6 +48,7 @@ export class DocumentsController {
   constructor(
     private readonly documents: DocumentsService,
     private readonly uploads: UploadService,
+    private readonly passages: PassagesService,
   ) {}
 
   @Post()
@@ -125,6 +128,30 @@ export class DocumentsController {
     @UuidParam('id', 'The document id') id: string,
   ): Promise<DocumentDto> {
     return this.documents.get(caller, ability, id);
+  }
+
+  @Get(':id/chunks/:chunkId')
+  @CheckPolicies(ANY_CALLER)
+  @ApiOperation({
+    summary: 'A chunk with its neighbours: a citation or a search hit in context',
+    description:
+      'The extracted text of the chunk (as cited: `chunkId` of a citation or a search hit) and ' +
+      'of `around` chunks either side, in document order, with the ids to move back and on by ' +
+      'one chunk. Readable by whoever can read the document.',
+  })
+  @ApiOkResponse({ type: PassageDto })
+  @ApiProblemResponses({
+    400: 'An id is not a UUID, or `around` is not 0–5',
+    404: 'No such document you can read, or no such chunk in it (`chunk_not_found`)',
+  })
+  passage(
+    @CurrentUser() caller: AuthUser,
+    @CallerAbility() ability: AppAbility,
+    @UuidParam('id', 'The document id') id: string,
+    @UuidParam('chunkId', 'The chunk id (from a citation or a search hit)') chunkId: string,
+    @Query() query: PassageQueryDto,
+  ): Promise<PassageDto> {
+    return this.passages.around(caller, ability, id, chunkId, query.around);
   }
 
   @Get(':id/content')
