@@ -36,7 +36,7 @@ export function NotificationList({
                 <button
                   type="button"
                   onClick={() => void guard(state.markRead(n))}
-                  aria-label={`Mark “${n.title}” as read`}
+                  aria-label={`Mark read: “${n.title}”`}
                 >
                   Mark read
                 </button>
