@@ -139,3 +139,37 @@ describe('metrics the dashboards and alerts read', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('GET /metrics with METRICS_TOKEN set', () => {
+  const token = 'metrics-token-0123456789abcdefghijklmnop';
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ METRICS_TOKEN: token }, { worker: true });
+    await stack.worker!.getHttpAdapter().getInstance().ready();
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers only the bearer token, on both apps', async () => {
+    for (const http of [stack.http, request(stack.worker!.getHttpServer())]) {
+      for (const header of [
+        undefined,
+        'Bearer wrong-token',
+        `Basic ${token}`,
+        `Bearer ${token}x`,
+      ]) {
+        const req = http.get('/metrics');
+        const res = await (header ? req.set('Authorization', header) : req);
+        expect(res.status).toBe(401);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body.code).toBe('metrics_token_required');
+        expect(res.text).not.toContain('http_request_duration_seconds');
+      }
+      const ok = await http.get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(ok.text).toContain('# TYPE http_request_duration_seconds histogram');
+    }
+  });
+});

@@ -38,6 +38,8 @@ export interface AppSettings {
   uploadRateLimit: RateLimit;
   /** Stricter per-user limit on chat questions (`POST /chat/sessions/:id/messages`). */
   chatRateLimit: RateLimit;
+  /** When set, `GET /metrics` (both apps) answers only `Authorization: Bearer <this>`. */
+  metricsToken?: string;
 }
 
 export interface DatabaseSettings {

@@ -92,6 +92,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ EXTRACTION_MAX_RSS_MB: '2048' }).documents.extractionMaxRssMb).toBe(2048);
   });
 
+  it('reads METRICS_TOKEN: unset by default, 32+ token characters when set', () => {
+    expect(loadConfig({}).app.metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'a'.repeat(32) }).app.metricsToken).toBe('a'.repeat(32));
+    for (const bad of ['short', 'x'.repeat(31), `${'a'.repeat(32)} space`, 'é'.repeat(40)]) {
+      expect(problemsOf({ METRICS_TOKEN: bad })).toEqual([
+        expect.stringMatching(/^METRICS_TOKEN must be 32 to 256 characters/),
+      ]);
+    }
+  });
+
   it('reads the OCR settings and refuses anything but plain Tesseract language names', () => {
     const ocr = loadConfig({
       OCR_ENABLED: 'true',

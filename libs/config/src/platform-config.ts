@@ -86,7 +86,20 @@ export function readApp(r: EnvReader, nodeEnv: NodeEnv): AppSettings {
     authRateLimit: r.read('RATE_LIMIT_AUTH', parseRateLimit, r.def('RATE_LIMIT_AUTH')),
     uploadRateLimit: r.read('RATE_LIMIT_UPLOAD', parseRateLimit, r.def('RATE_LIMIT_UPLOAD')),
     chatRateLimit: r.read('RATE_LIMIT_CHAT', parseRateLimit, r.def('RATE_LIMIT_CHAT')),
+    metricsToken: readMetricsToken(r),
   };
+}
+
+/** METRICS_TOKEN: optional; when set, at least 32 characters of a token alphabet. */
+function readMetricsToken(r: EnvReader): string | undefined {
+  const token = r.optional('METRICS_TOKEN', (v) => {
+    if (v.length < 32 || v.length > 256 || !/^[A-Za-z0-9._~+/=-]+$/.test(v)) {
+      throw new EnvError('must be 32 to 256 characters of A-Z a-z 0-9 . _ ~ + / = -');
+    }
+    return v;
+  });
+  r.secret('METRICS_TOKEN', token);
+  return token;
 }
 
 export function readDatabase(r: EnvReader, appRole: DatabaseSettings['appRole']): DatabaseSettings {

@@ -3,18 +3,22 @@ import {
   Controller,
   Get,
   Header,
+  Headers,
   Inject,
   Injectable,
   type OnModuleInit,
   VERSION_NEUTRAL,
 } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Queue } from 'bull';
 import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { Public } from '@docent/common';
+import { ApiProblemResponses, AppError, Public } from '@docent/common';
+import type { AppSettings } from '@docent/config';
 import { QUEUE_NAMES } from '@docent/queue';
 import { withTimeout } from './timeout';
 
@@ -128,21 +132,50 @@ export class QueueMetrics implements OnModuleInit {
   }
 }
 
-/** Scraped by Prometheus: no auth, no rate limit. */
+/** SHA-256 of a token, so the comparison takes the same time whatever was sent. */
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Scraped by Prometheus: no user session and no rate limit. With METRICS_TOKEN set, only
+ * `Authorization: Bearer <METRICS_TOKEN>` is answered (compared in constant time); anything else
+ * is a 401 problem (`metrics_token_required`).
+ */
 @Public()
 @SkipThrottle()
 @ApiTags('health')
 @Controller({ path: 'metrics', version: VERSION_NEUTRAL })
 export class MetricsController {
-  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
+  private readonly token?: Buffer;
+
+  constructor(
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+    config: ConfigService,
+  ) {
+    const token = config.get<AppSettings>('app')?.metricsToken;
+    this.token = token ? digest(token) : undefined;
+  }
 
   @Get()
   @Header('Cache-Control', 'no-store')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiOperation({
+    summary: 'Prometheus metrics (text exposition format)',
+    description: 'With METRICS_TOKEN set, send it as `Authorization: Bearer <token>`.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4' })
-  async metrics(): Promise<string> {
+  @ApiProblemResponses({ 401: 'METRICS_TOKEN is set and the request does not carry it' })
+  async metrics(@Headers('authorization') authorization?: string): Promise<string> {
+    if (this.token) {
+      const sent = /^Bearer (\S{1,512})$/.exec(authorization ?? '')?.[1] ?? '';
+      if (!timingSafeEqual(digest(sent), this.token)) {
+        throw new AppError(
+          'unauthenticated',
+          'metrics_token_required',
+          'Send the metrics token as a bearer token.',
+        );
+      }
+    }
     return this.registry.metrics();
   }
 }
