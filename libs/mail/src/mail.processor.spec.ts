@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
-import type { ISendMailOptions, MailerService } from '@nestjs-modules/mailer';
+import type { SendMailOptions } from 'nodemailer';
 import type { Job } from 'bull';
 import { randomBytes } from 'node:crypto';
 import { Keyring } from '@docent/crypto';
@@ -43,13 +43,13 @@ function fakeJob(data: Partial<SendMailJob> = {}, attemptsMade = 0) {
 const keyring = new Keyring(new Map([['k1', randomBytes(32)]]), 'k1');
 
 function setup(result: () => Promise<unknown> = () => Promise.resolve({})) {
-  const sent: ISendMailOptions[] = [];
+  const sent: SendMailOptions[] = [];
   const mailer = {
-    sendMail: (options: ISendMailOptions) => {
+    sendMail: (options: SendMailOptions) => {
       sent.push(options);
       return result();
     },
-  } as unknown as MailerService;
+  };
   const config = {
     getOrThrow: () => ({ smtpUrl: 'smtp://x', from: 'Docent <no-reply@docent.test>' }),
   } as unknown as ConfigService;

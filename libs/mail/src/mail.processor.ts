@@ -1,7 +1,6 @@
 import { Process, Processor } from '@nestjs/bull';
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { MailerService } from '@nestjs-modules/mailer';
 import type { Job } from 'bull';
 import type { MailSettings } from '@docent/config';
 import { Keyring } from '@docent/crypto';
@@ -11,6 +10,7 @@ import { InvalidMailError } from './mail.errors';
 import { isSafeId, openMailContext, type SendMailJob } from './mail.job';
 import { composeMail } from './mail.message';
 import { MailMetrics } from './mail.metrics';
+import { MAIL_SENDER, type MailSender } from './mail-transport';
 
 interface SmtpErrorFields {
   code?: unknown;
@@ -65,7 +65,7 @@ export class MailProcessor {
   private readonly from: string;
 
   constructor(
-    private readonly mailer: MailerService,
+    @Inject(MAIL_SENDER) private readonly mailer: MailSender,
     config: ConfigService,
     private readonly keyring: Keyring,
     private readonly metrics: MailMetrics,

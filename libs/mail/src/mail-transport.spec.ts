@@ -1,4 +1,4 @@
-import { mailerOptions, smtpTransportUrl } from './mail-worker.module';
+import { smtpTransportUrl } from './mail-transport';
 
 describe('mail transport options', () => {
   it('adds SMTP timeouts to the URL', () => {
@@ -20,11 +20,5 @@ describe('mail transport options', () => {
     expect(url.password).toBe('p%40ss');
     expect(url.searchParams.get('socketTimeout')).toBe('5000');
     expect(url.searchParams.get('connectionTimeout')).toBe('10000');
-  });
-
-  it('configures no template adapter: we render ourselves', () => {
-    const options = mailerOptions({ smtpUrl: 'smtp://127.0.0.1:1025', from: 'Docent <d@x.test>' });
-    expect(options).not.toHaveProperty('template');
-    expect(options.defaults).toEqual({ from: 'Docent <d@x.test>' });
   });
 });
