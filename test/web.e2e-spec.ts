@@ -186,7 +186,7 @@ describe('web client in a real browser', () => {
     expect((await hit.locator('mark').allTextContents()).join(' ')).toMatch(/readability/i);
   }, 60_000);
 
-  it('opens a search hit only as a download, never as a page of the app (an uploaded HTML page)', async () => {
+  it('opens a search hit in the citation viewer; the file is only downloaded, never a page of the app (an uploaded HTML page)', async () => {
     const marker = `zebracorn${Date.now().toString(36)}`;
     const html =
       '<!doctype html><html><head><meta http-equiv="refresh" content="0;url=/sign-in?owned=1">' +
@@ -206,10 +206,26 @@ describe('web client in a real browser', () => {
     const popups: Page[] = [];
     page.on('popup', (popup) => popups.push(popup));
     const at = page.url();
+    const opener = hit.getByRole('button', { name: 'hostile.html' });
+    await opener.click();
+
+    // the hit opens the viewer: the extracted text (never the page itself), the passage marked
+    const viewer = page.getByRole('dialog', { name: 'hostile.html' });
+    await viewer.waitFor();
+    const close = viewer.getByRole('button', { name: 'Close' });
+    expect(await close.evaluate('(el) => el === document.activeElement')).toBe(true);
+    await viewer.locator('mark').waitFor({ timeout: SLOW });
+    expect(await viewer.locator('mark').textContent()).toContain(`The ${marker} page.`);
+    // one short passage, no page (not a PDF): nothing to move to either way
+    expect(await viewer.getByText('Passage 1 of 1').count()).toBe(1);
+    expect(await viewer.getByText(/^Page \d+$/).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'Previous passage' }).isDisabled()).toBe(true);
+    expect(await viewer.getByRole('button', { name: 'Next passage' }).isDisabled()).toBe(true);
+
+    // the viewer's Download saves the original bytes, from a blob the page could not render
     const downloaded = page.waitForEvent('download');
-    await hit.getByRole('button', { name: 'hostile.html' }).click();
+    await viewer.getByRole('button', { name: 'Download' }).click();
     const download = await downloaded;
-    // saved as a file with the original bytes, from a blob the page could not render
     expect(download.suggestedFilename()).toBe('hostile.html');
     expect((await readFile(await download.path())).toString()).toBe(html);
     // nothing was opened or navigated: no new tab, same page, the script never ran here
@@ -217,9 +233,14 @@ describe('web client in a real browser', () => {
     expect(page.context().pages()).toEqual([page]);
     expect(page.url()).toBe(at);
     expect(await page.evaluate("localStorage.getItem('owned')")).toBeNull();
+
+    // the visible Close button closes it and gives the focus back to the hit
+    await close.click();
+    await viewer.waitFor({ state: 'hidden' });
+    expect(await opener.evaluate('(el) => el === document.activeElement')).toBe(true);
   }, 120_000);
 
-  it('streams an answer over SSE with a citation chip to the right file', async () => {
+  it('streams an answer over SSE with a citation chip that opens the cited passage in the viewer', async () => {
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Chat' })
@@ -248,11 +269,49 @@ describe('web client in a real browser', () => {
     expect(await chip.first().textContent()).toMatch(/google-doc-document\.pdf, p\. \d+/);
     await screenshot(page, 'chat');
 
-    // a citation downloads its file; it never opens it in a tab of the app's origin
-    const downloaded = page.waitForEvent('download');
+    // a citation opens the viewer: the cited passage marked in the document's extracted text
+    const snippet = (await chip.first().getAttribute('title')) ?? '';
     await chip.first().click();
+    const viewer = page.getByRole('dialog', { name: GOOD });
+    await viewer.waitFor();
+    expect(
+      await viewer
+        .getByRole('button', { name: 'Close' })
+        .evaluate('(el) => el === document.activeElement'),
+    ).toBe(true);
+    const marked = viewer.locator('mark');
+    await marked.waitFor({ timeout: SLOW });
+    const cited = (await marked.textContent()) ?? '';
+    expect(cited).toContain('Readability counts.');
+    expect(cited.replace(/\s+/g, ' ')).toContain(snippet.replace(/…$/, ''));
+    expect(await viewer.getByText('Page 1', { exact: true }).count()).toBe(1);
+    const position = viewer.getByText(/^Passage \d+ of \d+$/);
+    expect(await position.textContent()).toBe('Passage 1 of 2');
+    const previous = viewer.getByRole('button', { name: 'Previous passage' });
+    const next = viewer.getByRole('button', { name: 'Next passage' });
+    expect(await previous.isDisabled()).toBe(true);
+    await screenshot(page, 'citation-viewer');
+
+    // Next marks the following chunk (the last: Next is then disabled), Previous the cited one again
+    await next.click();
+    await viewer.getByText('Passage 2 of 2').waitFor();
+    expect(await marked.textContent()).not.toBe(cited);
+    expect(await marked.textContent()).toContain('Indonesia');
+    expect(await next.isDisabled()).toBe(true);
+    await previous.click();
+    await viewer.getByText('Passage 1 of 2').waitFor();
+    expect(await marked.textContent()).toBe(cited);
+
+    // Download is the file, saved; it never opens in a tab of the app's origin
+    const downloaded = page.waitForEvent('download');
+    await viewer.getByRole('button', { name: 'Download' }).click();
     expect((await downloaded).suggestedFilename()).toBe(GOOD);
     expect(page.context().pages()).toEqual([page]);
+
+    // Escape closes the viewer and the focus goes back to the chip
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+    expect(await chip.first().evaluate('(el) => el === document.activeElement')).toBe(true);
   }, 180_000);
 
   it('shows the preferences and session pages', async () => {
