@@ -20,6 +20,7 @@ export interface PassageTarget {
 function CitationViewer({ target, onClose }: { target: PassageTarget; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
+  const markedRef = useRef<HTMLParagraphElement>(null);
   const titleId = useId();
   const download = useDownload();
   const [chunkId, setChunkId] = useState(target.chunkId);
@@ -45,6 +46,12 @@ function CitationViewer({ target, onClose }: { target: PassageTarget; onClose: (
   const current = data?.chunks.find((chunk) => chunk.cited);
   const loading = !passage.error && current?.id !== chunkId;
   const filename = data?.filename ?? target.filename;
+  const shown = loading ? null : current?.id;
+
+  // the marked passage is scrolled into view (with a few lines of context above it) when it changes
+  useEffect(() => {
+    if (shown) markedRef.current?.scrollIntoView({ block: 'start' });
+  }, [shown]);
 
   return (
     <dialog
@@ -78,7 +85,7 @@ function CitationViewer({ target, onClose }: { target: PassageTarget; onClose: (
         <div className="passage-text">
           {data.chunks.map((chunk) =>
             chunk.cited ? (
-              <p key={chunk.id}>
+              <p key={chunk.id} ref={markedRef} className="passage-cited">
                 <mark>{chunk.content}</mark>
               </p>
             ) : (
