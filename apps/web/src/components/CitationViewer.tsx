@@ -21,6 +21,8 @@ function CitationViewer({ target, onClose }: { target: PassageTarget; onClose: (
   const ref = useRef<HTMLDialogElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
   const markedRef = useRef<HTMLParagraphElement>(null);
+  const previousRef = useRef<HTMLButtonElement>(null);
+  const nextRef = useRef<HTMLButtonElement>(null);
   const titleId = useId();
   const download = useDownload();
   const [chunkId, setChunkId] = useState(target.chunkId);
@@ -48,9 +50,16 @@ function CitationViewer({ target, onClose }: { target: PassageTarget; onClose: (
   const filename = data?.filename ?? target.filename;
   const shown = loading ? null : current?.id;
 
-  // the marked passage is scrolled into view (with a few lines of context above it) when it changes
+  // the marked passage is scrolled into view (with a few lines of context above it) when it changes;
+  // a keyboard user who reached the first or last chunk (its button now disabled) keeps the focus
+  // in the panel, on the other way
   useEffect(() => {
-    if (shown) markedRef.current?.scrollIntoView({ block: 'start' });
+    if (!shown) return;
+    markedRef.current?.scrollIntoView({ block: 'start' });
+    if (!ref.current?.contains(document.activeElement)) {
+      const other = [nextRef.current, previousRef.current].find((button) => !button?.disabled);
+      (other ?? closeRef.current)?.focus();
+    }
   }, [shown]);
 
   return (
@@ -62,6 +71,7 @@ function CitationViewer({ target, onClose }: { target: PassageTarget; onClose: (
         event.preventDefault();
         onClose();
       }}
+      onClose={onClose}
     >
       <header className="side-panel-header">
         <h2 id={titleId}>{filename}</h2>
@@ -98,6 +108,7 @@ function CitationViewer({ target, onClose }: { target: PassageTarget; onClose: (
       ) : null}
       <div className="actions">
         <button
+          ref={previousRef}
           type="button"
           disabled={!data?.previousChunkId}
           onClick={() => !loading && data?.previousChunkId && setChunkId(data.previousChunkId)}
@@ -105,6 +116,7 @@ function CitationViewer({ target, onClose }: { target: PassageTarget; onClose: (
           Previous passage
         </button>
         <button
+          ref={nextRef}
           type="button"
           disabled={!data?.nextChunkId}
           onClick={() => !loading && data?.nextChunkId && setChunkId(data.nextChunkId)}
