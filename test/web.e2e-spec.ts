@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import {
   ensureWebBuild,
   freePort,
@@ -76,6 +76,15 @@ describe('web client in a real browser', () => {
     // the page's script, as a string: this file is type-checked without the DOM library
     await page.evaluate(`(${DROP_FILES})(${JSON.stringify(files)})`);
   }
+
+  /** Whether the element has the page's focus. */
+  const isFocused = (locator: Locator) =>
+    locator.evaluate(
+      (el) =>
+        el ===
+        (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument
+          .activeElement,
+    );
 
   const documentRow = (filename: string, status?: string) =>
     page
@@ -186,7 +195,7 @@ describe('web client in a real browser', () => {
     expect((await hit.locator('mark').allTextContents()).join(' ')).toMatch(/readability/i);
   }, 60_000);
 
-  it('opens a search hit only as a download, never as a page of the app (an uploaded HTML page)', async () => {
+  it('opens a search hit in the citation viewer; the file is only downloaded, never a page of the app (an uploaded HTML page)', async () => {
     const marker = `zebracorn${Date.now().toString(36)}`;
     const html =
       '<!doctype html><html><head><meta http-equiv="refresh" content="0;url=/sign-in?owned=1">' +
@@ -206,10 +215,26 @@ describe('web client in a real browser', () => {
     const popups: Page[] = [];
     page.on('popup', (popup) => popups.push(popup));
     const at = page.url();
+    const opener = hit.getByRole('button', { name: 'hostile.html' });
+    await opener.click();
+
+    // the hit opens the viewer: the extracted text (never the page itself), the passage marked
+    const viewer = page.getByRole('dialog', { name: 'hostile.html' });
+    await viewer.waitFor();
+    const close = viewer.getByRole('button', { name: 'Close' });
+    expect(await isFocused(close)).toBe(true);
+    await viewer.locator('mark').waitFor({ timeout: SLOW });
+    expect(await viewer.locator('mark').textContent()).toContain(`The ${marker} page.`);
+    // one short passage (a text document is extracted as one page): nothing to move to either way
+    expect(await viewer.getByText('Passage 1 of 1').count()).toBe(1);
+    expect(await viewer.getByText('Page 1', { exact: true }).count()).toBe(1);
+    expect(await viewer.getByRole('button', { name: 'Previous passage' }).isDisabled()).toBe(true);
+    expect(await viewer.getByRole('button', { name: 'Next passage' }).isDisabled()).toBe(true);
+
+    // the viewer's Download saves the original bytes, from a blob the page could not render
     const downloaded = page.waitForEvent('download');
-    await hit.getByRole('button', { name: 'hostile.html' }).click();
+    await viewer.getByRole('button', { name: 'Download' }).click();
     const download = await downloaded;
-    // saved as a file with the original bytes, from a blob the page could not render
     expect(download.suggestedFilename()).toBe('hostile.html');
     expect((await readFile(await download.path())).toString()).toBe(html);
     // nothing was opened or navigated: no new tab, same page, the script never ran here
@@ -217,9 +242,14 @@ describe('web client in a real browser', () => {
     expect(page.context().pages()).toEqual([page]);
     expect(page.url()).toBe(at);
     expect(await page.evaluate("localStorage.getItem('owned')")).toBeNull();
+
+    // the visible Close button closes it and gives the focus back to the hit
+    await close.click();
+    await viewer.waitFor({ state: 'hidden' });
+    expect(await isFocused(opener)).toBe(true);
   }, 120_000);
 
-  it('streams an answer over SSE with a citation chip to the right file', async () => {
+  it('streams an answer over SSE with a citation chip that opens the cited passage in the viewer', async () => {
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Chat' })
@@ -248,12 +278,99 @@ describe('web client in a real browser', () => {
     expect(await chip.first().textContent()).toMatch(/google-doc-document\.pdf, p\. \d+/);
     await screenshot(page, 'chat');
 
-    // a citation downloads its file; it never opens it in a tab of the app's origin
-    const downloaded = page.waitForEvent('download');
+    // a citation opens the viewer: the cited passage marked in the document's extracted text
+    const snippet = (await chip.first().getAttribute('title')) ?? '';
     await chip.first().click();
+    const viewer = page.getByRole('dialog', { name: GOOD });
+    await viewer.waitFor();
+    expect(await isFocused(viewer.getByRole('button', { name: 'Close' }))).toBe(true);
+    const marked = viewer.locator('mark');
+    await marked.waitFor({ timeout: SLOW });
+    const cited = (await marked.textContent()) ?? '';
+    expect(cited).toContain('Readability counts.');
+    expect(cited.replace(/\s+/g, ' ')).toContain(snippet.replace(/…$/, ''));
+    expect(await viewer.getByText('Page 1', { exact: true }).count()).toBe(1);
+    // the document is one passage: nothing to move to either way
+    expect(await viewer.getByText('Passage 1 of 1').count()).toBe(1);
+    expect(await viewer.getByRole('button', { name: 'Previous passage' }).isDisabled()).toBe(true);
+    expect(await viewer.getByRole('button', { name: 'Next passage' }).isDisabled()).toBe(true);
+
+    // Download is the file, saved; it never opens in a tab of the app's origin
+    const downloaded = page.waitForEvent('download');
+    await viewer.getByRole('button', { name: 'Download' }).click();
     expect((await downloaded).suggestedFilename()).toBe(GOOD);
     expect(page.context().pages()).toEqual([page]);
+
+    // Escape closes the viewer and the focus goes back to the chip
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+    expect(await isFocused(chip.first())).toBe(true);
   }, 180_000);
+
+  it('moves through a longer PDF by one passage from a citation in the viewer', async () => {
+    const LONG = 'pdflatex-4-pages.pdf';
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Documents' })
+      .click();
+    await page.locator('#file-picker').setInputFiles(join(CORPUS, LONG));
+    await documentRow(LONG, 'completed').waitFor({ timeout: SLOW });
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Chat' })
+      .click();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New chat' });
+    await dialog.getByLabel('Title (optional)').fill('Blind text');
+    await dialog.getByRole('checkbox', { name: LONG }).check();
+    await dialog.getByRole('button', { name: 'Start chat' }).click();
+    await page.getByRole('heading', { name: 'Blind text' }).waitFor();
+    await page
+      .getByLabel('Your question')
+      .fill('Is there a difference between this text and nonsense?');
+    await page.getByRole('button', { name: 'Ask' }).click();
+
+    const answer = page.locator('article[aria-label="Answer"]:not([data-streaming])').last();
+    await answer.waitFor({ timeout: SLOW });
+    const chip = answer.getByRole('button', { name: new RegExp(LONG.replace('.', '\\.')) }).first();
+    await chip.waitFor();
+    const chipPage = /, p\. (\d+)$/.exec((await chip.textContent()) ?? '')?.[1];
+    expect(chipPage).toBeDefined();
+    await chip.click();
+
+    const viewer = page.getByRole('dialog', { name: LONG });
+    const marked = viewer.locator('mark');
+    await marked.waitFor({ timeout: SLOW });
+    const cited = (await marked.textContent()) ?? '';
+    // the page of the citation, and where the passage sits among the document's chunks
+    const pageLabel = viewer.getByText(/^Page \d+$/);
+    expect(await pageLabel.textContent()).toBe(`Page ${chipPage}`);
+    const position = viewer.getByText(/^Passage \d+ of \d+$/);
+    const [, at, of] = /^Passage (\d+) of (\d+)$/.exec((await position.textContent()) ?? '') ?? [];
+    expect(Number(of)).toBeGreaterThan(1);
+    // the chunks either side are shown unmarked as context
+    expect(await viewer.locator('.passage-context').count()).toBeGreaterThanOrEqual(1);
+    await screenshot(page, 'citation-viewer');
+
+    // one way (on unless the citation is the last chunk), then back: the marked chunk follows
+    const forward = Number(at) < Number(of);
+    const next = viewer.getByRole('button', { name: 'Next passage' });
+    const previous = viewer.getByRole('button', { name: 'Previous passage' });
+    await (forward ? next : previous).click();
+    await viewer.getByText(`Passage ${Number(at) + (forward ? 1 : -1)} of ${of}`).waitFor();
+    const moved = (await marked.textContent()) ?? '';
+    expect(moved).not.toBe(cited);
+    expect(await pageLabel.textContent()).toMatch(/^Page \d+$/);
+    await (forward ? previous : next).click();
+    await viewer.getByText(`Passage ${at} of ${of}`).waitFor();
+    expect(await marked.textContent()).toBe(cited);
+    expect(await pageLabel.textContent()).toBe(`Page ${chipPage}`);
+
+    // Escape closes it; the focus is back on the chip
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'hidden' });
+    expect(await isFocused(chip)).toBe(true);
+  }, 240_000);
 
   it('shows the preferences and session pages', async () => {
     await page.goto('/settings/notifications');

@@ -1,9 +1,17 @@
 import type { ChatMessageDto, CitationDto } from '../../api/openapi.gen';
-import { documentContent, useDownload } from '../../lib/useDownload';
+import { type PassageTarget, useCitationViewer } from '../../components/CitationViewer';
 
-/** A source of an answer: shows the cited passage on hover, downloads the file on click. */
-function CitationChip({ citation }: { citation: CitationDto }) {
-  const download = useDownload();
+/**
+ * A source of an answer: shows the cited passage on hover; a click opens it in the citation viewer
+ * (its text in context, and the file's download from there).
+ */
+function CitationChip({
+  citation,
+  onOpen,
+}: {
+  citation: CitationDto;
+  onOpen: (target: PassageTarget) => void;
+}) {
   const label = citation.page ? `${citation.filename}, p. ${citation.page}` : citation.filename;
   return (
     <button
@@ -11,7 +19,14 @@ function CitationChip({ citation }: { citation: CitationDto }) {
       className="chip"
       title={citation.snippet}
       data-document-id={citation.documentId}
-      onClick={() => download(documentContent(citation.documentId), citation.filename)}
+      aria-haspopup="dialog"
+      onClick={() =>
+        onOpen({
+          documentId: citation.documentId,
+          chunkId: citation.chunkId,
+          filename: citation.filename,
+        })
+      }
     >
       {label}
     </button>
@@ -19,6 +34,7 @@ function CitationChip({ citation }: { citation: CitationDto }) {
 }
 
 export function MessageView({ message }: { message: ChatMessageDto }) {
+  const viewer = useCitationViewer();
   return (
     <article
       className={`message message-${message.role}`}
@@ -28,10 +44,11 @@ export function MessageView({ message }: { message: ChatMessageDto }) {
       {message.citations.length > 0 ? (
         <div className="citations" aria-label="Sources">
           {message.citations.map((citation) => (
-            <CitationChip key={citation.chunkId} citation={citation} />
+            <CitationChip key={citation.chunkId} citation={citation} onOpen={viewer.open} />
           ))}
         </div>
       ) : null}
+      {viewer.element}
     </article>
   );
 }

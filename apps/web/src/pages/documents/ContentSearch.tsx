@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../../api/client';
 import type { SearchHitDto, SearchResultDto } from '../../api/openapi.gen';
 import { Empty, ProblemAlert, SearchInput, Spinner } from '../../components/ui';
-import { documentContent, useDownload } from '../../lib/useDownload';
+import { useCitationViewer } from '../../components/CitationViewer';
 
 /** The search service marks matches with « »: shown as <mark>. */
 function Snippet({ text }: { text: string }) {
@@ -16,7 +16,7 @@ function Snippet({ text }: { text: string }) {
 
 /** Full-text search over the passages of every document the caller can read. */
 export function ContentSearch() {
-  const download = useDownload();
+  const viewer = useCitationViewer();
   const [q, setQ] = useState('');
   const [hits, setHits] = useState<SearchHitDto[] | null>(null);
   const [busy, setBusy] = useState(false);
@@ -60,7 +60,14 @@ export function ContentSearch() {
                 <button
                   type="button"
                   className="chip"
-                  onClick={() => download(documentContent(hit.documentId), hit.filename)}
+                  aria-haspopup="dialog"
+                  onClick={() =>
+                    viewer.open({
+                      documentId: hit.documentId,
+                      chunkId: hit.chunkId,
+                      filename: hit.filename,
+                    })
+                  }
                 >
                   {hit.page ? `${hit.filename}, p. ${hit.page}` : hit.filename}
                 </button>{' '}
@@ -70,6 +77,7 @@ export function ContentSearch() {
           </ul>
         )
       ) : null}
+      {viewer.element}
     </section>
   );
 }
