@@ -10,6 +10,7 @@ import { requestPath, requestQuery } from '../http/request-path';
 export const LOGGED_QUERY_PARAMETERS: ReadonlySet<string> = new Set([
   'action',
   'actorId',
+  'around',
   'before',
   'cursor',
   'documentIds',

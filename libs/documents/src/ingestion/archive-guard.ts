@@ -107,7 +107,10 @@ function scan(zipfile: yauzl.ZipFile, limits: ArchiveLimits): Promise<ArchiveSum
           summary.uncompressedBytes += chunk.length;
           if (summary.uncompressedBytes > limits.maxArchiveUncompressedBytes) {
             fail(
-              bomb(`its entries inflate to more than ${limits.maxArchiveUncompressedBytes} bytes`),
+              bomb(
+                `its entries inflate to more than ${limits.maxArchiveUncompressedBytes} bytes`,
+                summary.uncompressedBytes,
+              ),
             );
           } else if (
             entryBytes >= RATIO_MIN_BYTES &&
@@ -116,6 +119,7 @@ function scan(zipfile: yauzl.ZipFile, limits: ArchiveLimits): Promise<ArchiveSum
             fail(
               bomb(
                 `entry "${entry.fileName}" inflates more than ${limits.maxArchiveEntryRatio} times its compressed size`,
+                summary.uncompressedBytes,
               ),
             );
           }
@@ -133,10 +137,12 @@ function scan(zipfile: yauzl.ZipFile, limits: ArchiveLimits): Promise<ArchiveSum
   });
 }
 
-function bomb(reason: string): ExtractionError {
+/** `inflated`: the bytes inflated when the check stopped it (said, so it can be seen to stop early). */
+function bomb(reason: string, inflated?: number): ExtractionError {
+  const stopped = inflated === undefined ? '' : ` (stopped after inflating ${inflated} bytes)`;
   return new ExtractionError(
     'archive_bomb',
-    `The archive looks like a decompression bomb: ${reason}.`,
+    `The archive looks like a decompression bomb: ${reason}${stopped}.`,
   );
 }
 
