@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { assemblePdf } from './test-support';
 
 /** One page of `buildPdf`: lines of text (a text layer), or a JPEG drawn over the whole page. */
 export type PdfPageSpec = { lines: string[] } | { jpeg: Buffer };
@@ -78,29 +79,7 @@ export function buildPdf(pages: PdfPageSpec[]): Buffer {
   objects[pagesIndex - 1] = Buffer.from(
     `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`,
   );
-  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
-  let offset = parts[0].length;
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(offset);
-    const object = Buffer.concat([
-      Buffer.from(`${i + 1} 0 obj\n`),
-      body,
-      Buffer.from('\nendobj\n'),
-    ]);
-    parts.push(object);
-    offset += object.length;
-  });
-  parts.push(
-    Buffer.from(
-      [
-        `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`,
-        ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`),
-        `trailer\n<< /Size ${objects.length + 1} /Root ${catalog} 0 R >>\nstartxref\n${offset}\n%%EOF\n`,
-      ].join(''),
-    ),
-  );
-  return Buffer.concat(parts);
+  return assemblePdf(objects, catalog);
 }
 
 /** Runs a program (argument array, no shell); rejects unless it exits with 0. */

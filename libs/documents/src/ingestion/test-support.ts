@@ -237,6 +237,14 @@ export function pdfBomb(megabytes: number, text = 'Bomb page'): Buffer {
     ]),
     Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
   ];
+  return assemblePdf(objects, 1);
+}
+
+/**
+ * A PDF file from its objects (object n is `objects[n - 1]`): header, the numbered objects, the
+ * cross-reference table and the trailer naming `root` as the catalog.
+ */
+export function assemblePdf(objects: readonly Buffer[], root: number): Buffer {
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
   let offset = parts[0].length;
   const offsets: number[] = [];
@@ -253,7 +261,7 @@ export function pdfBomb(megabytes: number, text = 'Bomb page'): Buffer {
   const xref = [
     `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`,
     ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`),
-    `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${offset}\n%%EOF\n`,
+    `trailer\n<< /Size ${objects.length + 1} /Root ${root} 0 R >>\nstartxref\n${offset}\n%%EOF\n`,
   ].join('');
   parts.push(Buffer.from(xref));
   return Buffer.concat(parts);
