@@ -35,8 +35,8 @@ export async function shutdownGracefully(
     return 0;
   } catch (error) {
     options.logger.error(
-      `shutdown did not finish cleanly: ${String(error)} (in ${lifecycle.phase}; ` +
-        `waiting for ${hooks.pending().join(', ') || 'no close hook: the servers closing'}); ` +
+      `shutdown did not finish cleanly: ${String(error)} (waiting for ` +
+        `${hooks.pending().join(', ') || 'no close hook: the servers closing'}); ` +
         `still open: ${describeOpenResources(serverPorts)}`,
       undefined,
       'Shutdown',
