@@ -82,6 +82,19 @@ export class QueueMetrics implements OnModuleInit {
       name,
       queue: this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
     }));
+    /** Reads each queue whose connection is ready; a queue that does not answer is skipped. */
+    const eachReadyQueue = (read: (name: string, queue: Queue) => Promise<void>) =>
+      Promise.all(
+        queues.map(async ({ name, queue }) => {
+          if (queue.client.status !== 'ready') return;
+          try {
+            await read(name, queue);
+          } catch {
+            // Redis is down: readiness reports it; the scrape still succeeds
+          }
+        }),
+      );
+    const bounded = <T>(name: string, work: Promise<T>) => withTimeout(work, 1000, `queue ${name}`);
     new Gauge({
       name: 'queue_oldest_waiting_seconds',
       help: 'Age of the oldest job waiting to be taken, per queue (0 when none waits)',
@@ -89,20 +102,13 @@ export class QueueMetrics implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.reset();
-        await Promise.all(
-          queues.map(async ({ name, queue }) => {
-            if (queue.client.status !== 'ready') return;
-            try {
-              // the oldest of each waiting list (wait and paused): bull lists newest first
-              const oldest = await withTimeout(queue.getWaiting(0, 0), 1000, `queue ${name}`);
-              const stamps = oldest.flatMap((job) => (job ? [job.timestamp] : []));
-              const age = stamps.length ? (Date.now() - Math.min(...stamps)) / 1000 : 0;
-              this.set({ queue: name }, Math.max(0, age));
-            } catch {
-              // Redis is down: readiness reports it; the scrape still succeeds
-            }
-          }),
-        );
+        await eachReadyQueue(async (name, queue) => {
+          // the oldest of each waiting list (wait and paused): bull lists newest first
+          const oldest = await bounded(name, queue.getWaiting(0, 0));
+          const stamps = oldest.flatMap((job) => (job ? [job.timestamp] : []));
+          const age = stamps.length ? (Date.now() - Math.min(...stamps)) / 1000 : 0;
+          this.set({ queue: name }, Math.max(0, age));
+        });
       },
     });
     new Gauge({
@@ -112,21 +118,12 @@ export class QueueMetrics implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.reset();
-        await Promise.all(
-          queues.map(async ({ name, queue }) => {
-            if (queue.client.status !== 'ready') return;
-            try {
-              const counts = await withTimeout(queue.getJobCounts(), 1000, `queue ${name}`);
-              const paused = await withTimeout(queue.getPausedCount(), 1000, `queue ${name}`);
-              const values: Record<string, number> = { ...counts, paused };
-              for (const state of QUEUE_STATES) {
-                this.set({ queue: name, state }, values[state] ?? 0);
-              }
-            } catch {
-              // Redis is down: readiness reports it; the scrape still succeeds
-            }
-          }),
-        );
+        await eachReadyQueue(async (name, queue) => {
+          const counts = await bounded(name, queue.getJobCounts());
+          const paused = await bounded(name, queue.getPausedCount());
+          const values: Record<string, number> = { ...counts, paused };
+          for (const state of QUEUE_STATES) this.set({ queue: name, state }, values[state] ?? 0);
+        });
       },
     });
   }
