@@ -67,30 +67,6 @@ const CHAT_SEED = 15;
 const CONCURRENCY = 4;
 const RESULTS_HEADING = '## eval: answer quality on SQuAD dev paragraphs and our own questions';
 
-/** The corpus files ingestion completes, and our questions about them (test/chat-retrieval). */
-const CORPUS_FILES = [
-  'footnotes.docx',
-  'google-doc-document.pdf',
-  'minimal-document.pdf',
-  'multicolumn.pdf',
-  'pdflatex-4-pages.pdf',
-  'single-paragraph.docx',
-  'tables.docx',
-];
-const CORPUS_QUESTIONS = [
-  { q: 'Readability counts?', answer: 'google-doc-document.pdf' },
-  { q: 'Is explicit better than implicit?', answer: 'google-doc-document.pdf' },
-  { q: 'Should special cases break the rules?', answer: 'google-doc-document.pdf' },
-  { q: 'How many people live in Indonesia?', answer: 'google-doc-document.pdf' },
-  { q: 'What does it say about walking on imported air?', answer: 'single-paragraph.docx' },
-  { q: 'What is written in the top left cell?', answer: 'tables.docx' },
-  { q: 'Which particle walks into a bar?', answer: 'footnotes.docx' },
-  { q: 'Which official languages do the EU countries have?', answer: 'multicolumn.pdf' },
-  { q: 'Is there a two-column sample with an abstract?', answer: 'multicolumn.pdf' },
-  { q: 'What should a blind text tell you about the font?', answer: 'pdflatex-4-pages.pdf' },
-  { q: 'Is this text any different from nonsense?', answer: 'pdflatex-4-pages.pdf' },
-  { q: 'What does sadipscing elitr mean?', answer: 'minimal-document.pdf' },
-];
 const MIME = {
   pdf: 'application/pdf',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
@@ -117,6 +93,8 @@ function loadSets() {
   const coffeeQuestions = JSON.parse(
     readFileSync(path.join(FIXTURES, 'coffee-questions.json'), 'utf8'),
   );
+  // the corpus files ingestion completes and our questions about them (test/chat-retrieval too)
+  const corpusSet = JSON.parse(readFileSync(path.join(FIXTURES, 'corpus-questions.json'), 'utf8'));
   return {
     dev: {
       documents: devDocuments,
@@ -128,12 +106,12 @@ function loadSets() {
       questions: coffeeQuestions,
     },
     corpus: {
-      documents: CORPUS_FILES.map((name) => ({
+      documents: corpusSet.files.map((name) => ({
         key: name,
         name,
         content: readFileSync(path.join(CORPUS_DIR, name)),
       })),
-      questions: CORPUS_QUESTIONS,
+      questions: corpusSet.questions,
       chunkBaseline: true,
     },
   };

@@ -13,6 +13,7 @@ import { StorageModule } from '@docent/storage';
 import {
   callerContext,
   coffeeFixture,
+  corpusQuestions,
   indexTexts,
   ingestCorpus,
   type Paragraph,
@@ -143,20 +144,7 @@ describe('chat retrieval quality (BM25 over the GIN candidates)', () => {
       ids = await ingestCorpus(stack, owner);
     }, 90_000);
 
-    const CORPUS_QUESTIONS: Question[] = [
-      { q: 'Readability counts?', answer: 'google-doc-document.pdf' },
-      { q: 'Is explicit better than implicit?', answer: 'google-doc-document.pdf' },
-      { q: 'Should special cases break the rules?', answer: 'google-doc-document.pdf' },
-      { q: 'How many people live in Indonesia?', answer: 'google-doc-document.pdf' },
-      { q: 'What does it say about walking on imported air?', answer: 'single-paragraph.docx' },
-      { q: 'What is written in the top left cell?', answer: 'tables.docx' },
-      { q: 'Which particle walks into a bar?', answer: 'footnotes.docx' },
-      { q: 'Which official languages do the EU countries have?', answer: 'multicolumn.pdf' },
-      { q: 'Is there a two-column sample with an abstract?', answer: 'multicolumn.pdf' },
-      { q: 'What should a blind text tell you about the font?', answer: 'pdflatex-4-pages.pdf' },
-      { q: 'Is this text any different from nonsense?', answer: 'pdflatex-4-pages.pdf' },
-      { q: 'What does sadipscing elitr mean?', answer: 'minimal-document.pdf' },
-    ];
+    const CORPUS_QUESTIONS = corpusQuestions();
 
     it('finds the right document for questions about each corpus file', async () => {
       const corpusIds = [...ids.values()];
