@@ -6,7 +6,7 @@ import { ChatModule } from './chat.module';
 import { ChatService } from './chat.service';
 import { GenerationModule } from './generation/generation.module';
 import { ChatController } from './http/chat.controller';
-import { UploadUsageRecorder } from './usage/upload-usage.recorder';
+import { UsageRecorder } from './usage/usage.recorder';
 
 /**
  * `/api/v1/chat` (SPEC §7): imported by the api only. Retrieval comes from DocumentsModule
@@ -15,7 +15,7 @@ import { UploadUsageRecorder } from './usage/upload-usage.recorder';
 @Module({
   imports: [ChatModule, DocumentsModule, GenerationModule],
   controllers: [ChatController],
-  providers: [ChatService, ChatMetrics, ChatAccountCleanup, UploadUsageRecorder],
+  providers: [ChatService, ChatMetrics, ChatAccountCleanup, UsageRecorder],
   exports: [ChatService],
 })
 export class ChatHttpModule {}

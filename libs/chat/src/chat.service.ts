@@ -276,6 +276,7 @@ export class ChatService {
       targetId: id,
       metadata: { messageCount: messages.length },
     });
+    await this.usage.recordQuietly(caller.id, { exports: 1 });
     return {
       session: this.toDto(session),
       messages: messages.map((message) => ChatMessageDto.from(message)),

@@ -52,6 +52,24 @@ export class DocumentStatsRepository {
     return rows.map((row) => ({ code: row.code, count: Number(row.count) }));
   }
 
+  /**
+   * Documents whose ingestion failed (still failed) with their last change on a UTC day in
+   * `[fromDay, toDay]`, per stable error code, most frequent first.
+   */
+  async failuresByCodeBetween(fromDay: string, toDay: string): Promise<DocumentFailureCount[]> {
+    const documents = this.em.getMetadata(Document).tableName;
+    const rows = await this.em.getConnection().execute<{ code: string; count: number | string }[]>(
+      `select error_code as code, count(*)::int as count
+           from "${documents}"
+          where status = 'failed' and error_code is not null
+            and updated_at >= ?::date and updated_at < ?::date + 1
+          group by error_code
+          order by count(*) desc, error_code`,
+      [fromDay, toDay],
+    );
+    return rows.map((row) => ({ code: row.code, count: Number(row.count) }));
+  }
+
   /** Indexed chunks in all. */
   async chunkCount(): Promise<number> {
     const chunks = this.em.getMetadata(DocumentChunk).tableName;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@docent/auth';
+import { DomainEventBus } from '@docent/common';
 import type { AppAbility } from '@docent/authorization';
 import { ScopedChunkQuery, type ScopedChunkRow } from './retrieval/scoped-chunk-query';
 import type { SearchHitDto, SearchQueryDto, SearchResultDto } from './dto/search.dto';
@@ -19,7 +20,10 @@ const HEADLINE = 'StartSel=«,StopSel=»,MaxWords=30,MinWords=10,MaxFragments=2'
  */
 @Injectable()
 export class SearchService {
-  constructor(private readonly chunks: ScopedChunkQuery) {}
+  constructor(
+    private readonly chunks: ScopedChunkQuery,
+    private readonly bus: DomainEventBus,
+  ) {}
 
   async search(
     caller: AuthUser,
@@ -37,6 +41,7 @@ export class SearchService {
         ],
       },
     );
+    await this.bus.emit('documents.searched', { userId: caller.id });
     return { items: rows.map((row) => this.toHit(row)) };
   }
 

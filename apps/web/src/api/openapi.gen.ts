@@ -657,6 +657,105 @@ export interface AdminStatsDto {
   generatedAt: string;
 }
 
+export interface UsageTotalsDto {
+  /** Password sign-ins and sign-ups */
+  signIns: number;
+  /** Files accepted for ingestion */
+  uploads: number;
+  /** Bytes of those files */
+  bytesIngested: number;
+  /** Chat questions answered */
+  questions: number;
+  /** Tokens of those answers */
+  answerTokens: number;
+  /** Searches inside the documents */
+  searches: number;
+  /** Conversations exported */
+  exports: number;
+  /** Documents shared (or a share changed) */
+  shares: number;
+  /** Distinct people who used any feature in the window */
+  activeUsers: number;
+}
+
+export interface UsagePeriodDto {
+  /** Password sign-ins and sign-ups */
+  signIns: number;
+  /** Files accepted for ingestion */
+  uploads: number;
+  /** Bytes of those files */
+  bytesIngested: number;
+  /** Chat questions answered */
+  questions: number;
+  /** Tokens of those answers */
+  answerTokens: number;
+  /** Searches inside the documents */
+  searches: number;
+  /** Conversations exported */
+  exports: number;
+  /** Documents shared (or a share changed) */
+  shares: number;
+  /** Distinct people who used any feature in the window */
+  activeUsers: number;
+  /** First day of the period (a Monday for weeks, the 1st for months) */
+  period: string;
+}
+
+export interface ActiveUsersDto {
+  /** The day the three figures end on (`to`) */
+  asOf: string;
+  /** Active on `asOf` (DAU) */
+  daily: number;
+  /** Active in the 7 days to `asOf` (WAU) */
+  weekly: number;
+  /** Active in the 30 days to `asOf` (MAU) */
+  monthly: number;
+}
+
+export interface UsageTopUserDto {
+  /** Password sign-ins and sign-ups */
+  signIns: number;
+  /** Files accepted for ingestion */
+  uploads: number;
+  /** Bytes of those files */
+  bytesIngested: number;
+  /** Chat questions answered */
+  questions: number;
+  /** Tokens of those answers */
+  answerTokens: number;
+  /** Searches inside the documents */
+  searches: number;
+  /** Conversations exported */
+  exports: number;
+  /** Documents shared (or a share changed) */
+  shares: number;
+  userId: string;
+  /** The display name (analytics never carry e-mail addresses) */
+  displayName: string;
+  /** Days with any activity */
+  activeDays: number;
+}
+
+export interface UsageFailureDto {
+  code: string;
+  count: number;
+}
+
+export interface UsageReportDto {
+  from: string;
+  to: string;
+  groupBy: 'day' | 'week' | 'month';
+  totals: UsageTotalsDto;
+  /** One entry per period of the window, oldest first, periods without use as 0 */
+  series: UsagePeriodDto[];
+  activeUsers: ActiveUsersDto;
+  /** The 10 most active people in the window (by actions: sign-ins, uploads, questions, searches, exports, shares) */
+  topUsers: UsageTopUserDto[];
+  /** Documents that failed ingestion in the window, per error code */
+  failuresByCode: UsageFailureDto[];
+  generatedAt: string;
+}
+
 export interface AdminHealthDto {
   /** `error` when any dependency is down */
   status: 'ok' | 'error';

@@ -16,6 +16,12 @@ export interface NewSignInEvent {
   at: string;
 }
 
+/** Api: someone signed in with their password, or signed up (usage analytics, in the chat library). */
+export interface SignedInEvent {
+  userId: string;
+  via: 'login' | 'register';
+}
+
 /** Api: a session ended (logout, revoke, token reuse, password change). */
 export interface SessionEndedEvent {
   userId: string;
@@ -33,6 +39,7 @@ declare module '@docent/common' {
   interface DomainEvents {
     'security.password_changed': PasswordChangedEvent;
     'security.new_sign_in': NewSignInEvent;
+    'auth.signed_in': SignedInEvent;
     'session.ended': SessionEndedEvent;
     'user.sessions_ended': UserSessionsEndedEvent;
   }

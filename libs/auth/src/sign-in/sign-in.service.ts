@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RequestContext } from '@docent/common';
+import { DomainEventBus, RequestContext } from '@docent/common';
 import { AUDIT_TARGET, AuditService } from '@docent/audit';
 import { AccountService, normalizeEmail } from '../accounts/account.service';
 import { recordOwnAccountAction } from '../accounts/own-account-audit';
@@ -22,12 +22,15 @@ export class SignInService {
     private readonly audit: AuditService,
     private readonly context: RequestContext,
     private readonly metrics: AuthMetrics,
+    private readonly events: DomainEventBus,
   ) {}
 
   async register(input: RegisterDto): Promise<AuthTokensDto> {
     const user = await this.accounts.create(input);
     await recordOwnAccountAction(this.audit, this.context, user.id, 'auth.register');
-    return this.issuer.open(user);
+    const tokens = await this.issuer.open(user);
+    await this.events.emit('auth.signed_in', { userId: user.id, via: 'register' });
+    return tokens;
   }
 
   async login(input: LoginDto): Promise<AuthTokensDto> {
@@ -80,6 +83,7 @@ export class SignInService {
     await recordOwnAccountAction(this.audit, this.context, user.id, 'auth.login');
     const tokens = await this.issuer.open(user);
     await this.newDevices.afterSignIn(user, this.issuer.client());
+    await this.events.emit('auth.signed_in', { userId: user.id, via: 'login' });
     return tokens;
   }
 }

@@ -2,12 +2,22 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { UsageDaily } from './usage-daily.entity';
 
-export interface UsageIncrement {
-  uploads?: number;
-  bytesIngested?: number;
-  questions?: number;
-  answerTokens?: number;
-}
+/** The per-user daily counters, by their API names, with their columns in `usage_daily`. */
+export const USAGE_COUNTERS = {
+  signIns: 'sign_ins',
+  uploads: 'uploads',
+  bytesIngested: 'bytes_ingested',
+  questions: 'questions',
+  answerTokens: 'answer_tokens',
+  searches: 'searches',
+  exports: 'exports',
+  shares: 'shares',
+} as const;
+
+export type UsageCounter = keyof typeof USAGE_COUNTERS;
+export const USAGE_COUNTER_NAMES = Object.keys(USAGE_COUNTERS) as UsageCounter[];
+
+export type UsageIncrement = Partial<Record<UsageCounter, number>>;
 
 /** The UTC calendar day of an instant, `YYYY-MM-DD`. */
 export function utcDay(at: Date): string {
@@ -26,21 +36,14 @@ export class UsageService {
 
   async record(userId: string, increment: UsageIncrement, at = new Date()): Promise<void> {
     const table = this.em.getMetadata(UsageDaily).tableName;
-    const values = [
-      Math.max(0, Math.trunc(increment.uploads ?? 0)),
-      Math.max(0, Math.trunc(increment.bytesIngested ?? 0)),
-      Math.max(0, Math.trunc(increment.questions ?? 0)),
-      Math.max(0, Math.trunc(increment.answerTokens ?? 0)),
-    ];
+    const values = USAGE_COUNTER_NAMES.map((name) => Math.max(0, Math.trunc(increment[name] ?? 0)));
     if (values.every((value) => value === 0)) return;
+    const columns = USAGE_COUNTER_NAMES.map((name) => USAGE_COUNTERS[name]);
     await this.em.getConnection().execute(
-      `insert into "${table}" as u (user_id, day, uploads, bytes_ingested, questions, answer_tokens)
-       values (?, ?::date, ?, ?, ?, ?)
+      `insert into "${table}" as u (user_id, day, ${columns.join(', ')})
+       values (?, ?::date, ${columns.map(() => '?').join(', ')})
        on conflict (user_id, day) do update set
-         uploads = u.uploads + excluded.uploads,
-         bytes_ingested = u.bytes_ingested + excluded.bytes_ingested,
-         questions = u.questions + excluded.questions,
-         answer_tokens = u.answer_tokens + excluded.answer_tokens`,
+         ${columns.map((column) => `${column} = u.${column} + excluded.${column}`).join(',\n         ')}`,
       [userId, utcDay(at), ...values],
     );
   }

@@ -17,6 +17,7 @@ export const LOGGED_QUERY_PARAMETERS: ReadonlySet<string> = new Set([
   'format',
   'from',
   'group',
+  'groupBy',
   'limit',
   'role',
   'state',

@@ -13,6 +13,7 @@ import { Migration20261204120000_auth_hardening } from './Migration2026120412000
 import { Migration20261204130000_refresh_reuse_grace } from './Migration20261204130000_refresh_reuse_grace';
 import { Migration20261204140000_chunk_stats_linear } from './Migration20261204140000_chunk_stats_linear';
 import { Migration20261204150000_chunk_tsv_inline } from './Migration20261204150000_chunk_tsv_inline';
+import { Migration20261205060000_usage_features } from './Migration20261205060000_usage_features';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -51,5 +52,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261204150000_chunk_tsv_inline',
     class: Migration20261204150000_chunk_tsv_inline,
+  },
+  {
+    name: 'Migration20261205060000_usage_features',
+    class: Migration20261205060000_usage_features,
   },
 ];

@@ -8,6 +8,11 @@ export interface DocumentsUploadedEvent {
   bytes: number;
 }
 
+/** Api: someone searched inside their documents (usage analytics, in the chat library). */
+export interface DocumentsSearchedEvent {
+  userId: string;
+}
+
 /** Api: a document was shared with `userId` (created or permission changed). */
 export interface DocumentSharedEvent {
   documentId: string;
@@ -23,5 +28,6 @@ declare module '@docent/common' {
   interface DomainEvents {
     'documents.uploaded': DocumentsUploadedEvent;
     'document.shared': DocumentSharedEvent;
+    'documents.searched': DocumentsSearchedEvent;
   }
 }
