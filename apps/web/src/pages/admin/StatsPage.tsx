@@ -4,6 +4,7 @@ import { ProblemAlert, Spinner } from '../../components/ui';
 import { formatBytes, formatDate } from '../../lib/format';
 import { useLoad } from '../../lib/useLoad';
 import { AdminPage } from './AdminNav';
+import { UsageAnalytics } from './UsageAnalytics';
 
 /** The counts of one breakdown (per role, per status, per error code): a map of names to numbers. */
 function Counts({ title, values }: { title: string; values: object }) {
@@ -66,6 +67,7 @@ export function AdminStatsPage() {
           <p className="muted">As of {formatDate(s.generatedAt)}</p>
         </>
       )}
+      <UsageAnalytics />
     </AdminPage>
   );
 }
