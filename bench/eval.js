@@ -26,6 +26,7 @@
 //                         moved the citation rate by ±5 points: 80% against 85.8% for all 705)
 //   EVAL_CHAT_SAMPLE=0    no chat
 //   EVAL_KEEP_DATABASE=1  keeps the database docent_bench_<id> for a look
+//   EVAL_MISSES=DIR       writes each set's search misses (not in the top 5) to DIR/<set>-misses.json
 //
 // Own environment, removed afterwards: a database docent_bench_<id> (migrated with the built
 // migrate entry), a Redis key prefix, a temporary STORAGE_DIR, a private copy of dist/.
@@ -353,6 +354,19 @@ async function run() {
           const hits = await mapLimit(set.questions, CONCURRENCY, (q) =>
             api.search(token, q.q, extra),
           );
+          if (process.env.EVAL_MISSES && variant === 'api') {
+            const misses = set.questions
+              .map((q, i) => ({
+                q: q.q,
+                expected: q.answer,
+                got: [...new Set(hits[i].map((item) => keyOf.get(item.documentId)))],
+              }))
+              .filter((m) => !m.got.slice(0, 5).includes(m.expected));
+            require('node:fs').writeFileSync(
+              path.join(process.env.EVAL_MISSES, `${name}-misses.json`),
+              JSON.stringify(misses, null, 1),
+            );
+          }
           measured[variant] = {
             q: quality(
               hits.map((items) => items.map((item) => keyOf.get(item.documentId))),
