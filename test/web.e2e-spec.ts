@@ -477,7 +477,13 @@ describe('web client in a real browser', () => {
         .getByRole('link', { name: link })
         .click();
       await adminPage.getByRole('heading', { name: heading }).waitFor();
-      await adminPage.locator('.spinner').waitFor({ state: 'detached' });
+      // every loading indicator of the page gone (the Usage page loads two things)
+      await adminPage.waitForFunction(
+        () =>
+          (
+            globalThis as unknown as { document: { querySelector(s: string): unknown } }
+          ).document.querySelector('.spinner') === null,
+      );
       expect(new URL(adminPage.url()).pathname).toBe(path);
       expect(await adminPage.getByRole('alert').count()).toBe(0);
       await screenshot(adminPage, name);
