@@ -15,19 +15,21 @@ async function storedFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Issue 18: a client that cancels an upload aborts its request mid-body (the web client's Cancel
- * button). The api must then keep nothing: no document row and no stored file, neither of the
- * file being received nor of files of the same request that had already arrived whole.
- * Real api, PostgreSQL, Redis and storage folder; the client is a raw socket, so the abort
- * happens exactly where the test wants it.
+ * Issue 18: a client that cancels an upload aborts its request (the web client's Cancel button).
+ * The api must then keep nothing: no document row and no stored file, neither of the file being
+ * received nor of files of the same request that had already arrived whole; and when the whole
+ * body had arrived, nothing the client cannot know of (it never got the answer with the ids).
+ * Real api, worker, PostgreSQL, Redis and storage folder; the client is a raw socket, so the
+ * abort happens exactly where the test wants it.
  */
-describe('an upload aborted by the client mid-body', () => {
+describe('an upload aborted by the client', () => {
   let stack: Stack;
   let port: number;
   let person: SignedUp;
 
   beforeAll(async () => {
-    stack = await startStack({ RATE_LIMIT_UPLOAD: '1000/1m' });
+    // the worker removes the files of documents deleted after their client left
+    stack = await startStack({ RATE_LIMIT_UPLOAD: '1000/1m' }, { worker: true });
     await stack.api.listen(0, '127.0.0.1');
     port = (stack.api.getHttpServer().address() as AddressInfo).port;
     person = await signUp(stack, { prefix: 'abort' });
@@ -113,4 +115,41 @@ describe('an upload aborted by the client mid-body', () => {
     expect(await storedFiles(storage())).toEqual(before);
     expect(await documentsOfPerson()).toHaveLength(1);
   }, 90_000);
+
+  it('keeps nothing of a whole upload whose client leaves before the answer, whenever it leaves', async () => {
+    const ids = async () =>
+      (await documentsOfPerson()).map((doc) => (doc as { id: string }).id).sort();
+    const before = await ids();
+    const answered: string[] = [];
+    // from "the body has just left" to "the answer is on its way": before, during and after the
+    // server stores, commits and enqueues the file
+    for (const delay of [0, 2, 5, 10, 20, 40]) {
+      const whole = Buffer.concat([
+        partHead(`whole-${delay}.txt`),
+        text(4_000),
+        Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+      ]);
+      const socket = startUpload([], whole.length);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+      await new Promise<void>((resolve) => socket.write(whole, () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      socket.destroy();
+      // a 202 that reached the client names the document: that one it knows, and keeps
+      const known = /"accepted":\[\{"id":"([0-9a-f-]{36})"/.exec(answer)?.[1];
+      if (known) answered.push(known);
+    }
+
+    // the person has exactly the documents whose answer arrived, and the storage exactly their
+    // files (the worker removes the files of documents deleted because their client left)
+    const expected = [...before, ...answered].sort();
+    await waitFor(async () => {
+      const files = await storedFiles(storage());
+      return (
+        JSON.stringify(await ids()) === JSON.stringify(expected) &&
+        files.length === expected.length &&
+        files.every((file) => expected.some((id) => file === `documents/${id}`))
+      );
+    }, 30_000);
+  }, 120_000);
 });
