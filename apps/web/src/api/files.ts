@@ -9,6 +9,22 @@ export interface UploadOutcome<T> {
   status: number;
   body: T | null;
   error?: ApiError;
+  /** the request was aborted by `UploadHandle.abort` (nothing was kept by the server) */
+  aborted?: boolean;
+}
+
+/** A running upload: its outcome, and a way to call it off while its body is still being sent. */
+export interface UploadHandle<T> {
+  result: Promise<UploadOutcome<T>>;
+  /**
+   * Aborts the request while its body is still being sent; the api then keeps nothing (the
+   * stream is cut: no row, no stored file). Returns false, doing nothing, once the whole body has
+   * been sent: the server is deciding, so the caller waits for `result` and deletes what it
+   * accepted (aborting then could lose the answer but not the documents). The browser reports
+   * the body sent as soon as its last byte leaves, before the server can have read it all, so
+   * an abort that returns true reaches the server while it still waits for the body.
+   */
+  abort(): boolean;
 }
 
 /**
@@ -18,18 +34,27 @@ export interface UploadOutcome<T> {
 export function uploadFiles<T>(
   files: File[],
   onProgress: (loaded: number, total: number) => void,
-): Promise<UploadOutcome<T>> {
+): UploadHandle<T> {
   const form = new FormData();
   for (const file of files) form.append('files', file, file.name);
+  let current: XMLHttpRequest | null = null;
+  let bodySent = false;
+  let aborted = false;
+  const abortedOutcome: UploadOutcome<T> = { status: 0, body: null, aborted: true };
   const attempt = () =>
     new Promise<UploadOutcome<T>>((resolve) => {
       const xhr = new XMLHttpRequest();
+      current = xhr;
+      bodySent = false;
       xhr.open('POST', buildUrl('/documents'));
       xhr.setRequestHeader('Accept', 'application/json');
       if (session.accessToken)
         xhr.setRequestHeader('Authorization', `Bearer ${session.accessToken}`);
       xhr.upload.onprogress = (event) => {
         if (event.lengthComputable) onProgress(event.loaded, event.total);
+      };
+      xhr.upload.onload = () => {
+        bodySent = true;
       };
       xhr.onload = () => {
         let body: unknown = null;
@@ -49,14 +74,27 @@ export function uploadFiles<T>(
             : { status, title: xhr.statusText || 'Upload failed' };
         resolve({ status, body: (body as T) ?? null, error: new ApiError(problem) });
       };
+      xhr.onabort = () => resolve(abortedOutcome);
       xhr.onerror = () =>
         resolve({ status: 0, body: null, error: networkError(new Error('upload interrupted')) });
       xhr.send(form);
     });
-  return attempt().then(async (outcome) => {
-    if (outcome.status === 401 && (await session.refresh())) return attempt();
-    return outcome;
+  const result = attempt().then(async (outcome) => {
+    if (outcome.status !== 401 || aborted) return outcome;
+    // refused before anything was kept: abortable again while the token is renewed
+    bodySent = false;
+    if (!(await session.refresh())) return outcome;
+    return aborted ? abortedOutcome : attempt();
   });
+  return {
+    result,
+    abort() {
+      if (bodySent) return false;
+      aborted = true;
+      current?.abort();
+      return true;
+    },
+  };
 }
 
 /**

@@ -90,7 +90,12 @@ export class DocumentsController {
     if (typeof request.isMultipart !== 'function' || !request.isMultipart()) {
       throw multipartRequired();
     }
-    const result = await this.uploads.upload(caller, request.parts());
+    // a client that cancels its upload closes the connection: then nothing may be kept
+    let clientGone = false;
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) clientGone = true;
+    });
+    const result = await this.uploads.upload(caller, request.parts(), () => clientGone);
     await reply.status(202).send(result);
   }
 

@@ -13,6 +13,7 @@ import {
   duplicateRejection,
   duplicateUploadConflict,
   fileTooLarge,
+  malformedMultipart,
   noFileAccepted,
   noFiles,
   quotaRejection,
@@ -27,6 +28,7 @@ import {
 } from '../dto/document-response.dto';
 import { detectType, HEAD_BYTES, isRejection, sanitizeFilename } from '../ingestion/detect-type';
 import { IngestionProducer } from '../ingestion.producer';
+import { StorageCleanupProducer } from '../storage-cleanup.producer';
 import {
   drain,
   drainIterator,
@@ -34,6 +36,10 @@ import {
   translateMultipartError,
   type UploadPart,
 } from './multipart';
+
+/** The client closed the connection before the answer: nobody reads this, it is logged. */
+const uploadAbandoned = () =>
+  malformedMultipart('The client closed the connection before the upload was answered.', null);
 
 /**
  * Uploads: every file of a multipart request streamed into storage and validated on the way
@@ -49,6 +55,7 @@ export class UploadService {
     private readonly documents: DocumentRepository,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly producer: IngestionProducer,
+    private readonly cleanup: StorageCleanupProducer,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
     private readonly bus: DomainEventBus,
@@ -61,8 +68,18 @@ export class UploadService {
    * Streams every file of a multipart upload into storage, validating each on the way. A file
    * over the size limit or too many files fail the whole request and remove what it stored.
    * Accepted files are committed together, then enqueued one by one.
+   *
+   * `clientGone` says whether the client has closed the connection (a cancelled upload): the
+   * answer, with the ids of the accepted documents, could no longer reach it, so nothing is kept.
+   * Checked once the whole body is read (nothing is committed then) and again just before the
+   * answer (what was committed is deleted), so the client can never be left with documents it
+   * does not know of.
    */
-  async upload(caller: AuthUser, parts: AsyncIterable<UploadPart>): Promise<UploadResultDto> {
+  async upload(
+    caller: AuthUser,
+    parts: AsyncIterable<UploadPart>,
+    clientGone: () => boolean = () => false,
+  ): Promise<UploadResultDto> {
     const { uploadMaxFiles } = this.settings;
     const batchId = uuidv7();
     const staged: NewDocument[] = [];
@@ -90,6 +107,10 @@ export class UploadService {
     } catch (error) {
       await this.discard(staged);
       throw translateMultipartError(error, this.settings);
+    }
+    if (clientGone()) {
+      await this.discard(staged);
+      throw uploadAbandoned();
     }
     if (files === 0) throw noFiles();
     if (staged.length === 0) throw noFileAccepted(batchId, rejected);
@@ -120,7 +141,33 @@ export class UploadService {
       files: documents.length,
       bytes: documents.reduce((sum, d) => sum + Number(d.sizeBytes), 0),
     });
+    if (clientGone()) {
+      await this.abandon(documents, requestId);
+      throw uploadAbandoned();
+    }
     return { batchId, accepted: documents.map((d) => DocumentDto.from(d)), rejected };
+  }
+
+  /**
+   * Deletes the documents of an upload whose client left before the answer (their jobs, rows,
+   * and through the outbox their files), audited as deletions.
+   */
+  private async abandon(documents: readonly Document[], requestId?: string): Promise<void> {
+    for (const document of documents) {
+      await this.producer.tryCancel(document);
+      await this.documents.delete(document.id);
+      await this.audit.record({
+        action: 'document.deleted',
+        targetType: 'Document',
+        targetId: document.id,
+        metadata: { filename: document.filename, reason: 'upload_abandoned' },
+      });
+    }
+    await this.cleanup.hintQuietly(requestId);
+    this.logger.log(
+      { documents: documents.length },
+      'the client left before the upload was answered: its documents were deleted',
+    );
   }
 
   /** One file: type from its head, then the whole stream into storage (size, sha256), dedupe. */

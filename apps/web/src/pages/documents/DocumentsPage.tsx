@@ -3,7 +3,7 @@ import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { DocumentDto, DocumentPageDto } from '../../api/openapi.gen';
 import { ListState, LoadMore, SearchInput, useConfirm } from '../../components/ui';
-import { useAuth } from '../../lib/auth';
+import { can, useAuth } from '../../lib/auth';
 import { useSocketEvent } from '../../lib/realtime';
 import { useToasts } from '../../lib/toasts';
 import { usePagedList } from '../../lib/usePagedList';
@@ -114,7 +114,10 @@ export function DocumentsPage() {
     }
   };
 
-  const canUpload = me?.role !== 'viewer';
+  // what the role allows (custom roles too), not its name
+  const canUpload = can(me?.permissions, 'create', 'Document');
+  const removed = (id: string) =>
+    setItems((current) => current?.filter((item) => item.id !== id) ?? current);
 
   return (
     <div className="page">
@@ -122,7 +125,12 @@ export function DocumentsPage() {
         <h1>Documents</h1>
       </header>
 
-      <UploadSection canUpload={canUpload} onAccepted={accepted} />
+      <UploadSection
+        canUpload={canUpload}
+        documents={items}
+        onAccepted={accepted}
+        onRemoved={removed}
+      />
 
       <section aria-label="Your documents">
         <div className="toolbar">

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from './support/http';
+import { bearer, type SignedUp, signUp, type Stack, startStack } from './support/stack';
+
+/** Every file under the storage folder (temporary ones included), relative to it. */
+async function storedFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1));
+}
+
+/**
+ * Issue 18: a client that cancels an upload aborts its request (the web client's Cancel button).
+ * The api must then keep nothing: no document row and no stored file, neither of the file being
+ * received nor of files of the same request that had already arrived whole; and when the whole
+ * body had arrived, nothing the client cannot know of (it never got the answer with the ids).
+ * Real api, worker, PostgreSQL, Redis and storage folder; the client is a raw socket, so the
+ * abort happens exactly where the test wants it.
+ */
+describe('an upload aborted by the client', () => {
+  let stack: Stack;
+  let port: number;
+  let person: SignedUp;
+
+  beforeAll(async () => {
+    // the worker removes the files of documents deleted after their client left
+    stack = await startStack({ RATE_LIMIT_UPLOAD: '1000/1m' }, { worker: true });
+    await stack.api.listen(0, '127.0.0.1');
+    port = (stack.api.getHttpServer().address() as AddressInfo).port;
+    person = await signUp(stack, { prefix: 'abort' });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const storage = () => stack.config.storage.dir;
+
+  /** Starts a multipart upload on a raw socket and writes `parts`, leaving the body unfinished. */
+  function startUpload(parts: Buffer[], declaredLength: number): Socket {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(
+      [
+        'POST /api/v1/documents HTTP/1.1',
+        `Host: 127.0.0.1:${port}`,
+        `Authorization: ${bearer(person.token).Authorization}`,
+        `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
+        `Content-Length: ${declaredLength}`,
+        'Accept: application/json',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    for (const part of parts) socket.write(part);
+    return socket;
+  }
+
+  const BOUNDARY = `----docent${randomBytes(8).toString('hex')}`;
+  const partHead = (name: string) =>
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\n` +
+        'Content-Type: text/plain\r\n\r\n',
+    );
+  /** Plain text that passes type detection, `size` bytes of it. */
+  const text = (size: number) =>
+    Buffer.from(`Notes ${randomBytes(8).toString('hex')}. `.repeat(Math.ceil(size / 24))).subarray(
+      0,
+      size,
+    );
+
+  async function documentsOfPerson(): Promise<unknown[]> {
+    const res = await stack.http.get('/api/v1/documents').set(bearer(person.token)).expect(200);
+    return (res.body as { items: unknown[] }).items;
+  }
+
+  it('keeps no document and no file when the socket closes in the middle of the second file', async () => {
+    expect(await storedFiles(storage())).toEqual([]);
+    const whole = Buffer.concat([partHead('first.txt'), text(4_000), Buffer.from('\r\n')]);
+    const started = Buffer.concat([partHead('second.txt'), text(256 * 1024)]);
+    // the body announces far more than is sent: the server is still waiting when the client leaves
+    const socket = startUpload([whole, started], whole.length + started.length + 10_000_000);
+
+    // the first file is stored whole and the second is being written: two files on disk
+    await waitFor(async () => (await storedFiles(storage())).length >= 2, 30_000);
+    socket.destroy();
+
+    // everything the request stored is removed, temporary files included
+    await waitFor(async () => (await storedFiles(storage())).length === 0, 30_000);
+    expect(await documentsOfPerson()).toEqual([]);
+
+    // and the api still takes uploads: a complete one is accepted and stored
+    const res = await stack.http
+      .post('/api/v1/documents')
+      .set(bearer(person.token))
+      .attach('files', text(2_000), { filename: 'after.txt', contentType: 'text/plain' })
+      .expect(202);
+    expect((res.body as { accepted: unknown[] }).accepted).toHaveLength(1);
+    expect(await documentsOfPerson()).toHaveLength(1);
+    expect(await storedFiles(storage())).toHaveLength(1);
+  }, 90_000);
+
+  it('keeps nothing when the socket closes in the middle of the only file', async () => {
+    const before = await storedFiles(storage());
+    const started = Buffer.concat([partHead('only.txt'), text(256 * 1024)]);
+    const socket = startUpload([started], started.length + 10_000_000);
+    await waitFor(async () => (await storedFiles(storage())).length > before.length, 30_000);
+    socket.destroy();
+    await waitFor(async () => (await storedFiles(storage())).length === before.length, 30_000);
+    expect(await storedFiles(storage())).toEqual(before);
+    expect(await documentsOfPerson()).toHaveLength(1);
+  }, 90_000);
+
+  it('keeps nothing of a whole upload whose client leaves before the answer, whenever it leaves', async () => {
+    const ids = async () =>
+      (await documentsOfPerson()).map((doc) => (doc as { id: string }).id).sort();
+    const before = await ids();
+    const answered: string[] = [];
+    // from "the body has just left" to "the answer is on its way": before, during and after the
+    // server stores, commits and enqueues the file
+    for (const delay of [0, 2, 5, 10, 20, 40]) {
+      const whole = Buffer.concat([
+        partHead(`whole-${delay}.txt`),
+        text(4_000),
+        Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+      ]);
+      const socket = startUpload([], whole.length);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+      await new Promise<void>((resolve) => socket.write(whole, () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      socket.destroy();
+      // a 202 that reached the client names the document: that one it knows, and keeps
+      const known = /"accepted":\[\{"id":"([0-9a-f-]{36})"/.exec(answer)?.[1];
+      if (known) answered.push(known);
+    }
+
+    // the person has exactly the documents whose answer arrived, and the storage exactly their
+    // files (the worker removes the files of documents deleted because their client left)
+    const expected = [...before, ...answered].sort();
+    await waitFor(async () => {
+      const files = await storedFiles(storage());
+      return (
+        JSON.stringify(await ids()) === JSON.stringify(expected) &&
+        files.length === expected.length &&
+        files.every((file) => expected.some((id) => file === `documents/${id}`))
+      );
+    }, 30_000);
+  }, 120_000);
+});
