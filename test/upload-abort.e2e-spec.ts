@@ -123,7 +123,7 @@ describe('an upload aborted by the client', () => {
     const answered: string[] = [];
     // from "the body has just left" to "the answer is on its way": before, during and after the
     // server stores, commits and enqueues the file
-    for (const delay of [0, 2, 5, 10, 20, 40]) {
+    for (const delay of [0, 1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 40, 60]) {
       const whole = Buffer.concat([
         partHead(`whole-${delay}.txt`),
         text(4_000),

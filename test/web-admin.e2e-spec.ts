@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import {
   ensureWebBuild,
   freePort,
@@ -7,6 +7,7 @@ import {
   screenshot,
   type TestBrowser,
 } from './support/browser';
+import { waitFor } from './support/http';
 import {
   bearer,
   newIdentity,
@@ -67,6 +68,15 @@ describe('web client: admin users and roles', () => {
     const dismiss = page.locator('.toast').getByRole('button', { name: 'Dismiss' });
     while ((await dismiss.count()) > 0) await dismiss.first().click();
   }
+
+  /** Whether the element has the page's focus. */
+  const isFocused = (locator: Locator) =>
+    locator.evaluate(
+      (el) =>
+        el ===
+        (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument
+          .activeElement,
+    );
 
   const adminNav = (page: Page, link: string) =>
     page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: link });
@@ -141,6 +151,14 @@ describe('web client: admin users and roles', () => {
     expect(await editor.getByLabel('Role name').getAttribute('aria-invalid')).toBe('true');
     await editor.getByRole('button', { name: 'Discard changes' }).click();
     await editor.waitFor({ state: 'detached' });
+    // the focus is back on the button that opened the editor; Escape closes it too
+    const newRole = adminPage.getByRole('button', { name: 'New role' });
+    await waitFor(() => isFocused(newRole), 5_000);
+    await newRole.click();
+    await editor.getByLabel('Role name').fill('anything');
+    await adminPage.keyboard.press('Escape');
+    await editor.waitFor({ state: 'detached' });
+    await waitFor(() => isFocused(newRole), 5_000);
   }, 120_000);
 
   it('edits the custom role; a permission the admin does not hold is refused with a sentence', async () => {

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import type { Page, Request, Route } from 'playwright-core';
 import { ensureWebBuild, freePort, launchBrowser, type TestBrowser } from './support/browser';
+import { ownerDatabaseUrl } from './support/config';
+import { waitFor } from './support/http';
 import { bearer, type SignedUp, signUp, type Stack, startStack } from './support/stack';
 
 /** A promise and the function that settles it: the test decides when a held request goes on. */
@@ -142,6 +145,39 @@ describe('web client: cancelling uploads', () => {
     expect(names).toContain(kept);
     expect(names).not.toContain(cancelled);
     await page.getByTestId('document-row').filter({ hasText: kept }).waitFor();
+    await expectNoErrors();
+  }, 120_000);
+
+  it('waits for the answer when the whole file is at the api, then deletes the document it became', async () => {
+    const name = `decided-${randomBytes(3).toString('hex')}.txt`;
+    // the api commits an upload under a lock on the uploader's row (the quota): holding it keeps
+    // the request waiting after the whole body has arrived, with the answer still to come
+    const db = new Client({ connectionString: ownerDatabaseUrl() });
+    await db.connect();
+    try {
+      await db.query('begin');
+      await db.query('select 1 from users where id = $1 for no key update', [person.id]);
+      await page.locator('#file-picker').setInputFiles(textFile(name));
+      const row = uploadRow(name);
+      await waitFor(async () => {
+        const waiting = await db.query(
+          // the api's connection waits for this one: the upload's request is at the commit
+          'select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))',
+        );
+        return (waiting.rows[0] as { n: number }).n > 0;
+      }, 30_000);
+      await row.getByRole('button', { name: `Cancel upload of ${name}` }).click();
+      // the body was sent whole: the page does not abort, it waits for the api's decision
+      await row.getByText('Cancelling…', { exact: true }).waitFor();
+      await db.query('commit');
+
+      await row.getByText('Cancelled', { exact: true }).waitFor();
+    } finally {
+      await db.query('rollback').catch(() => undefined);
+      await db.end();
+    }
+    expect(await filenames()).not.toContain(name);
+    expect(await page.getByTestId('document-row').filter({ hasText: name }).count()).toBe(0);
     await expectNoErrors();
   }, 120_000);
 

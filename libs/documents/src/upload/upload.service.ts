@@ -154,6 +154,8 @@ export class UploadService {
    */
   private async abandon(documents: readonly Document[], requestId?: string): Promise<void> {
     for (const document of documents) {
+      // as a delete does: a run a worker already started stops at its next step
+      await this.documents.cancel(document.id);
       await this.producer.tryCancel(document);
       await this.documents.delete(document.id);
       await this.audit.record({

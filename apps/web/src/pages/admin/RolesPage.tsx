@@ -198,7 +198,14 @@ function RoleEditor({
       : [];
   const title = role ? `Edit role ${role.name}` : 'New role';
   return (
-    <section className="role-editor" aria-label={title}>
+    <section
+      className="role-editor"
+      aria-label={title}
+      onKeyDown={(event) => {
+        // Escape discards, as it closes the dialogs
+        if (event.key === 'Escape') onClose();
+      }}
+    >
       <h2 ref={heading} tabIndex={-1}>
         {title}
       </h2>
@@ -263,7 +270,20 @@ export function AdminRolesPage() {
   const roles = useLoad(() => api.get<RoleListDto>('/admin/roles', { limit: 100 }), []);
   const catalogue = useLoad(() => api.get<PermissionCatalogueDto>('/admin/permissions'), []);
   /** the role being edited; `'new'` for a new one */
-  const [editing, setEditing] = useState<RoleDto | 'new' | null>(null);
+  const [editing, setEditingState] = useState<RoleDto | 'new' | null>(null);
+  /** the button that opened the editor: the focus goes back to it when the editor closes */
+  const opener = useRef<HTMLElement | null>(null);
+  const setEditing = (next: RoleDto | 'new' | null) => {
+    if (next === null) {
+      const back = opener.current;
+      opener.current = null;
+      setTimeout(() => (back?.isConnected ? back : null)?.focus(), 0);
+    } else if (!opener.current) {
+      opener.current =
+        document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    }
+    setEditingState(next);
+  };
   const error = roles.error ?? catalogue.error;
 
   const saved = (role: RoleDto, created: boolean) => {
