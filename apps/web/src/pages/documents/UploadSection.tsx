@@ -4,6 +4,7 @@ import { uploadFiles } from '../../api/files';
 import type { DocumentDto, UploadResultDto } from '../../api/openapi.gen';
 import { ProgressBar } from '../../components/ui';
 import { formatBytes } from '../../lib/format';
+import { perFileProgress, settleRows } from './upload-queue';
 
 interface UploadRow {
   key: string;
@@ -15,18 +16,6 @@ interface UploadRow {
 }
 
 let uploadCounter = 0;
-
-/** Splits the bytes sent of one multipart body across its files, in order. */
-function perFileProgress(sizes: number[], loaded: number, total: number): number[] {
-  const sum = sizes.reduce((a, b) => a + b, 0) || 1;
-  const sent = (loaded / (total || 1)) * sum;
-  let start = 0;
-  return sizes.map((size) => {
-    const value = size === 0 ? (sent >= start ? 100 : 0) : ((sent - start) / size) * 100;
-    start += size;
-    return Math.max(0, Math.min(99, value));
-  });
-}
 
 /** The drop zone and file picker (for those who may upload), and the progress of each upload. */
 export function UploadSection({
@@ -72,25 +61,11 @@ export function UploadSection({
     if (outcome.status === 202 || (outcome.status === 422 && result?.rejected)) {
       // decide each row's outcome here, outside the state updater (updaters must stay pure:
       // React may run one twice)
-      const rejected = [...(result?.rejected ?? [])];
-      const outcomes = new Map<string, Pick<UploadRow, 'state' | 'message'>>();
-      for (const row of rows) {
-        const index = rejected.findIndex((r) => r.filename === row.name);
-        if (index < 0) continue;
-        const [rejection] = rejected.splice(index, 1);
-        outcomes.set(row.key, { state: 'rejected', message: rejection.message });
-      }
-      // rejections whose (sanitised) name matched no row go to rows no accepted document matches
-      const acceptedNames = new Set((result?.accepted ?? []).map((doc) => doc.filename));
-      for (const row of rows) {
-        if (rejected.length === 0) break;
-        if (outcomes.has(row.key) || acceptedNames.has(row.name)) continue;
-        outcomes.set(row.key, { state: 'rejected', message: rejected.shift()!.message });
-      }
+      const outcomes = settleRows(rows, result);
       update((row) => ({
         ...row,
         progress: 100,
-        ...(outcomes.get(row.key) ?? { state: 'accepted' }),
+        ...outcomes.get(row.key),
       }));
       if (result && result.accepted.length > 0) onAccepted(result.accepted);
       return;
