@@ -477,7 +477,10 @@ describe('web client in a real browser', () => {
         .getByRole('link', { name: link })
         .click();
       await adminPage.getByRole('heading', { name: heading }).waitFor();
-      await adminPage.locator('.spinner').waitFor({ state: 'detached' });
+      await adminPage
+        .locator('.spinner, [aria-busy="true"]')
+        .first()
+        .waitFor({ state: 'detached' });
       expect(new URL(adminPage.url()).pathname).toBe(path);
       expect(await adminPage.getByRole('alert').count()).toBe(0);
       await screenshot(adminPage, name);

@@ -99,7 +99,7 @@ export function AdminUsersPage() {
       ) : users.data && users.data.items.length === 0 ? (
         <Empty>No user matches.</Empty>
       ) : users.data ? (
-        <table>
+        <table className="stack">
           <TableHead columns={['User', 'Role', 'Status', 'Created']} actions />
           <tbody>
             {users.data.items.map((user) => (

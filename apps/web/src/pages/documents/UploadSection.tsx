@@ -1,4 +1,4 @@
-import { type DragEvent, useRef, useState } from 'react';
+import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { messageOf } from '../../api/errors';
 import { uploadFiles } from '../../api/files';
 import type { DocumentDto, UploadResultDto } from '../../api/openapi.gen';
@@ -17,13 +17,34 @@ interface UploadRow {
 
 let uploadCounter = 0;
 
+/** One sentence about the uploads: how many are under way, else how the latest batch went. */
+function uploadSummary(uploads: UploadRow[]): string {
+  const sending = uploads.filter((row) => row.state === 'uploading');
+  if (sending.length > 0) {
+    return sending.length === 1
+      ? `Uploading ${sending[0].name}…`
+      : `Uploading ${sending.length} files…`;
+  }
+  const batch = uploads[0]?.key.split('-')[0];
+  return uploads
+    .filter((row) => row.key.split('-')[0] === batch)
+    .map((row) =>
+      row.state === 'accepted'
+        ? `${row.name} uploaded.`
+        : `${row.name} ${row.state}: ${row.message ?? ''}`,
+    )
+    .join(' ');
+}
+
 /** The drop zone and file picker (for those who may upload), and the progress of each upload. */
 export function UploadSection({
   canUpload,
   onAccepted,
+  onAnnounce,
 }: {
   canUpload: boolean;
   onAccepted: (documents: DocumentDto[]) => void;
+  onAnnounce?: (text: string) => void;
 }) {
   const [uploads, setUploads] = useState<UploadRow[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -74,6 +95,13 @@ export function UploadSection({
     update((row) => ({ ...row, state: 'failed', message }));
   };
 
+  // what a screen reader hears (DocumentsPage's live region): the uploads under way, then how
+  // each file of the latest batch went; not every percent
+  const summary = uploadSummary(uploads);
+  useEffect(() => {
+    if (summary) onAnnounce?.(summary);
+  }, [summary]);
+
   const onDrop = (event: DragEvent<HTMLElement>) => {
     event.preventDefault();
     setDragging(false);
@@ -83,29 +111,32 @@ export function UploadSection({
   return (
     <>
       {canUpload ? (
-        <section
-          className={`dropzone${dragging ? ' dragging' : ''}`}
-          aria-label="Upload documents"
-          data-testid="dropzone"
-          onDragEnter={(e) => {
-            e.preventDefault();
-            setDragging(true);
-          }}
-          onDragOver={(e) => {
-            e.preventDefault();
-            e.dataTransfer.dropEffect = 'copy';
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
-        >
-          <p>Drop files here (PDF, Word, text, Markdown, HTML, CSV, JSON), or</p>
-          <label className="button primary" htmlFor="file-picker">
-            Choose files
-          </label>
+        <section className="upload-area" aria-label="Upload documents">
+          {/* a button: Tab reaches it, Enter or Space opens the file picker; files dropped on it
+              are uploaded too */}
+          <button
+            type="button"
+            className={`dropzone${dragging ? ' dragging' : ''}`}
+            data-testid="dropzone"
+            onClick={() => input.current?.click()}
+            onDragEnter={(e) => {
+              e.preventDefault();
+              setDragging(true);
+            }}
+            onDragOver={(e) => {
+              e.preventDefault();
+              e.dataTransfer.dropEffect = 'copy';
+            }}
+            onDragLeave={() => setDragging(false)}
+            onDrop={onDrop}
+          >
+            <span className="dropzone-title">Drop files here, or choose files</span>
+            <span className="dropzone-hint">PDF, Word, text, Markdown, HTML, CSV, JSON</span>
+          </button>
           <input
             id="file-picker"
             ref={input}
-            className="visually-hidden"
+            hidden
             type="file"
             multiple
             accept=".pdf,.docx,.txt,.md,.html,.htm,.csv,.json"
