@@ -1,4 +1,4 @@
-import type { Page, Route } from 'playwright-core';
+import type { Page, Route, WebSocketRoute } from 'playwright-core';
 import { newIdentity } from './support/stack';
 import {
   signUpInBrowser,
@@ -106,6 +106,37 @@ describe('web client: loading, empty, unavailable and rollback states', () => {
     await banner.waitFor({ state: 'detached', timeout: SLOW });
     await page.getByText('No documents yet.').waitFor();
     expect(new URL(page.url()).pathname).toBe('/documents');
+  }, 120_000);
+
+  it('shows the banner while the live socket stays down (the session kept), and clears it when it is back', async () => {
+    // the socket.io WebSocket goes through this route: passed to the api, or closed at once
+    let refusing = false;
+    const open: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+    await page.routeWebSocket(/\/socket\.io\//, async (ws: WebSocketRoute) => {
+      if (refusing) return ws.close();
+      open.push({ page: ws, server: ws.connectToServer() });
+    });
+    await page.reload();
+    await page.getByRole('img', { name: 'Live updates on' }).waitFor({ timeout: SLOW });
+    const banner = page.getByRole('status').filter({ hasText: 'Service unavailable — retrying…' });
+    expect(await banner.count()).toBe(0);
+
+    // the connection drops and every reconnection is refused for now
+    refusing = true;
+    for (const ws of open.splice(0)) {
+      await ws.server.close();
+      await ws.page.close();
+    }
+    await page.getByRole('img', { name: 'Live updates reconnecting' }).waitFor();
+    await banner.waitFor({ timeout: SLOW });
+    expect(new URL(page.url()).pathname).toBe('/documents');
+
+    // the socket may connect again: live updates are back and the banner goes
+    refusing = false;
+    await page.getByRole('img', { name: 'Live updates on' }).waitFor({ timeout: SLOW });
+    await banner.waitFor({ state: 'detached' });
+    expect(new URL(page.url()).pathname).toBe('/documents');
+    expect(await page.getByText('Your session has ended').count()).toBe(0);
   }, 120_000);
 
   it('rolls back an optimistic "mark read" the api refuses, with a toast', async () => {
