@@ -41,6 +41,8 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      // the web client's unit tests are Vitest's (apps/web/vitest.config.mts, `*.test.ts(x)`)
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/web/'],
     },
     {
       ...common,

@@ -482,7 +482,7 @@ describe('web client in a real browser', () => {
         () =>
           (
             globalThis as unknown as { document: { querySelector(s: string): unknown } }
-          ).document.querySelector('.spinner') === null,
+          ).document.querySelector('.spinner, [aria-busy="true"]') === null,
       );
       expect(new URL(adminPage.url()).pathname).toBe(path);
       expect(await adminPage.getByRole('alert').count()).toBe(0);

@@ -21,6 +21,21 @@ const LIVE: Record<LiveState, { dot: string; label: string }> = {
 function Shell({ children }: { children: ReactNode }) {
   const { me, signOut } = useAuth();
   const realtime = useRealtime();
+  const { path } = useLocation();
+  // small screens: the navigation and the account links fold behind a menu button
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => setMenuOpen(false), [path]);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setMenuOpen(false);
+      menuButton.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
   return (
     <>
       <a href="#main" className="skip-link">
@@ -30,13 +45,35 @@ function Shell({ children }: { children: ReactNode }) {
         <Link to="/documents" className="brand">
           Docent
         </Link>
-        <nav aria-label="Main">
-          <Link to="/documents">Documents</Link>
-          <Link to="/chat">Chat</Link>
-          <Link to="/notifications">Notifications</Link>
-          {isAdmin(me?.permissions) ? <Link to="/admin/users">Admin</Link> : null}
-        </nav>
-        <div className="topbar-right">
+        <button
+          ref={menuButton}
+          type="button"
+          className="menu-button"
+          aria-expanded={menuOpen}
+          aria-controls="main-menu"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          Menu
+        </button>
+        <div id="main-menu" className="topbar-menu" data-open={menuOpen}>
+          <nav aria-label="Main">
+            <Link to="/documents">Documents</Link>
+            <Link to="/chat">Chat</Link>
+            <Link to="/notifications">Notifications</Link>
+            {isAdmin(me?.permissions) ? <Link to="/admin/users">Admin</Link> : null}
+          </nav>
+          <div className="topbar-account">
+            <Link to="/settings/sessions">{me?.displayName ?? 'Account'}</Link>
+            <button
+              type="button"
+              className="link"
+              onClick={() => void signOut().then(() => navigate('/sign-in', { replace: true }))}
+            >
+              Sign out
+            </button>
+          </div>
+        </div>
+        <div className="topbar-status">
           <span
             className={`dot ${LIVE[realtime.live].dot}`}
             title={LIVE[realtime.live].label}
@@ -44,14 +81,6 @@ function Shell({ children }: { children: ReactNode }) {
             role="img"
           />
           <NotificationBell />
-          <Link to="/settings/sessions">{me?.displayName ?? 'Account'}</Link>
-          <button
-            type="button"
-            className="link"
-            onClick={() => void signOut().then(() => navigate('/sign-in', { replace: true }))}
-          >
-            Sign out
-          </button>
         </div>
       </header>
       <div id="main" tabIndex={-1}>
@@ -91,9 +120,12 @@ function ConnectionNotice() {
   }, []);
   return (
     <div role="status" aria-live="polite" className="connection-notice" data-state={state}>
-      {state === 'unavailable'
-        ? 'Docent is temporarily unavailable. Reconnecting… you are still signed in.'
-        : null}
+      {state === 'unavailable' ? (
+        <>
+          <strong>Service unavailable — retrying…</strong> Docent is temporarily unavailable; you
+          are still signed in.
+        </>
+      ) : null}
     </div>
   );
 }

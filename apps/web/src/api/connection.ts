@@ -12,22 +12,35 @@ export const API = '/api/v1';
 export type Connectivity = 'ok' | 'unavailable';
 
 class ConnectionState {
-  private state: Connectivity = 'ok';
+  private http: Connectivity = 'ok';
+  private socket: Connectivity = 'ok';
   private readonly listeners = new Set<(state: Connectivity) => void>();
 
+  /** `unavailable` while the api answers 503 (or nothing), or the live-updates socket is down. */
   get current(): Connectivity {
-    return this.state;
+    return this.http === 'ok' && this.socket === 'ok' ? 'ok' : 'unavailable';
   }
 
+  /** What the last HTTP request met. */
   set(state: Connectivity): void {
-    if (state === this.state) return;
-    this.state = state;
-    for (const listener of this.listeners) listener(state);
+    this.change(() => (this.http = state));
+  }
+
+  /** Whether the live-updates socket, once connected, has dropped (and is reconnecting). */
+  setSocket(state: Connectivity): void {
+    this.change(() => (this.socket = state));
   }
 
   subscribe(listener: (state: Connectivity) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private change(apply: () => void): void {
+    const before = this.current;
+    apply();
+    const after = this.current;
+    if (after !== before) for (const listener of this.listeners) listener(after);
   }
 }
 

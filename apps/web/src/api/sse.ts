@@ -19,12 +19,15 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   let event = 'message';
   let data: string[] = [];
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
+    for (let done = false; !done;) {
+      const chunk = await reader.read();
+      done = chunk.done;
+      buffer += done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
       let newline: number;
       while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
+        // a CR that ends the input so far may be the first half of a CRLF split between two
+        // chunks: one line end, not two (the second would end the event early)
+        if (!done && newline === buffer.length - 1 && buffer.endsWith('\r')) break;
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
         if (line === '') {

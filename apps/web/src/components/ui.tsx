@@ -17,8 +17,31 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function Empty({ children }: { children: ReactNode }) {
-  return <p className="empty">{children}</p>;
+/**
+ * Grey placeholder rows where a list is about to appear. The region is `aria-busy` and says what is
+ * loading to screen readers (the bars themselves are hidden from them).
+ */
+export function Skeleton({ label = 'Loading…', rows = 3 }: { label?: string; rows?: number }) {
+  return (
+    <div className="skeleton-wrap" role="status" aria-busy="true" data-testid="skeleton">
+      <span className="visually-hidden">{label}</span>
+      <ul className="skeleton" aria-hidden="true">
+        {Array.from({ length: rows }, (_, index) => (
+          <li key={index} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** An empty list: what is (not) there, and `hint`, what to do next. */
+export function Empty({ children, hint }: { children: ReactNode; hint?: ReactNode }) {
+  return (
+    <div className="empty">
+      {hint ? <strong>{children}</strong> : children}
+      {hint ? <span>{hint}</span> : null}
+    </div>
+  );
 }
 
 /**
@@ -45,29 +68,32 @@ export function TableHead({ columns, actions }: { columns: string[]; actions?: b
 }
 
 /**
- * A loaded list's states: its load error (above whatever was loaded before), a spinner until the
- * first load answers, the empty message, else `children` with the items.
+ * A loaded list's states: its load error (above whatever was loaded before), placeholder rows until
+ * the first load answers, the empty message (and `emptyHint`, what to do next), else `children`
+ * with the items.
  */
 export function ListState<T>({
   error,
   items,
   loading,
   empty,
+  emptyHint,
   children,
 }: {
   error?: unknown;
   items: T[] | null;
   loading?: string;
   empty: ReactNode;
+  emptyHint?: ReactNode;
   children: (items: T[]) => ReactNode;
 }) {
   return (
     <>
       {error ? <ProblemAlert error={error} /> : null}
       {items === null ? (
-        <Spinner label={loading} />
+        <Skeleton label={loading} />
       ) : items.length === 0 ? (
-        <Empty>{empty}</Empty>
+        <Empty hint={emptyHint}>{empty}</Empty>
       ) : (
         children(items)
       )}

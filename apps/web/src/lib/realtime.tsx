@@ -56,6 +56,9 @@ const TOKEN_REFUSALS = new Set([
   'account_disabled',
 ]);
 
+/** How long a dropped socket may take to come back before the app says the service is away. */
+const SOCKET_DROP_GRACE_MS = 4_000;
+
 /** Renewals in a row whose fresh token the handshake still refused: then the client gives up. */
 const MAX_TOKEN_RENEWALS = 3;
 
@@ -111,15 +114,24 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       else if (tokenRefusals === 1) renewAndReconnect();
       else later(renewAndReconnect);
     };
+    // a connection that dropped and stays down for a while (not a reconnect for a fresh token)
+    // shows the "service unavailable" banner until it is back
+    let dropTimer: ReturnType<typeof setTimeout> | undefined;
     socket.on('connect', () => {
       attempt = 0;
       tokenRefusals = 0;
       setLive('on');
+      clearTimeout(dropTimer);
+      connection.setSocket('ok');
       // the handshake needed Redis and the api: both are back
       connection.set('ok');
     });
     socket.on('disconnect', (reason) => {
       setLive('reconnecting');
+      clearTimeout(dropTimer);
+      if (reason !== 'io client disconnect') {
+        dropTimer = setTimeout(() => connection.setSocket('unavailable'), SOCKET_DROP_GRACE_MS);
+      }
       // the server closed it (expired token, ended session): renew, then come back if still valid
       if (reason === 'io server disconnect') tokenRefused();
     });
@@ -169,6 +181,8 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       } else pushToken();
     });
     return () => {
+      clearTimeout(dropTimer);
+      connection.setSocket('ok');
       for (const timer of timers) clearTimeout(timer);
       offRenewed();
       socket.removeAllListeners();

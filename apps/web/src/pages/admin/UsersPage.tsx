@@ -458,7 +458,7 @@ export function AdminUsersPage() {
       ) : users.data && users.data.items.length === 0 ? (
         <Empty>No user matches. Change the search, or create a user.</Empty>
       ) : users.data ? (
-        <table className="admin-users">
+        <table className="admin-users stack">
           <TableHead columns={['User', 'Role', 'Status', 'Created']} actions />
           <tbody>
             {users.data.items.map((user) => (

@@ -69,6 +69,7 @@ export function ChatPage() {
           items={sessions}
           loading="Loading conversations…"
           empty="No conversations yet."
+          emptyHint="Start one with New chat: ask about all your documents or a few of them."
         >
           {(sessions) => (
             <ul>

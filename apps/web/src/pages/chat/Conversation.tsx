@@ -9,7 +9,7 @@ import {
 import { api } from '../../api/client';
 import { askStreaming } from '../../api/sse';
 import type { ChatMessageDto, ChatMessagePageDto, ChatSessionDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, Spinner } from '../../components/ui';
+import { Empty, ProblemAlert, Skeleton } from '../../components/ui';
 import { useDownload } from '../../lib/useDownload';
 import { MessageView } from './MessageView';
 
@@ -141,9 +141,11 @@ export function Conversation({
           </button>
         ) : null}
         {messages === null ? (
-          <Spinner label="Loading messages…" />
+          <Skeleton label="Loading messages…" rows={2} />
         ) : messages.length === 0 && !pending ? (
-          <Empty>Ask a question about your documents.</Empty>
+          <Empty hint="Type it below and press Ask: the answer cites the passages it comes from, and a citation opens the passage.">
+            Ask a question about your documents.
+          </Empty>
         ) : (
           messages.map((message) => <MessageView key={message.id} message={message} />)
         )}

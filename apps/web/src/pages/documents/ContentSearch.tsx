@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api/client';
 import type { SearchHitDto, SearchResultDto } from '../../api/openapi.gen';
-import { Empty, ProblemAlert, SearchInput, Spinner } from '../../components/ui';
+import { Empty, ProblemAlert, SearchInput, Skeleton } from '../../components/ui';
 import { useCitationViewer } from '../../components/CitationViewer';
 
 /** The search service marks matches with « »: shown as <mark>. */
@@ -49,10 +49,12 @@ export function ContentSearch() {
         </button>
       </form>
       {error ? <ProblemAlert error={error} /> : null}
-      {busy ? <Spinner label="Searching…" /> : null}
+      {busy ? <Skeleton label="Searching…" rows={2} /> : null}
       {hits && !busy ? (
         hits.length === 0 ? (
-          <Empty>Nothing found.</Empty>
+          <Empty hint="Try other words, or fewer of them. Only documents that finished processing are searched.">
+            Nothing found.
+          </Empty>
         ) : (
           <ul className="hits">
             {hits.map((hit) => (

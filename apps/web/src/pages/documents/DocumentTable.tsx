@@ -27,7 +27,7 @@ export function DocumentTable({
   const { me } = useAuth();
   const download = useDownload();
   return (
-    <table className="documents">
+    <table className="documents stack">
       <TableHead columns={['Name', 'Status', 'Progress', 'Added']} actions />
       <tbody>
         {items.map((doc) => (

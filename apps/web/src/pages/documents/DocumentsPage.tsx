@@ -12,6 +12,14 @@ import { DocumentTable } from './DocumentTable';
 import { ShareDialog } from './ShareDialog';
 import { UploadSection } from './UploadSection';
 
+/** What the live region says when a document's ingestion moves on. */
+function ingestionSentence(filename: string, status: string, stage: string): string {
+  if (status === 'completed') return `${filename} is ready.`;
+  if (status === 'failed') return `${filename} could not be processed.`;
+  if (status === 'processing') return `${filename}: ${stage}…`;
+  return `${filename} is ${status}.`;
+}
+
 export function DocumentsPage() {
   const { me } = useAuth();
   const toasts = useToasts();
@@ -20,6 +28,8 @@ export function DocumentsPage() {
   const confirm = useConfirm();
   const queryRef = useRef(query);
   queryRef.current = query;
+  // the polite live region of the page: uploads (UploadSection) and ingestion, in a sentence
+  const [announcement, setAnnouncement] = useState('');
 
   const {
     items,
@@ -40,10 +50,11 @@ export function DocumentsPage() {
     return () => clearTimeout(timer);
   }, [load, query]);
 
-  const refreshOne = useCallback(async (id: string) => {
+  const refreshOne = useCallback(async (id: string, announce = false) => {
     try {
       const doc = await api.get<DocumentDto>(`/documents/${id}`);
       setItems((current) => current?.map((item) => (item.id === id ? doc : item)) ?? current);
+      if (announce) setAnnouncement(ingestionSentence(doc.filename, doc.status, doc.stage));
     } catch {
       // gone: the next list load drops it
     }
@@ -53,7 +64,13 @@ export function DocumentsPage() {
   itemsRef.current = items;
 
   useSocketEvent('ingestion.progress', (event) => {
-    const known = itemsRef.current?.some((item) => item.id === event.documentId) ?? false;
+    const before = itemsRef.current?.find((item) => item.id === event.documentId);
+    const known = before !== undefined;
+    const finished = event.status === 'completed' || event.status === 'failed';
+    // the end is announced once the document is fetched (refreshOne): it may be new to this list
+    if (before && !finished && (before.status !== event.status || before.stage !== event.stage)) {
+      setAnnouncement(ingestionSentence(before.filename, event.status, event.stage));
+    }
     setItems(
       (current) =>
         current?.map((item) => {
@@ -65,8 +82,7 @@ export function DocumentsPage() {
     );
     // a document this list has not seen (uploaded elsewhere): reload, unless a name filter is on
     if (!known && !queryRef.current) void load();
-    if (event.status === 'completed' || event.status === 'failed')
-      void refreshOne(event.documentId);
+    if (finished) void refreshOne(event.documentId, true);
   });
 
   const accepted = (documents: DocumentDto[]) =>
@@ -101,11 +117,18 @@ export function DocumentsPage() {
       'The file, its index and its shares are removed. This cannot be undone.',
     );
     if (!ok) return;
+    // optimistic: the row goes at once, and comes back where it was if the api refuses
+    const index = itemsRef.current?.findIndex((item) => item.id === doc.id) ?? -1;
+    setItems((current) => current?.filter((item) => item.id !== doc.id) ?? current);
     try {
       await api.del(`/documents/${doc.id}`);
-      setItems((current) => current?.filter((item) => item.id !== doc.id) ?? current);
       toasts.show({ tone: 'success', title: `Deleted ${doc.filename}` });
     } catch (error) {
+      setItems((current) => {
+        if (!current || current.some((item) => item.id === doc.id)) return current;
+        const at = index < 0 ? 0 : Math.min(index, current.length);
+        return [...current.slice(0, at), doc, ...current.slice(at)];
+      });
       toasts.show({
         tone: 'error',
         title: `Could not delete ${doc.filename}`,
@@ -130,7 +153,16 @@ export function DocumentsPage() {
         documents={items}
         onAccepted={accepted}
         onRemoved={removed}
+        onAnnounce={setAnnouncement}
       />
+      <p
+        className="visually-hidden"
+        role="status"
+        aria-live="polite"
+        data-testid="upload-announcer"
+      >
+        {announcement}
+      </p>
 
       <section aria-label="Your documents">
         <div className="toolbar">
@@ -145,8 +177,13 @@ export function DocumentsPage() {
           error={loadError}
           items={items}
           loading="Loading documents…"
-          empty={
-            query ? 'No document matches your search.' : 'No documents yet. Upload some above.'
+          empty={query ? 'No document matches your search.' : 'No documents yet.'}
+          emptyHint={
+            query
+              ? 'Try another part of the name, or clear the search.'
+              : canUpload
+                ? 'Upload PDFs, Word files or text with the button above (or drop them on it), then ask about them in Chat.'
+                : 'Documents shared with you will appear here.'
           }
         >
           {(items) => (

@@ -1,10 +1,11 @@
-import { type DragEvent, useRef, useState } from 'react';
+import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client';
 import { ApiError, messageOf } from '../../api/errors';
 import { type UploadHandle, uploadFiles } from '../../api/files';
 import type { DocumentDto, UploadResultDto } from '../../api/openapi.gen';
 import { ProgressBar } from '../../components/ui';
 import { formatBytes } from '../../lib/format';
+import { perFileProgress, settleRows } from './upload-queue';
 
 type UploadState =
   | 'uploading'
@@ -39,69 +40,23 @@ let uploadCounter = 0;
 /** Statuses in which a document can still be called off (it is not ingested yet). */
 const CANCELLABLE = new Set(['queued', 'processing']);
 
-/** Splits the bytes sent of one multipart body across its files, in order. */
-function perFileProgress(sizes: number[], loaded: number, total: number): number[] {
-  const sum = sizes.reduce((a, b) => a + b, 0) || 1;
-  const sent = (loaded / (total || 1)) * sum;
-  let start = 0;
-  return sizes.map((size) => {
-    const value = size === 0 ? (sent >= start ? 100 : 0) : ((sent - start) / size) * 100;
-    start += size;
-    return Math.max(0, Math.min(99, value));
-  });
-}
-
-/**
- * Decides each row's outcome from the upload result: rejections by (sanitised) file name, then
- * the accepted documents to the remaining rows, by name and else in order.
- */
-function matchOutcomes(
-  keys: { key: string; name: string }[],
-  result: UploadResultDto | null,
-): Map<string, Pick<UploadRow, 'state' | 'message' | 'documentId' | 'documentStatus'>> {
-  const rejected = [...(result?.rejected ?? [])];
-  const outcomes = new Map<
-    string,
-    Pick<UploadRow, 'state' | 'message' | 'documentId' | 'documentStatus'>
-  >();
-  for (const row of keys) {
-    const index = rejected.findIndex((r) => r.filename === row.name);
-    if (index < 0) continue;
-    const [rejection] = rejected.splice(index, 1);
-    outcomes.set(row.key, { state: 'rejected', message: rejection.message });
+/** One sentence about the uploads: how many are under way, else how the latest batch went. */
+function uploadSummary(uploads: UploadRow[]): string {
+  const sending = uploads.filter((row) => row.state === 'uploading');
+  if (sending.length > 0) {
+    return sending.length === 1
+      ? `Uploading ${sending[0].name}…`
+      : `Uploading ${sending.length} files…`;
   }
-  const accepted = [...(result?.accepted ?? [])];
-  const acceptedNames = new Set(accepted.map((doc) => doc.filename));
-  // rejections whose (sanitised) name matched no row go to rows no accepted document matches
-  for (const row of keys) {
-    if (rejected.length === 0) break;
-    if (outcomes.has(row.key) || acceptedNames.has(row.name)) continue;
-    outcomes.set(row.key, { state: 'rejected', message: rejected.shift()!.message });
-  }
-  const take = (doc: DocumentDto | undefined) =>
-    doc ? accepted.splice(accepted.indexOf(doc), 1)[0] : undefined;
-  const open = keys.filter((row) => !outcomes.has(row.key));
-  const unnamed: typeof open = [];
-  for (const row of open) {
-    const doc = take(accepted.find((d) => d.filename === row.name));
-    if (doc) {
-      outcomes.set(row.key, {
-        state: 'accepted',
-        documentId: doc.id,
-        documentStatus: doc.status,
-      });
-    } else unnamed.push(row);
-  }
-  for (const row of unnamed) {
-    const doc = take(accepted[0]);
-    outcomes.set(
-      row.key,
-      doc
-        ? { state: 'accepted', documentId: doc.id, documentStatus: doc.status }
-        : { state: 'accepted' },
-    );
-  }
-  return outcomes;
+  const batch = uploads[0]?.key.split('-')[0];
+  return uploads
+    .filter((row) => row.key.split('-')[0] === batch)
+    .map((row) =>
+      row.state === 'accepted'
+        ? `${row.name} uploaded.`
+        : `${row.name} ${row.state}${row.message ? `: ${row.message}` : '.'}`,
+    )
+    .join(' ');
 }
 
 /**
@@ -114,12 +69,14 @@ export function UploadSection({
   documents,
   onAccepted,
   onRemoved,
+  onAnnounce,
 }: {
   canUpload: boolean;
   /** the documents list, for the live status of uploaded files */
   documents: DocumentDto[] | null;
   onAccepted: (documents: DocumentDto[]) => void;
   onRemoved: (documentId: string) => void;
+  onAnnounce?: (text: string) => void;
 }) {
   const [uploads, setUploads] = useState<UploadRow[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -173,7 +130,7 @@ export function UploadSection({
     if (outcome.status === 202 || (outcome.status === 422 && result?.rejected)) {
       // decide each row's outcome here, outside the state updater (updaters must stay pure:
       // React may run one twice)
-      const outcomes = matchOutcomes(
+      const outcomes = settleRows(
         entries.map((entry) => ({ key: entry.key, name: entry.file.name })),
         result,
       );
@@ -265,6 +222,13 @@ export function UploadSection({
       }
     }
   };
+
+  // what a screen reader hears (DocumentsPage's live region): the uploads under way, then how
+  // each file of the latest batch went; not every percent
+  const summary = uploadSummary(uploads);
+  useEffect(() => {
+    if (summary) onAnnounce?.(summary);
+  }, [summary]);
 
   const statusOf = (row: UploadRow) =>
     documents?.find((doc) => doc.id === row.documentId)?.status ?? row.documentStatus;

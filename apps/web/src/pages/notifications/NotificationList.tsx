@@ -1,5 +1,5 @@
 import { messageOf } from '../../api/errors';
-import { Empty, LoadMore, Spinner } from '../../components/ui';
+import { Empty, LoadMore, Skeleton } from '../../components/ui';
 import { formatDate, relativeTime } from '../../lib/format';
 import { useToasts } from '../../lib/toasts';
 import type { useNotifications } from './useNotifications';
@@ -12,12 +12,17 @@ export function NotificationList({
   compact?: boolean;
 }) {
   const toasts = useToasts();
-  const guard = (action: Promise<unknown>) =>
-    action.catch((e: unknown) =>
-      toasts.show({ tone: 'error', title: 'Failed', body: messageOf(e) }),
+  // the list changed at once (optimistic); the hook put it back when the api refused
+  const guard = (action: Promise<unknown>, title: string) =>
+    action.catch((e: unknown) => toasts.show({ tone: 'error', title, body: messageOf(e) }));
+  if (state.items === null) return <Skeleton label="Loading notifications…" />;
+  if (state.items.length === 0) {
+    return (
+      <Empty hint="You are told here when a document is ready or fails, and when someone shares one with you.">
+        No notifications.
+      </Empty>
     );
-  if (state.items === null) return <Spinner label="Loading notifications…" />;
-  if (state.items.length === 0) return <Empty>No notifications.</Empty>;
+  }
   return (
     <>
       <ul className="notifications">
@@ -35,7 +40,9 @@ export function NotificationList({
               {n.readAt ? null : (
                 <button
                   type="button"
-                  onClick={() => void guard(state.markRead(n))}
+                  onClick={() =>
+                    void guard(state.markRead(n), `Could not mark as read: ${n.title}`)
+                  }
                   aria-label={`Mark read: “${n.title}”`}
                 >
                   Mark read
@@ -44,7 +51,7 @@ export function NotificationList({
               {compact ? null : (
                 <button
                   type="button"
-                  onClick={() => void guard(state.remove(n))}
+                  onClick={() => void guard(state.remove(n), `Could not delete: ${n.title}`)}
                   aria-label={`Delete “${n.title}”`}
                 >
                   Delete
