@@ -166,6 +166,12 @@ describe('web client: cancelling uploads', () => {
         );
         return (waiting.rows[0] as { n: number }).n > 0;
       }, 30_000);
+      // and the browser has reported the body sent (its last upload progress event: the bar of
+      // a file being sent stops at 99 until the answer), which it does some time after sending
+      await waitFor(
+        async () => (await row.getByRole('progressbar').getAttribute('value')) === '99',
+        30_000,
+      );
       await row.getByRole('button', { name: `Cancel upload of ${name}` }).click();
       // the body was sent whole: the page does not abort, it waits for the api's decision
       await row.getByText('Cancelling…', { exact: true }).waitFor();
@@ -177,6 +183,37 @@ describe('web client: cancelling uploads', () => {
       await db.end();
     }
     expect(await filenames()).not.toContain(name);
+    expect(await page.getByTestId('document-row').filter({ hasText: name }).count()).toBe(0);
+    await expectNoErrors();
+  }, 120_000);
+
+  it('leaves no document when the cancel comes while the api decides, whatever the browser knows', async () => {
+    const name = `racing-${randomBytes(3).toString('hex')}.txt`;
+    // as above, but Cancel is clicked as soon as the api holds the whole body: the browser may not
+    // have reported it sent yet (then it aborts, and the api, seeing its client leave before the
+    // answer, deletes what it committed), or it has (then the page waits and deletes)
+    const db = new Client({ connectionString: ownerDatabaseUrl() });
+    await db.connect();
+    try {
+      await db.query('begin');
+      await db.query('select 1 from users where id = $1 for no key update', [person.id]);
+      await page.locator('#file-picker').setInputFiles(textFile(name));
+      await waitFor(async () => {
+        const waiting = await db.query(
+          'select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))',
+        );
+        return (waiting.rows[0] as { n: number }).n > 0;
+      }, 30_000);
+      await uploadRow(name)
+        .getByRole('button', { name: `Cancel upload of ${name}` })
+        .click();
+      await db.query('commit');
+    } finally {
+      await db.query('rollback').catch(() => undefined);
+      await db.end();
+    }
+    await uploadRow(name).getByText('Cancelled', { exact: true }).waitFor();
+    await waitFor(async () => !(await filenames()).includes(name), 30_000);
     expect(await page.getByTestId('document-row').filter({ hasText: name }).count()).toBe(0);
     await expectNoErrors();
   }, 120_000);

@@ -20,9 +20,9 @@ export interface UploadHandle<T> {
    * Aborts the request while its body is still being sent; the api then keeps nothing (the
    * stream is cut: no row, no stored file). Returns false, doing nothing, once the whole body has
    * been sent: the server is deciding, so the caller waits for `result` and deletes what it
-   * accepted (aborting then could lose the answer but not the documents). The browser reports
-   * the body sent as soon as its last byte leaves, before the server can have read it all, so
-   * an abort that returns true reaches the server while it still waits for the body.
+   * accepted. The browser reports the body sent some time after it left (upload progress is
+   * polled), so an abort may still reach a server that has it all: the api then deletes what it
+   * committed for a client that left before its answer (test/upload-abort.e2e-spec.ts).
    */
   abort(): boolean;
 }
