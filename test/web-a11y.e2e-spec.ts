@@ -78,6 +78,9 @@ describe('web client: accessibility on every page, keyboard and live regions', (
   it('reaches the drop zone with Tab, opens the file picker with Enter, and announces the upload and its ingestion', async () => {
     await page.getByRole('img', { name: 'Live updates on' }).waitFor({ timeout: SLOW });
     const dropzone = page.getByTestId('dropzone');
+    // listening from here on: Playwright intercepts the file picker only once it is asked to, and
+    // turning that on takes a round trip to the browser
+    const chooser = page.waitForEvent('filechooser');
     // from the top of the page, Tab by Tab
     await page.locator('body').click({ position: { x: 1, y: 1 } });
     let tabs = 0;
@@ -103,7 +106,6 @@ describe('web client: accessibility on every page, keyboard and live regions', (
       });
     })()`);
 
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     await (await chooser).setFiles(join(CORPUS_DIR, ZEN_PDF));
 
@@ -150,6 +152,18 @@ describe('web client: accessibility on every page, keyboard and live regions', (
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     expect(await isFocused(share)).toBe(true);
+
+    // the delete confirmation too: Escape cancels it (the document stays)
+    const remove = page.getByRole('button', { name: `Delete ${ZEN_PDF}` });
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    const confirm = page.getByRole('dialog', { name: `Delete ${ZEN_PDF}?` });
+    await confirm.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await isFocused(remove)).toBe(true);
+    expect(await page.getByTestId('document-row').count()).toBe(1);
   }, 60_000);
 
   it('search results and the citation viewer, closed by Escape with the focus back on the hit', async () => {
@@ -176,6 +190,14 @@ describe('web client: accessibility on every page, keyboard and live regions', (
       .click();
     await page.getByText('No conversations yet').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    const newChat = page.getByRole('button', { name: 'New chat' });
+    await newChat.click();
+    const dialog = page.getByRole('dialog', { name: 'New chat' });
+    await dialog.getByRole('checkbox', { name: ZEN_PDF }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await isFocused(newChat)).toBe(true);
 
     await askAbout(page, ZEN_PDF, 'Zen', 'Readability counts?');
     await page.locator('article[aria-label="Answer"] .chip').first().waitFor();
