@@ -247,29 +247,32 @@ export function UploadSection({
   return (
     <>
       {canUpload ? (
-        <section
-          className={`dropzone${dragging ? ' dragging' : ''}`}
-          aria-label="Upload documents"
-          data-testid="dropzone"
-          onDragEnter={(e) => {
-            e.preventDefault();
-            setDragging(true);
-          }}
-          onDragOver={(e) => {
-            e.preventDefault();
-            e.dataTransfer.dropEffect = 'copy';
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
-        >
-          <p>Drop files here (PDF, Word, text, Markdown, HTML, CSV, JSON), or</p>
-          <label className="button primary" htmlFor="file-picker">
-            Choose files
-          </label>
+        <section className="upload-area" aria-label="Upload documents">
+          {/* a button: Tab reaches it, Enter or Space opens the file picker; files dropped on it
+              are uploaded too */}
+          <button
+            type="button"
+            className={`dropzone${dragging ? ' dragging' : ''}`}
+            data-testid="dropzone"
+            onClick={() => input.current?.click()}
+            onDragEnter={(e) => {
+              e.preventDefault();
+              setDragging(true);
+            }}
+            onDragOver={(e) => {
+              e.preventDefault();
+              e.dataTransfer.dropEffect = 'copy';
+            }}
+            onDragLeave={() => setDragging(false)}
+            onDrop={onDrop}
+          >
+            <span className="dropzone-title">Drop files here, or choose files</span>
+            <span className="dropzone-hint">PDF, Word, text, Markdown, HTML, CSV, JSON</span>
+          </button>
           <input
             id="file-picker"
             ref={input}
-            className="visually-hidden"
+            hidden
             type="file"
             multiple
             accept=".pdf,.docx,.txt,.md,.html,.htm,.csv,.json"
