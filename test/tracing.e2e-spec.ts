@@ -1,0 +1,140 @@
+import {
+  ensureBuiltApi,
+  ensureBuiltWorker,
+  type ApiProcess,
+  spawnBuiltApi,
+  spawnBuiltWorker,
+  type WorkerProcess,
+} from './support/built-worker';
+import { testEnv } from './support/config';
+import { corpus } from './support/documents';
+import { waitFor } from './support/http';
+import { newIdentity } from './support/stack';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/telemetry';
+
+/**
+ * Tracing end to end, as production runs it: the built api and worker (`npm run start:api`,
+ * `start:worker`) export to an OTLP/HTTP receiver, and one upload is one trace from the upload
+ * request through the worker's job and its stages to the socket push.
+ */
+describe('tracing across the api and the worker', () => {
+  let receiver: OtlpReceiver;
+  let api: ApiProcess | undefined;
+  let worker: WorkerProcess | undefined;
+
+  beforeAll(() => {
+    ensureBuiltApi();
+    ensureBuiltWorker();
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const proc of [api, worker]) {
+      if (proc && proc.child.exitCode === null && proc.child.signalCode === null) {
+        proc.child.kill('SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          proc.exited,
+          new Promise((resolve) => (timer = setTimeout(resolve, 15_000))),
+        ]);
+        clearTimeout(timer);
+        if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+      }
+    }
+    await receiver?.close();
+  });
+
+  it('makes one trace of an upload: request, job, extract/chunk/index, PostgreSQL, socket push', async () => {
+    receiver = await startOtlpReceiver();
+    const env = testEnv({
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_AUTH: '1000/1m',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // export batches quickly (the standard variable of the batch span processor)
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    });
+    api = await spawnBuiltApi(env);
+    worker = spawnBuiltWorker(env);
+    const { baseUrl } = api;
+
+    const registered = await fetch(`${baseUrl}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(newIdentity('tracing')),
+    });
+    expect(registered.status).toBe(201);
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const auth = { authorization: `Bearer ${accessToken}` };
+
+    const form = new FormData();
+    form.append('files', new Blob([await corpus('minimal-document.pdf')]), 'minimal-document.pdf');
+    const uploaded = await fetch(`${baseUrl}/api/v1/documents`, {
+      method: 'POST',
+      headers: auth,
+      body: form,
+    });
+    expect(uploaded.status).toBe(202);
+    const { accepted } = (await uploaded.json()) as { accepted: { id: string }[] };
+    const documentId = accepted[0].id;
+
+    await waitFor(async () => {
+      const res = await fetch(`${baseUrl}/api/v1/documents/${documentId}`, { headers: auth });
+      return ((await res.json()) as { status: string }).status === 'completed';
+    }, 60_000);
+
+    // the upload's server span, named by its route template
+    const inTrace = (traceId: string) => receiver.spans.filter((s) => s.traceId === traceId);
+    let upload: ReceivedSpan | undefined;
+    const named = (spans: ReceivedSpan[], name: string, service: string) =>
+      spans.find((s) => s.name === name && s.service === service);
+    await waitFor(async () => {
+      upload = named(receiver.spans, 'POST /api/v1/documents', 'docent-api');
+      if (!upload) return false;
+      const spans = inTrace(upload.traceId);
+      return (
+        named(spans, 'ingestion.index', 'docent-worker') !== undefined &&
+        spans.some((s) => s.service === 'docent-worker' && s.name.startsWith('socket.io emit'))
+      );
+    }, 30_000);
+    const trace = inTrace(upload!.traceId);
+    expect(new Set(trace.map((s) => s.service))).toEqual(new Set(['docent-api', 'docent-worker']));
+    expect(upload!.kind).toBe(2); // SERVER
+    expect(upload!.attributes['http.route']).toBe('/api/v1/documents');
+
+    // the worker's job continues the request's trace, its stages are its children
+    const job = named(trace, 'ingestion process', 'docent-worker');
+    expect(job).toBeDefined();
+    expect(job!.kind).toBe(5); // CONSUMER
+    expect(job!.attributes['docent.document.id']).toBe(documentId);
+    expect(trace.some((s) => s.spanId === job!.parentSpanId)).toBe(true);
+    for (const stage of ['ingestion.extract', 'ingestion.chunk', 'ingestion.index']) {
+      expect(named(trace, stage, 'docent-worker')?.parentSpanId).toBe(job!.spanId);
+    }
+
+    // PostgreSQL on both sides (the upload's insert, the stages' updates), Redis, the socket push
+    const pg = trace.filter(
+      (s) =>
+        s.attributes['db.system.name'] === 'postgresql' ||
+        s.attributes['db.system'] === 'postgresql',
+    );
+    expect(new Set(pg.map((s) => s.service))).toEqual(new Set(['docent-api', 'docent-worker']));
+    const push = trace.find((s) => s.name === 'socket.io emit ingestion.progress');
+    expect(push).toBeDefined();
+    expect(push!.service).toBe('docent-worker');
+    const redisPublish = trace.find(
+      (s) => s.parentSpanId === push!.spanId && /publish/i.test(s.name),
+    );
+    expect(redisPublish).toBeDefined();
+    // probes make no traces
+    expect(receiver.spans.some((s) => s.attributes['url.path'] === '/health/live')).toBe(false);
+    expect(receiver.contentTypes.every((type) => type.startsWith('application/json'))).toBe(true);
+
+    // log lines carry the trace: the worker's line about the completed document
+    const line = worker.output
+      .join('')
+      .split('\n')
+      .find((text) => text.includes(`document=${documentId}`) && text.includes('completed'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ trace_id: upload!.traceId });
+  }, 180_000);
+});
