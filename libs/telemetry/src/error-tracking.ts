@@ -187,10 +187,14 @@ export function startErrorTracking(
     initialScope: { tags: { app } },
     transportOptions: { httpModule: boundedHttpModule(options.sendTimeoutMs ?? SEND_TIMEOUT_MS) },
     beforeSend: (event) => scrubEvent(event),
-    // no transactions are made; should one be, it does not leave
-    beforeSendTransaction: () => null,
   });
   setErrorReporter(new SentryReporter(app));
+}
+
+/** Sends what is queued so far, waiting at most `timeoutMs`; false when some did not leave. */
+export async function flushErrorTracking(timeoutMs = FLUSH_TIMEOUT_MS): Promise<boolean> {
+  if (!Sentry.getClient()) return true;
+  return Sentry.flush(timeoutMs).catch(() => false);
 }
 
 /** Sends what is still queued, waiting at most `timeoutMs`, and stops reporting. */
