@@ -10,7 +10,13 @@ import { testEnv } from './support/config';
 import { corpus } from './support/documents';
 import { waitFor } from './support/http';
 import { newIdentity } from './support/stack';
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/telemetry';
+import {
+  type EnvelopeServer,
+  type OtlpReceiver,
+  type ReceivedSpan,
+  startEnvelopeServer,
+  startOtlpReceiver,
+} from './support/telemetry';
 
 /**
  * Tracing end to end, as production runs it: the built api and worker (`npm run start:api`,
@@ -19,6 +25,7 @@ import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './suppo
  */
 describe('tracing across the api and the worker', () => {
   let receiver: OtlpReceiver;
+  let tracker: EnvelopeServer;
   let api: ApiProcess | undefined;
   let worker: WorkerProcess | undefined;
 
@@ -41,11 +48,16 @@ describe('tracing across the api and the worker', () => {
       }
     }
     await receiver?.close();
+    await tracker?.close();
   });
 
   it('makes one trace of an upload: request, job, extract/chunk/index, PostgreSQL, socket push', async () => {
     receiver = await startOtlpReceiver();
+    // error tracking on as well: Sentry must leave tracing to our SDK (no spans of its own, no
+    // competing tracer provider) and send nothing when nothing fails
+    tracker = await startEnvelopeServer();
     const env = testEnv({
+      SENTRY_DSN: tracker.dsn,
       LOG_LEVEL: 'info',
       RATE_LIMIT_AUTH: '1000/1m',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -136,5 +148,8 @@ describe('tracing across the api and the worker', () => {
       .find((text) => text.includes(`document=${documentId}`) && text.includes('completed'));
     expect(line).toBeDefined();
     expect(JSON.parse(line!)).toMatchObject({ trace_id: upload!.traceId });
+
+    // nothing failed: nothing reached the error tracker (no transactions, no sessions)
+    expect(tracker.raw).toEqual([]);
   }, 180_000);
 });
