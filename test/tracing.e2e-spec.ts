@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ensureBuiltApi,
   ensureBuiltWorker,
@@ -26,6 +28,7 @@ import {
 describe('tracing across the api and the worker', () => {
   let receiver: OtlpReceiver;
   let tracker: EnvelopeServer;
+  let llm: Server | undefined;
   let api: ApiProcess | undefined;
   let worker: WorkerProcess | undefined;
 
@@ -49,14 +52,30 @@ describe('tracing across the api and the worker', () => {
     }
     await receiver?.close();
     await tracker?.close();
+    llm?.closeAllConnections();
+    llm?.close();
   });
 
-  it('makes one trace of an upload: request, job, extract/chunk/index, PostgreSQL, socket push', async () => {
+  it('makes one trace of an upload (request, job, extract/chunk/index, PostgreSQL, socket push) and traces LLM calls', async () => {
     receiver = await startOtlpReceiver();
     // error tracking on as well: Sentry must leave tracing to our SDK (no spans of its own, no
     // competing tracer provider) and send nothing when nothing fails
     tracker = await startEnvelopeServer();
+    // an OpenAI-compatible endpoint that streams one cited sentence
+    llm = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const delta = { choices: [{ index: 0, delta: { content: 'Lorem ipsum [1].' } }] };
+        res.end(`data: ${JSON.stringify(delta)}\n\ndata: [DONE]\n\n`);
+      });
+    });
+    await new Promise<void>((resolve) => llm!.listen(0, '127.0.0.1', resolve));
+    const llmPort = (llm.address() as AddressInfo).port;
     const env = testEnv({
+      LLM_PROVIDER: 'openai',
+      LLM_BASE_URL: `http://127.0.0.1:${llmPort}/v1`,
+      LLM_MODEL: 'test-model',
       SENTRY_DSN: tracker.dsn,
       LOG_LEVEL: 'info',
       RATE_LIMIT_AUTH: '1000/1m',
@@ -148,6 +167,35 @@ describe('tracing across the api and the worker', () => {
       .find((text) => text.includes(`document=${documentId}`) && text.includes('completed'));
     expect(line).toBeDefined();
     expect(JSON.parse(line!)).toMatchObject({ trace_id: upload!.traceId });
+
+    // a question: the api's request span holds the call to the language model
+    const session = await fetch(`${baseUrl}/api/v1/chat/sessions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({}),
+    });
+    expect(session.status).toBe(201);
+    const { id: sessionId } = (await session.json()) as { id: string };
+    const asked = await fetch(`${baseUrl}/api/v1/chat/sessions/${sessionId}/messages`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'What does the document say?' }),
+    });
+    expect(asked.status).toBe(201);
+    let question: ReceivedSpan | undefined;
+    let llmCall: ReceivedSpan | undefined;
+    await waitFor(async () => {
+      question = named(receiver.spans, 'POST /api/v1/chat/sessions/:id/messages', 'docent-api');
+      llmCall = question && inTrace(question.traceId).find((s) => s.name === 'chat test-model');
+      return llmCall !== undefined;
+    }, 30_000);
+    expect(llmCall!.kind).toBe(3); // CLIENT
+    expect(llmCall!.attributes).toMatchObject({
+      'gen_ai.request.model': 'test-model',
+      'server.address': '127.0.0.1',
+      'http.response.status_code': 200,
+    });
+    expect(question!.traceId).not.toBe(upload!.traceId);
 
     // nothing failed: nothing reached the error tracker (no transactions, no sessions)
     expect(tracker.raw).toEqual([]);
