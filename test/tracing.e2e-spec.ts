@@ -200,4 +200,64 @@ describe('tracing across the api and the worker', () => {
     // nothing failed: nothing reached the error tracker (no transactions, no sessions)
     expect(tracker.raw).toEqual([]);
   }, 180_000);
+
+  describe('when the api stops', () => {
+    let stopping: ApiProcess | undefined;
+
+    afterEach(() => {
+      if (stopping && stopping.child.exitCode === null) stopping.child.kill('SIGKILL');
+    });
+
+    it('exports the spans it still holds before it exits', async () => {
+      const own = await startOtlpReceiver();
+      try {
+        stopping = await spawnBuiltApi(
+          testEnv({
+            OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint,
+            // no batch leaves on its own while the test runs: only the shutdown's flush sends it
+            OTEL_BSP_SCHEDULE_DELAY: '600000',
+          }),
+        );
+        const res = await fetch(`${stopping.baseUrl}/api/v1/auth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(newIdentity('flush')),
+        });
+        expect(res.status).toBe(201);
+        expect(own.spans).toEqual([]);
+        stopping.child.kill('SIGTERM');
+        expect(await stopping.exited).toBe(0);
+        expect(own.spans.map((span) => span.name)).toContain('POST /api/v1/auth/register');
+      } finally {
+        await own.close();
+      }
+    }, 90_000);
+
+    it('still stops, cleanly, when the collector and the error tracker do not answer', async () => {
+      // accept connections, never answer: the exports and the events hang until their bounds
+      const silent = createServer(() => undefined);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as AddressInfo).port;
+      try {
+        stopping = await spawnBuiltApi(
+          testEnv({
+            OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+            OTEL_BSP_SCHEDULE_DELAY: '600000',
+            SENTRY_DSN: `http://publickey@127.0.0.1:${port}/1`,
+          }),
+        );
+        const res = await fetch(`${stopping.baseUrl}/api/v1/auth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(newIdentity('silent')),
+        });
+        expect(res.status).toBe(201);
+        stopping.child.kill('SIGTERM');
+        expect(await stopping.exited).toBe(0);
+      } finally {
+        silent.closeAllConnections();
+        silent.close();
+      }
+    }, 90_000);
+  });
 });
