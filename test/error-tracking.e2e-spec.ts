@@ -105,6 +105,19 @@ describe('error tracking', () => {
     }
   });
 
+  it('reports every occurrence: the same failure twice is two events', async () => {
+    const before = tracker.events.length;
+    const ids: string[] = [];
+    await withDocumentsTableMissing(async () => {
+      for (let i = 0; i < 2; i++) {
+        const res = await stack.http.get('/api/v1/documents').set(bearer(user.token)).expect(500);
+        ids.push(res.headers['x-request-id'] as string);
+      }
+    });
+    expect(await flushErrorTracking(5000)).toBe(true);
+    expect(tracker.events.slice(before).map((event) => event.tags?.request_id)).toEqual(ids);
+  });
+
   it('does not report answers under 500', async () => {
     const before = tracker.events.length;
     await stack.http.get('/api/v1/documents/not-a-uuid').set(bearer(user.token)).expect(400);

@@ -1,4 +1,4 @@
-import { type FailedJob, isFinalFailure, jobFailureReport } from './job-failure';
+import { type FailedJob, isFinalFailure, jobFailureReport, STALLED_TOO_OFTEN } from './job-failure';
 
 /** A job as bull hands it to `failed` listeners: the attempt that just failed is counted. */
 function failedJob(
@@ -30,6 +30,11 @@ describe('isFinalFailure', () => {
 
   it('is true for a discarded job (a permanent error), attempts left or not', () => {
     expect(isFinalFailure(failedJob(1, 5, true))).toBe(true);
+  });
+
+  it('is true for a job that stalled too often (bull does not retry it)', () => {
+    expect(isFinalFailure(failedJob(0, 5), new Error(STALLED_TOO_OFTEN))).toBe(true);
+    expect(isFinalFailure(failedJob(1, 5), new Error('socket hang up'))).toBe(false);
   });
 });
 

@@ -11,11 +11,16 @@ export interface FailedJob {
   isDiscarded?(): boolean;
 }
 
+/** What bull 4 fails a job with when it stalled (its worker died) too often: never retried. */
+export const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+
 /**
  * Whether bull's `failed` event was the job's last word: bull counts the attempt before it emits,
- * and retries while attempts are left unless the job was discarded (a permanent error).
+ * and retries while attempts are left unless the job was discarded (a permanent error). A job
+ * that stalled too often is failed for good whatever its attempts.
  */
-export function isFinalFailure(job: FailedJob): boolean {
+export function isFinalFailure(job: FailedJob, error?: unknown): boolean {
+  if (error instanceof Error && error.message === STALLED_TOO_OFTEN) return true;
   return job.isDiscarded?.() === true || job.attemptsMade >= (job.opts.attempts ?? 1);
 }
 

@@ -42,7 +42,9 @@ export class QueueLifecycle implements OnModuleInit, OnApplicationShutdown {
       // bull emits `failed` in the process that ran the job (the worker), after counting the
       // attempt; a job that stalled too often arrives as null when it is already gone
       queue.on('failed', (job: Job | null, error: Error) => {
-        if (job && isFinalFailure(job)) reportJobFailure(jobFailureReport(name, job, error));
+        if (job && isFinalFailure(job, error)) {
+          reportJobFailure(jobFailureReport(name, job, error));
+        }
       });
     }
   }

@@ -168,13 +168,13 @@ export function startErrorTracking(
     environment: settings.environment,
     release: settings.release,
     // only what is listed here: no request data, console, http or fetch integrations (they read
-    // headers and bodies or add trace headers to outgoing requests), no sessions
+    // headers and bodies or add trace headers to outgoing requests), no sessions, and no dedupe:
+    // every failed request or job is an occurrence the tracker should count
     defaultIntegrations: false,
     integrations: [
       Sentry.eventFiltersIntegration(),
       Sentry.functionToStringIntegration(),
       Sentry.linkedErrorsIntegration(),
-      Sentry.dedupeIntegration(),
       Sentry.onUncaughtExceptionIntegration(),
       Sentry.onUnhandledRejectionIntegration({ mode: 'strict' }),
     ],
