@@ -118,15 +118,22 @@ describe('tracing across the api and the worker', () => {
     let upload: ReceivedSpan | undefined;
     const named = (spans: ReceivedSpan[], name: string, service: string) =>
       spans.find((s) => s.name === name && s.service === service);
+    // every span named below has arrived (or the wait gave up: the assertions then say which is
+    // missing); the job's span ends last, so it comes in the last batch
+    const expected = [
+      'ingestion process',
+      'ingestion.extract',
+      'ingestion.chunk',
+      'ingestion.index',
+      'socket.io emit ingestion.progress',
+    ];
     await waitFor(async () => {
       upload = named(receiver.spans, 'POST /api/v1/documents', 'docent-api');
       if (!upload) return false;
       const spans = inTrace(upload.traceId);
-      return (
-        named(spans, 'ingestion.index', 'docent-worker') !== undefined &&
-        spans.some((s) => s.service === 'docent-worker' && s.name.startsWith('socket.io emit'))
-      );
-    }, 30_000);
+      return expected.every((name) => named(spans, name, 'docent-worker') !== undefined);
+    }, 30_000).catch(() => undefined);
+    expect(upload).toBeDefined();
     const trace = inTrace(upload!.traceId);
     expect(new Set(trace.map((s) => s.service))).toEqual(new Set(['docent-api', 'docent-worker']));
     expect(upload!.kind).toBe(2); // SERVER
@@ -149,13 +156,14 @@ describe('tracing across the api and the worker', () => {
         s.attributes['db.system'] === 'postgresql',
     );
     expect(new Set(pg.map((s) => s.service))).toEqual(new Set(['docent-api', 'docent-worker']));
-    const push = trace.find((s) => s.name === 'socket.io emit ingestion.progress');
-    expect(push).toBeDefined();
-    expect(push!.service).toBe('docent-worker');
-    const redisPublish = trace.find(
-      (s) => s.parentSpanId === push!.spanId && /publish/i.test(s.name),
+    const pushes = trace.filter((s) => s.name === 'socket.io emit ingestion.progress');
+    expect(pushes.length).toBeGreaterThan(0);
+    expect(new Set(pushes.map((s) => s.service))).toEqual(new Set(['docent-worker']));
+    // the Redis publish that carries a push is its child
+    const published = pushes.filter((push) =>
+      trace.some((s) => s.parentSpanId === push.spanId && /publish/i.test(s.name)),
     );
-    expect(redisPublish).toBeDefined();
+    expect(published.length).toBeGreaterThan(0);
     // probes make no traces
     expect(receiver.spans.some((s) => s.attributes['url.path'] === '/health/live')).toBe(false);
     expect(receiver.contentTypes.every((type) => type.startsWith('application/json'))).toBe(true);
