@@ -113,6 +113,7 @@ export default tseslint.config(
   {
     files: [
       'apps/*/src/main.ts',
+      'apps/*/src/instrument.ts',
       'apps/*/src/migrate.ts',
       'apps/*/src/admin.ts',
       'libs/config/src/config.module.ts',

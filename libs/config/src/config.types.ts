@@ -203,6 +203,28 @@ export interface NotificationSettings {
   socketMaxMessageBytes: number;
 }
 
+/** Error tracking over the Sentry protocol (Sentry, GlitchTip): on when SENTRY_DSN is set. */
+export interface ErrorTrackingSettings {
+  dsn: string;
+  /** SENTRY_ENVIRONMENT, by default NODE_ENV. */
+  environment: string;
+  /** SENTRY_RELEASE, by default `docent@<package.json version>`. */
+  release?: string;
+}
+
+/** OpenTelemetry traces over OTLP/HTTP (JSON): on when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+export interface TracingSettings {
+  /** `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces` */
+  tracesUrl: string;
+  /** OTEL_SERVICE_NAME; unset, each app names itself (`docent-api`, `docent-worker`). */
+  serviceName?: string;
+}
+
+export interface TelemetrySettings {
+  errorTracking?: ErrorTrackingSettings;
+  tracing?: TracingSettings;
+}
+
 /** Every setting Docent reads, grouped by the library that owns it. */
 export interface DocentConfig {
   app: AppSettings;
@@ -215,4 +237,5 @@ export interface DocentConfig {
   chat: ChatSettings;
   llm: LlmSettings;
   notifications: NotificationSettings;
+  telemetry: TelemetrySettings;
 }

@@ -1,4 +1,10 @@
 export * from './config.types';
 export * from './config.module';
-export { loadConfig, ConfigValidationError, DEFAULTS, type Env } from './load-config';
+export {
+  loadConfig,
+  loadTelemetryConfig,
+  ConfigValidationError,
+  DEFAULTS,
+  type Env,
+} from './load-config';
 export { parseDuration, looksLikePlaceholder } from './env-parsers';

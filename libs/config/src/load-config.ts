@@ -17,9 +17,11 @@ import { parseEnum } from './env-parsers';
 import { ConfigValidationError, type Env, EnvReader } from './env-reader';
 import { readApp, readDatabase, readMail, readRedis, readRedisConnection } from './platform-config';
 import { productionProblems } from './production-checks';
+import { readTelemetry } from './telemetry-config';
 
 export { DEFAULTS } from './defaults';
 export { ConfigValidationError, type Env } from './env-reader';
+export { loadTelemetryConfig } from './telemetry-config';
 
 /**
  * Reads and validates every variable at once. Unknown problems are never silently defaulted:
@@ -57,6 +59,7 @@ export function loadConfig(env: Env): DocentConfig {
     chat: readChat(r),
     llm: readLlm(r, llmChoice),
     notifications: readNotifications(r),
+    telemetry: readTelemetry(r, nodeEnv),
   };
 
   if (

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
-import { type IngestJobPayload, JOBS, QUEUES } from '@docent/queue';
+import { type IngestJobPayload, JOBS, QUEUES, traceCarrier } from '@docent/queue';
 import { DocumentRepository } from './document.repository';
 import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from './documents.errors';
 import type { Document } from './entities/document.entity';
@@ -54,7 +54,13 @@ export class IngestionProducer {
   ): Promise<void> {
     await this.queue.add(
       JOBS.ingestion.ingest,
-      { documentId: document.id, ingestionVersion: document.ingestionVersion, requestId },
+      {
+        documentId: document.id,
+        ingestionVersion: document.ingestionVersion,
+        requestId,
+        // the worker's spans continue the trace of the upload (or reingest) request
+        traceContext: traceCarrier(),
+      },
       {
         jobId: ingestionJobId(document.id, document.ingestionVersion),
         attempts: INGESTION_ATTEMPTS,

@@ -10,6 +10,8 @@ export interface ShutdownOptions {
   /** Give up waiting for in-flight work after this long. */
   timeoutMs: number;
   logger: LoggerService;
+  /** Runs after the app closed, before the process exits (error events, spans); bounded itself. */
+  flush?: () => Promise<void>;
 }
 
 /**
@@ -57,7 +59,10 @@ export function handleShutdownSignals(
       process.exit(1);
     }
     stopping = true;
-    void shutdownGracefully(app, signal, options).then((code) => process.exit(code));
+    void shutdownGracefully(app, signal, options).then(async (code) => {
+      await options.flush?.().catch(() => undefined);
+      process.exit(code);
+    });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -33,6 +33,8 @@ export interface SendMailJob<T extends MailTemplateName = MailTemplateName> exte
   sealedContext?: string;
   /** A context in clear: only in jobs queued by an older release or around the producer. */
   context?: MailTemplates[T];
+  /** W3C trace context of whatever queued the mail, when tracing is on. */
+  traceContext?: Record<string, string>;
 }
 
 /** Retry policy of mail jobs; the only job options a deployment (or a test) may change. */

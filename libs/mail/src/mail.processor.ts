@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Job } from 'bull';
 import type { MailSettings } from '@docent/config';
 import { Keyring } from '@docent/crypto';
-import { JOBS, QUEUES } from '@docent/queue';
+import { JOBS, QUEUES, runJobInSpan } from '@docent/queue';
 import { maskEmail } from './mail.address';
 import { InvalidMailError } from './mail.errors';
 import { isSafeId, openMailContext, type SendMailJob } from './mail.job';
@@ -74,7 +74,21 @@ export class MailProcessor {
   }
 
   @Process(JOBS.mail.send)
-  async send(job: Job<SendMailJob>): Promise<void> {
+  send(job: Job<SendMailJob>): Promise<void> {
+    return runJobInSpan(
+      {
+        queue: QUEUES.mail,
+        jobName: job.name,
+        jobId: String(job.id),
+        attempt: job.attemptsMade + 1,
+        carrier: job.data.traceContext,
+        attributes: { 'docent.mail.template': job.data.template },
+      },
+      () => this.deliver(job),
+    );
+  }
+
+  private async deliver(job: Job<SendMailJob>): Promise<void> {
     try {
       const message = composeMail(job.data, openMailContext(job.data, this.keyring));
       await this.mailer.sendMail({ ...message, from: this.from });

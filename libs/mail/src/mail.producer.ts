@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { Keyring } from '@docent/crypto';
-import { JOBS, QUEUES } from '@docent/queue';
+import { JOBS, QUEUES, traceCarrier } from '@docent/queue';
 import {
   buildSendMailJob,
   DEFAULT_MAIL_JOB_OPTIONS,
@@ -42,7 +42,10 @@ export class MailProducer {
   async send<T extends MailTemplateName>(input: SendMailInput<T>): Promise<void> {
     const request = buildSendMailJob(input);
     // the context may hold a single-use link: sealed while queued, gone once delivered
-    await this.queue.add(JOBS.mail.send, sealMailJob(request, this.keyring), {
+    const job = sealMailJob(request, this.keyring);
+    // the send continues the trace of whatever queued it (a reset request, an ingestion job)
+    const traceContext = traceCarrier();
+    await this.queue.add(JOBS.mail.send, traceContext ? { ...job, traceContext } : job, {
       jobId: mailJobId(request.template, request.eventId),
       attempts: this.retry.attempts,
       backoff: { ...this.retry.backoff },

@@ -1,14 +1,18 @@
 import { getQueueToken } from '@nestjs/bull';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Queue } from 'bull';
+import type { Job, Queue } from 'bull';
+import { reportJobFailure } from '@docent/common';
 import { BullConnections } from './bull-connections';
+import { isFinalFailure, jobFailureReport } from './job-failure';
 import { QUEUE_NAMES } from './queue.contracts';
 
 /**
  * Owns the queues' process-level lifecycle:
  * - a bull queue re-emits Redis connection errors as 'error' events, and without a listener Node
  *   would crash on the first Redis outage: log them instead (once per outage per queue);
+ * - a job that failed for good in this process (no attempt left, or discarded as permanent) goes
+ *   to the error tracker, when there is one; a failed attempt that bull retries does not;
  * - on shutdown, close every queue, then the Redis connections bull will not close itself.
  */
 @Injectable()
@@ -35,6 +39,13 @@ export class QueueLifecycle implements OnModuleInit, OnApplicationShutdown {
         failing = true;
       });
       queue.client.on('ready', () => (failing = false));
+      // bull emits `failed` in the process that ran the job (the worker), after counting the
+      // attempt; a job that stalled too often arrives as null when it is already gone
+      queue.on('failed', (job: Job | null, error: Error) => {
+        if (job && isFinalFailure(job, error)) {
+          reportJobFailure(jobFailureReport(name, job, error));
+        }
+      });
     }
   }
 

@@ -34,6 +34,11 @@ export const JOBS = {
 interface TracedPayload {
   /** X-Request-Id of the request that enqueued the job, when there was one. */
   requestId?: string;
+  /**
+   * W3C trace context of the request that enqueued the job (`traceparent`, `tracestate`), when
+   * tracing is on: the worker's spans continue that trace.
+   */
+  traceContext?: Record<string, string>;
 }
 
 export interface IngestJobPayload extends TracedPayload {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AppError } from '@docent/common';
 import type { LlmSettings } from '@docent/config';
 import type {
@@ -20,6 +21,8 @@ const MAX_PASSAGE_CHARS = 4000;
 const SNIPPET_CHARS = 300;
 /** Longest wait between retries, whatever Retry-After asks. */
 const MAX_RETRY_DELAY_MS = 30_000;
+
+const tracer = trace.getTracer('docent.llm');
 
 export const SYSTEM_PROMPT = [
   'You answer questions using only the numbered context passages provided with each question.',
@@ -187,6 +190,55 @@ export class OpenAiGenerator implements AnswerGenerator {
     };
   }
 
+  /**
+   * One POST to the completions endpoint in a client span (`chat <model>`, until the answer's
+   * headers: the stream that follows belongs to the caller's span). Neither the prompt nor the
+   * key goes into the span.
+   */
+  private async post(
+    body: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    attempt: number,
+  ): Promise<Response> {
+    const url = new URL(this.url);
+    return tracer.startActiveSpan(
+      `chat ${this.settings.model}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': this.settings.model,
+          'http.request.method': 'POST',
+          'server.address': url.hostname,
+          'url.path': url.pathname,
+          'docent.llm.attempt': attempt + 1,
+        },
+      },
+      async (span) => {
+        try {
+          const response = await this.fetch(this.url, {
+            method: 'POST',
+            headers,
+            body,
+            signal,
+          });
+          span.setAttribute('http.response.status_code', response.status);
+          if (!response.ok) span.setStatus({ code: SpanStatusCode.ERROR });
+          return response;
+        } catch (error) {
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: error instanceof Error ? error.name : 'error',
+          });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
   /** POSTs the request, retrying 429/5xx/network errors with backoff; resolves on a 2xx. */
   private async connect(
     body: string,
@@ -202,12 +254,7 @@ export class OpenAiGenerator implements AnswerGenerator {
     for (let attempt = 0; ; attempt += 1) {
       let retryable: RetryableError;
       try {
-        const response = await this.fetch(this.url, {
-          method: 'POST',
-          headers,
-          body,
-          signal: combined,
-        });
+        const response = await this.post(body, headers, combined, attempt);
         if (response.ok) return response;
         const detail = await response.text().catch(() => '');
         if (response.status === 429 || response.status >= 500) {

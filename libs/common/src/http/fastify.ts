@@ -8,6 +8,7 @@ import { AppError } from '../errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem-details';
 import { redactUrl } from '../logging/redact-url';
 import { runInRequest } from '../request-context';
+import { nameServerSpan } from '../tracing';
 import { uuidv7 } from '../uuid';
 import { BodyMediaTypeGuard } from './body-media-type.guard';
 import { parseJsonBody } from './json-body';
@@ -209,6 +210,7 @@ export function applyHttpBasics(app: NestFastifyApplication | INestApplication):
   // async context (the caller, for audit entries and log lines; the request's ORM context)
   instance.addHook('onRequest', (request, reply, done) => {
     void reply.headers(security).header(REQUEST_ID_HEADER, request.id);
+    nameServerSpan(request.method, request.routeOptions.url, request.url);
     if (!closing) {
       const agent = request.headers['user-agent'];
       runInRequest(

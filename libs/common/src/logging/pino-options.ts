@@ -1,6 +1,7 @@
 import type { Options } from 'pino-http';
 import { requestPath } from '../http/request-path';
 import { currentRequest } from '../request-context';
+import { traceIds } from '../tracing';
 import { redactUrl } from './redact-url';
 
 /**
@@ -39,10 +40,14 @@ export interface LogSettings {
   app: string;
 }
 
-/** The request id of the request in progress, on every line logged while it runs. */
-function requestIdMixin(): object {
+/**
+ * The request id of the request in progress, on every line logged while it runs, and the ids of
+ * the active trace and span when tracing is on (requests and jobs alike).
+ */
+export function logContextMixin(): object {
   const store = currentRequest();
-  return store ? { requestId: store.requestId } : {};
+  const ids = traceIds();
+  return store ? { requestId: store.requestId, ...ids } : ids;
 }
 
 /**
@@ -57,7 +62,7 @@ export function buildPinoHttpOptions(settings: LogSettings): Options {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     messageKey: 'msg',
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
-    mixin: requestIdMixin,
+    mixin: logContextMixin,
     serializers: {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,

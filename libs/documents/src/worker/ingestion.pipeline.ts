@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { DocumentSettings } from '@docent/config';
+import { inSpan } from '@docent/queue';
 import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import type { IngestionDocumentRow as DocumentRow, IngestionState } from '../document.records';
 import { DocumentRepository } from '../document.repository';
@@ -109,15 +110,21 @@ export class IngestionPipeline {
       // the text is extracted)
       // (a scanned PDF's pages are read with OCR within 'extract': the file is read again then)
       const size = Number(document.size_bytes);
-      const stream = await extractChunks(
-        {
-          size,
-          parts: this.read(document.storage_key, size, () => lap('read')),
-          reopen: () => this.read(document.storage_key, size, () => undefined),
-        },
-        document.kind as DocumentKind,
-        INGESTION_CHUNK_OPTIONS,
-        { ocr: this.ocr.runner(`document=${documentId}`), ...this.extractOptions },
+      // one span per stage (ingestion.extract, .chunk, .index), children of the job's span
+      const stream = await inSpan(
+        'ingestion.extract',
+        () =>
+          extractChunks(
+            {
+              size,
+              parts: this.read(document.storage_key, size, () => lap('read')),
+              reopen: () => this.read(document.storage_key, size, () => undefined),
+            },
+            document.kind as DocumentKind,
+            INGESTION_CHUNK_OPTIONS,
+            { ocr: this.ocr.runner(`document=${documentId}`), ...this.extractOptions },
+          ),
+        { 'docent.document.kind': document.kind, 'docent.document.size_bytes': size },
       );
       lap('extract');
       let chunkCount: number;
@@ -126,18 +133,23 @@ export class IngestionPipeline {
         if (!(await this.advance(document, ingestionVersion, 'chunking'))) return 'skipped';
 
         mark = performance.now();
-        chunkCount = await stream.chunk();
+        chunkCount = await inSpan('ingestion.chunk', () => stream.chunk());
         lap('chunk');
         if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
 
         mark = performance.now();
         // chunks and completion in one transaction that holds the row lock (see the
         // repository), the chunks written batch by batch as the extraction process sends them
-        completed = await this.documents.completeIngestion(
-          documentId,
-          ingestionVersion,
-          batchesOf(stream),
-          stream.pageCount,
+        completed = await inSpan(
+          'ingestion.index',
+          () =>
+            this.documents.completeIngestion(
+              documentId,
+              ingestionVersion,
+              batchesOf(stream),
+              stream.pageCount,
+            ),
+          { 'docent.document.chunks': chunkCount },
         );
       } finally {
         stream.close();

@@ -3,7 +3,7 @@ import { InjectQueue, Process, Processor } from '@nestjs/bull';
 import { ConfigService } from '@nestjs/config';
 import type { AdvancedSettings, Job, Queue } from 'bull';
 import type { DocumentSettings } from '@docent/config';
-import { type IngestJobPayload, JOBS, QUEUES } from '@docent/queue';
+import { type IngestJobPayload, JOBS, QUEUES, runJobInSpan } from '@docent/queue';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
 import { IngestionMetrics } from './ingestion.metrics';
 import { IngestionPipeline, isPermanentIngestionError } from './ingestion.pipeline';
@@ -39,7 +39,10 @@ export function applyIngestionLockSettings(queue: Queue, lockDurationMs: number 
   });
 }
 
-/** Thin: one MikroORM request context per job, the pipeline does the work. */
+/**
+ * Thin: one MikroORM request context and one consumer span (continuing the trace of the request
+ * that queued the job) per job, the pipeline does the work.
+ */
 @Processor(QUEUES.ingestion)
 export class IngestionProcessor {
   constructor(
@@ -66,13 +69,24 @@ export class IngestionProcessor {
       this.metrics.step('queue', Math.max(0, Date.now() - job.timestamp) / 1000);
     }
     try {
-      return await RequestContext.create(this.orm.em, () =>
-        this.pipeline.run(
-          documentId,
-          ingestionVersion,
-          job.attemptsMade + 1,
-          job.opts.attempts ?? INGESTION_ATTEMPTS,
-        ),
+      return await runJobInSpan(
+        {
+          queue: QUEUES.ingestion,
+          jobName: job.name,
+          jobId: String(job.id),
+          attempt: job.attemptsMade + 1,
+          carrier: job.data.traceContext,
+          attributes: { 'docent.document.id': documentId },
+        },
+        () =>
+          RequestContext.create(this.orm.em, () =>
+            this.pipeline.run(
+              documentId,
+              ingestionVersion,
+              job.attemptsMade + 1,
+              job.opts.attempts ?? INGESTION_ATTEMPTS,
+            ),
+          ),
       );
     } catch (error) {
       // bull retries a thrown job unless it was discarded

@@ -1,3 +1,4 @@
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
@@ -23,6 +24,8 @@ import { ShardedEmitter } from './sharded-emitter';
  * api's sharded adapter. Fire and forget (no acks): what matters is persisted too
  * (notifications, document state).
  */
+const tracer = trace.getTracer('docent.realtime');
+
 @Injectable()
 export class RealtimeEmitter {
   private readonly emitter?: ReturnType<Emitter<ServerToClientEvents>['of']>;
@@ -65,6 +68,29 @@ export class RealtimeEmitter {
   }
 
   private emit<E extends ServerEventName>(
+    room: string,
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void {
+    // the push in the trace of whatever caused it (an upload's ingestion job): the Redis publish
+    // is its child
+    const span = tracer.startSpan(`socket.io emit ${event}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'socket.io',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': NOTIFICATIONS_NAMESPACE,
+        'docent.socket.event': event,
+      },
+    });
+    try {
+      context.with(trace.setSpan(context.active(), span), () => this.publish(room, event, payload));
+    } finally {
+      span.end();
+    }
+  }
+
+  private publish<E extends ServerEventName>(
     room: string,
     event: E,
     payload: ServerEventPayload<E>,

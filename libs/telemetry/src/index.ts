@@ -1,0 +1,3 @@
+export * from './error-tracking';
+export * from './tracing';
+export * from './preload';
