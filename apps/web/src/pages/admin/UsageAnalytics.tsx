@@ -102,8 +102,8 @@ export function UsageAnalytics() {
     () => (r ? [{ label: 'Active people', values: r.series.map((p) => p.activeUsers) }] : []),
     [r],
   );
-  const per =
-    span.groupBy === 'day' ? 'per day' : span.groupBy === 'week' ? 'per week' : 'per month';
+  // from the report shown (not the form), so titles and figures always agree while a new one loads
+  const per = `per ${r?.groupBy ?? span.groupBy}`;
 
   return (
     <section aria-labelledby="usage-analytics" className="usage">
@@ -118,17 +118,17 @@ export function UsageAnalytics() {
         <>
           <div className="cards">
             <div className="card">
-              <h3>Active today</h3>
+              <h3>Daily active</h3>
               <p className="big">{r.activeUsers.daily}</p>
               <p className="muted">on {r.activeUsers.asOf} (DAU)</p>
             </div>
             <div className="card">
-              <h3>Active this week</h3>
+              <h3>Weekly active</h3>
               <p className="big">{r.activeUsers.weekly}</p>
               <p className="muted">7 days to {r.activeUsers.asOf} (WAU)</p>
             </div>
             <div className="card">
-              <h3>Active this month</h3>
+              <h3>Monthly active</h3>
               <p className="big">{r.activeUsers.monthly}</p>
               <p className="muted">30 days to {r.activeUsers.asOf} (MAU)</p>
             </div>
@@ -142,8 +142,18 @@ export function UsageAnalytics() {
             </div>
           </div>
           <div className="charts">
-            <LineChart title={`Feature use ${per}`} days={days} series={features} />
-            <LineChart title={`Active people ${per}`} days={days} series={active} />
+            <LineChart
+              key={`features-${per}`}
+              title={`Feature use ${per}`}
+              days={days}
+              series={features}
+            />
+            <LineChart
+              key={`active-${per}`}
+              title={`Active people ${per}`}
+              days={days}
+              series={active}
+            />
           </div>
           <div className="cards">
             <div className="card wide">
