@@ -148,4 +148,39 @@ describe('web client: usage analytics', () => {
     await show('2003-03-25', LAST_DAY, 'day');
     await activity().getByText('from must not be later than to').waitFor();
   }, 60_000);
+
+  it('opens to a custom role only the admin pages it may use: an analyst sees Usage and nothing else', async () => {
+    const bearer = { Authorization: `Bearer ${admin.token}` };
+    const name = `analyst-${Date.now().toString(36)}`;
+    await stack.http
+      .post('/api/v1/admin/roles')
+      .set(bearer)
+      .send({
+        name,
+        description: 'Reads the usage figures',
+        permissions: [{ action: 'read', subject: 'Stats', own: false }],
+      })
+      .expect(201);
+    const analyst = await signUp(stack, { prefix: 'analyst' });
+    await stack.http
+      .patch(`/api/v1/admin/users/${analyst.id}`)
+      .set(bearer)
+      .send({ role: name })
+      .expect(200);
+
+    const { page: analystPage } = await browser.newPage(new URL(page.url()).origin);
+    await analystPage.goto('/sign-in');
+    await analystPage.getByLabel('E-mail').fill(analyst.email);
+    await analystPage.getByLabel('Password').fill(analyst.password);
+    await analystPage.getByRole('button', { name: 'Sign in' }).click();
+    await analystPage.getByRole('link', { name: 'Admin', exact: true }).click();
+    await analystPage.getByRole('region', { name: 'Activity' }).waitFor();
+    expect(new URL(analystPage.url()).pathname).toBe('/admin/stats');
+    const menu = analystPage.getByRole('navigation', { name: 'Administration' });
+    expect(await menu.getByRole('link').allTextContents()).toEqual(['Usage']);
+    // the pages the role does not open do not exist for them
+    await analystPage.goto('/admin/users');
+    await analystPage.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await analystPage.close();
+  }, 60_000);
 });

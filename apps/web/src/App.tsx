@@ -1,15 +1,12 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { connection } from './api/connection';
 import { Spinner } from './components/ui';
-import { can, useAuth } from './lib/auth';
+import { useAuth } from './lib/auth';
 import { type LiveState, RealtimeProvider, useRealtime } from './lib/realtime';
 import { Link, navigate, useLocation } from './lib/router';
 import { NotificationBell } from './pages/notifications/NotificationBell';
 import { PUBLIC_PAGES, privatePage } from './routes';
-
-function isAdmin(rules: Parameters<typeof can>[0]): boolean {
-  return can(rules, 'manage', 'User') || can(rules, 'read', 'AuditEvent');
-}
+import { adminPages } from './lib/admin-pages';
 
 /** The live-updates dot in the top bar: its class and its accessible name. */
 const LIVE: Record<LiveState, { dot: string; label: string }> = {
@@ -22,6 +19,7 @@ function Shell({ children }: { children: ReactNode }) {
   const { me, signOut } = useAuth();
   const realtime = useRealtime();
   const { path } = useLocation();
+  const firstAdmin = adminPages(me?.permissions)[0];
   // small screens: the navigation and the account links fold behind a menu button
   const [menuOpen, setMenuOpen] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
@@ -60,7 +58,7 @@ function Shell({ children }: { children: ReactNode }) {
             <Link to="/documents">Documents</Link>
             <Link to="/chat">Chat</Link>
             <Link to="/notifications">Notifications</Link>
-            {isAdmin(me?.permissions) ? <Link to="/admin/users">Admin</Link> : null}
+            {firstAdmin ? <Link to={firstAdmin.path}>Admin</Link> : null}
           </nav>
           <div className="topbar-account">
             <Link to="/settings/sessions">{me?.displayName ?? 'Account'}</Link>
@@ -92,8 +90,7 @@ function Shell({ children }: { children: ReactNode }) {
 
 function PrivatePage({ path }: { path: string }) {
   const { me } = useAuth();
-  const admin = isAdmin(me?.permissions);
-  const page = privatePage(path, admin);
+  const page = privatePage(path, me?.permissions);
   if (page) return page;
   return (
     <div className="page">

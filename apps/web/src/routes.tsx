@@ -1,4 +1,6 @@
 import type { ReactNode } from 'react';
+import type { PermissionRuleDto } from './api/openapi.gen';
+import { adminPages, type AdminPath } from './lib/admin-pages';
 import { AdminAuditPage } from './pages/admin/AuditPage';
 import { AdminQueuesPage } from './pages/admin/QueuesPage';
 import { AdminRolesPage } from './pages/admin/RolesPage';
@@ -26,8 +28,8 @@ interface Route {
   paths: string[];
   /** also every path under this prefix (the chat's `/chat/<id>`) */
   prefix?: string;
-  /** only for administrators (others get "Page not found") */
-  admin?: boolean;
+  /** an admin page: only for those its permission allows (others get "Page not found") */
+  admin?: AdminPath;
   page: () => ReactNode;
 }
 
@@ -38,20 +40,26 @@ const PRIVATE_ROUTES: Route[] = [
   { paths: ['/notifications'], page: () => <NotificationsPage /> },
   { paths: ['/settings/notifications'], page: () => <PreferencesPage /> },
   { paths: ['/settings/sessions'], page: () => <SessionsPage /> },
-  { paths: ['/admin', '/admin/users'], admin: true, page: () => <AdminUsersPage /> },
-  { paths: ['/admin/roles'], admin: true, page: () => <AdminRolesPage /> },
-  { paths: ['/admin/audit'], admin: true, page: () => <AdminAuditPage /> },
-  { paths: ['/admin/queues'], admin: true, page: () => <AdminQueuesPage /> },
-  { paths: ['/admin/stats'], admin: true, page: () => <AdminStatsPage /> },
+  { paths: ['/admin/users'], admin: '/admin/users', page: () => <AdminUsersPage /> },
+  { paths: ['/admin/roles'], admin: '/admin/roles', page: () => <AdminRolesPage /> },
+  { paths: ['/admin/audit'], admin: '/admin/audit', page: () => <AdminAuditPage /> },
+  { paths: ['/admin/queues'], admin: '/admin/queues', page: () => <AdminQueuesPage /> },
+  { paths: ['/admin/stats'], admin: '/admin/stats', page: () => <AdminStatsPage /> },
 ];
 
-/** The page for `path`, or null when there is none (or it is for administrators only). */
-export function privatePage(path: string, admin: boolean): ReactNode {
+/**
+ * The page for `path`, or null when there is none or the caller's permissions do not open it.
+ * `/admin` is the first admin page they open.
+ */
+export function privatePage(path: string, rules: PermissionRuleDto[] | undefined): ReactNode {
+  const allowed = new Set<string>(adminPages(rules).map((page) => page.path));
+  const wanted = path === '/admin' ? [...allowed][0] : path;
+  if (wanted === undefined) return null;
   const route = PRIVATE_ROUTES.find(
     (candidate) =>
-      (candidate.paths.includes(path) ||
-        (candidate.prefix !== undefined && path.startsWith(candidate.prefix))) &&
-      (!candidate.admin || admin),
+      (candidate.paths.includes(wanted) ||
+        (candidate.prefix !== undefined && wanted.startsWith(candidate.prefix))) &&
+      (candidate.admin === undefined || allowed.has(candidate.admin)),
   );
   return route ? route.page() : null;
 }

@@ -1,14 +1,18 @@
 import type { ReactNode } from 'react';
+import { adminPages } from '../../lib/admin-pages';
+import { useAuth } from '../../lib/auth';
 import { Link } from '../../lib/router';
 
+/** The admin menu: the admin pages the caller's permissions open. */
 export function AdminNav() {
+  const { me } = useAuth();
   return (
     <nav aria-label="Administration" className="subnav">
-      <Link to="/admin/users">Users</Link>
-      <Link to="/admin/roles">Roles</Link>
-      <Link to="/admin/audit">Audit log</Link>
-      <Link to="/admin/queues">Queues</Link>
-      <Link to="/admin/stats">Usage</Link>
+      {adminPages(me?.permissions).map((page) => (
+        <Link key={page.path} to={page.path}>
+          {page.label}
+        </Link>
+      ))}
     </nav>
   );
 }
