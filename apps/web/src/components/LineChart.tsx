@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { ScrollBox } from './ui';
 
 export interface ChartSeries {
   label: string;
@@ -75,7 +76,7 @@ export function LineChart({
       <div ref={box} className="chart-canvas" role="img" aria-label={`${title}. ${summary}.`} />
       <details>
         <summary>{title} as a table</summary>
-        <div className="scroll-x">
+        <ScrollBox label={`${title} as a table`}>
           <table>
             <thead>
               <tr>
@@ -98,7 +99,7 @@ export function LineChart({
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       </details>
     </figure>
   );

@@ -285,3 +285,15 @@ export function ProgressBar({ value, label }: { value: number; label: string }) 
     </progress>
   );
 }
+
+/**
+ * A box that scrolls sideways when its table is wider than the screen: focusable and named, so
+ * keyboard users can scroll it too (axe `scrollable-region-focusable`).
+ */
+export function ScrollBox({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="scroll-x" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}

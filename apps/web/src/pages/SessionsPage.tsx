@@ -3,11 +3,12 @@ import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { SessionDto, SessionListDto } from '../api/openapi.gen';
 import {
+  fieldErrors,
   ListState,
   PasswordField,
   ProblemAlert,
+  ScrollBox,
   TableHead,
-  fieldErrors,
   useConfirm,
 } from '../components/ui';
 import { useAuth } from '../lib/auth';
@@ -85,29 +86,31 @@ export function SessionsPage() {
           empty="No active sessions."
         >
           {(sessions) => (
-            <table>
-              <TableHead columns={['Device', 'IP address', 'Signed in', 'Last used']} actions />
-              <tbody>
-                {sessions.map((session) => (
-                  <tr key={session.id} data-testid="session-row">
-                    <th scope="row">
-                      {session.userAgent ?? 'Unknown device'}
-                      {session.current ? <span className="badge">this device</span> : null}
-                    </th>
-                    <td>{session.ip ?? '—'}</td>
-                    <td>{formatDate(session.createdAt)}</td>
-                    <td>{formatDate(session.lastUsedAt)}</td>
-                    <td>
-                      {session.current ? null : (
-                        <button type="button" onClick={() => void end(session)}>
-                          End session
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <ScrollBox label="Sessions">
+              <table>
+                <TableHead columns={['Device', 'IP address', 'Signed in', 'Last used']} actions />
+                <tbody>
+                  {sessions.map((session) => (
+                    <tr key={session.id} data-testid="session-row">
+                      <th scope="row">
+                        {session.userAgent ?? 'Unknown device'}
+                        {session.current ? <span className="badge">this device</span> : null}
+                      </th>
+                      <td>{session.ip ?? '—'}</td>
+                      <td>{formatDate(session.createdAt)}</td>
+                      <td>{formatDate(session.lastUsedAt)}</td>
+                      <td>
+                        {session.current ? null : (
+                          <button type="button" onClick={() => void end(session)}>
+                            End session
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollBox>
           )}
         </ListState>
       </section>

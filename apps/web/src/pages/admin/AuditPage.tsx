@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../api/client';
 import type { AuditEventPageDto } from '../../api/openapi.gen';
-import { ListState, LoadMore, TableHead } from '../../components/ui';
+import { ListState, LoadMore, ScrollBox, TableHead } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { usePagedList } from '../../lib/usePagedList';
 import { AdminPage } from './AdminNav';
@@ -64,22 +64,24 @@ export function AdminAuditPage() {
         empty="No audit events match."
       >
         {(items) => (
-          <table>
-            <TableHead columns={['When', 'Action', 'Outcome', 'Actor', 'Target']} />
-            <tbody>
-              {items.map((event) => (
-                <tr key={event.id}>
-                  <td>{formatDate(event.occurredAt)}</td>
-                  <th scope="row">{event.action}</th>
-                  <td>{event.outcome}</td>
-                  <td className="mono">{event.actorId ?? '—'}</td>
-                  <td className="mono">
-                    {event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ScrollBox label="Audit events">
+            <table>
+              <TableHead columns={['When', 'Action', 'Outcome', 'Actor', 'Target']} />
+              <tbody>
+                {items.map((event) => (
+                  <tr key={event.id}>
+                    <td>{formatDate(event.occurredAt)}</td>
+                    <th scope="row">{event.action}</th>
+                    <td>{event.outcome}</td>
+                    <td className="mono">{event.actorId ?? '—'}</td>
+                    <td className="mono">
+                      {event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollBox>
         )}
       </ListState>
       <LoadMore cursor={cursor} load={load} />

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { JobDto, JobPageDto, QueueListDto } from '../../api/openapi.gen';
-import { ListState, ProblemAlert, Spinner, TableHead } from '../../components/ui';
+import { ListState, ProblemAlert, ScrollBox, Spinner, TableHead } from '../../components/ui';
 import { useLoad } from '../../lib/useLoad';
 import { useToasts } from '../../lib/toasts';
 import { AdminPage } from './AdminNav';
@@ -67,34 +67,38 @@ export function AdminQueuesPage() {
           <Spinner label="Loading queues…" />
         )
       ) : (
-        <table>
-          <TableHead
-            columns={['Queue', 'waiting', 'active', 'delayed', 'failed', 'completed']}
-            actions
-          />
-          <tbody>
-            {queues.data.items.map((queue) => (
-              <tr key={queue.name}>
-                <th scope="row">
-                  {queue.name}
-                  {queue.isPaused ? <span className="badge">paused</span> : null}
-                </th>
-                {(['waiting', 'active', 'delayed', 'failed', 'completed'] as const).map((state) => (
-                  <td key={state}>{queue.counts[state] ?? 0}</td>
-                ))}
-                <td>
-                  <button
-                    type="button"
-                    onClick={() => void showFailed(queue.name)}
-                    aria-label={`Failed jobs of ${queue.name}`}
-                  >
-                    Failed jobs
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ScrollBox label="Queues">
+          <table>
+            <TableHead
+              columns={['Queue', 'waiting', 'active', 'delayed', 'failed', 'completed']}
+              actions
+            />
+            <tbody>
+              {queues.data.items.map((queue) => (
+                <tr key={queue.name}>
+                  <th scope="row">
+                    {queue.name}
+                    {queue.isPaused ? <span className="badge">paused</span> : null}
+                  </th>
+                  {(['waiting', 'active', 'delayed', 'failed', 'completed'] as const).map(
+                    (state) => (
+                      <td key={state}>{queue.counts[state] ?? 0}</td>
+                    ),
+                  )}
+                  <td>
+                    <button
+                      type="button"
+                      onClick={() => void showFailed(queue.name)}
+                      aria-label={`Failed jobs of ${queue.name}`}
+                    >
+                      Failed jobs
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollBox>
       )}
       {openQueue ? (
         <section aria-label={`Failed jobs of ${openQueue}`}>

@@ -8,7 +8,14 @@ import type {
   RoleListDto,
   RoleRuleDto,
 } from '../../api/openapi.gen';
-import { Field, ProblemAlert, Spinner, TableHead, useConfirm } from '../../components/ui';
+import {
+  Field,
+  ProblemAlert,
+  ScrollBox,
+  Spinner,
+  TableHead,
+  useConfirm,
+} from '../../components/ui';
 import { useLoad } from '../../lib/useLoad';
 import { useToasts } from '../../lib/toasts';
 import { AdminPage } from './AdminNav';
@@ -56,7 +63,7 @@ function PermissionMatrix({
     onChange(next);
   };
   return (
-    <div className="scroll-x">
+    <ScrollBox label="Permission matrix">
       <table className="matrix role-matrix">
         <caption>
           Tick what the role may do. “Own only” limits a permission to the user’s own records.
@@ -121,7 +128,7 @@ function PermissionMatrix({
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollBox>
   );
 }
 
@@ -371,43 +378,45 @@ export function AdminRolesPage() {
               onClose={() => setEditing(null)}
             />
           ) : null}
-          <table className="roles">
-            <TableHead columns={['Role', 'Description', 'Kind']} actions />
-            <tbody>
-              {roles.data.items.map((role) => (
-                <tr key={role.id} data-testid="role-row">
-                  <th scope="row">{role.name}</th>
-                  <td>{role.description || <span className="muted">No description</span>}</td>
-                  <td>{role.builtIn ? 'Built-in' : 'Custom'}</td>
-                  <td className="row-actions">
-                    {role.builtIn ? (
-                      <span className="muted">Read-only</span>
-                    ) : (
-                      <>
-                        <button
-                          type="button"
-                          onClick={() => setEditing(role)}
-                          aria-label={`Edit role ${role.name}`}
-                        >
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() => void remove(role)}
-                          aria-label={`Delete role ${role.name}`}
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ScrollBox label="Roles">
+            <table className="roles">
+              <TableHead columns={['Role', 'Description', 'Kind']} actions />
+              <tbody>
+                {roles.data.items.map((role) => (
+                  <tr key={role.id} data-testid="role-row">
+                    <th scope="row">{role.name}</th>
+                    <td>{role.description || <span className="muted">No description</span>}</td>
+                    <td>{role.builtIn ? 'Built-in' : 'Custom'}</td>
+                    <td className="row-actions">
+                      {role.builtIn ? (
+                        <span className="muted">Read-only</span>
+                      ) : (
+                        <>
+                          <button
+                            type="button"
+                            onClick={() => setEditing(role)}
+                            aria-label={`Edit role ${role.name}`}
+                          >
+                            Edit
+                          </button>
+                          <button
+                            type="button"
+                            className="danger"
+                            onClick={() => void remove(role)}
+                            aria-label={`Delete role ${role.name}`}
+                          >
+                            Delete
+                          </button>
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollBox>
           <h2>Permissions by role</h2>
-          <div className="scroll-x">
+          <ScrollBox label="Permissions by role">
             <table className="matrix">
               <caption className="visually-hidden">Permissions granted to each role</caption>
               <thead>
@@ -434,7 +443,7 @@ export function AdminRolesPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollBox>
         </>
       )}
       {confirm.element}

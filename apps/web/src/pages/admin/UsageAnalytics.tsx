@@ -2,7 +2,14 @@ import { type FormEvent, useMemo, useState } from 'react';
 import { api } from '../../api/client';
 import type { UsageReportDto } from '../../api/openapi.gen';
 import { LineChart } from '../../components/LineChart';
-import { Field, fieldErrors, ProblemAlert, Spinner, TableHead } from '../../components/ui';
+import {
+  Field,
+  fieldErrors,
+  ProblemAlert,
+  ScrollBox,
+  Spinner,
+  TableHead,
+} from '../../components/ui';
 import { formatBytes } from '../../lib/format';
 import { useLoad } from '../../lib/useLoad';
 
@@ -161,7 +168,7 @@ export function UsageAnalytics() {
               {r.topUsers.length === 0 ? (
                 <p className="muted">Nobody used Docent in this window.</p>
               ) : (
-                <div className="scroll-x">
+                <ScrollBox label="Most active people">
                   <table aria-labelledby="usage-top">
                     <TableHead
                       columns={['Person', 'Days', 'Questions', 'Searches', 'Uploads', 'Sign-ins']}
@@ -179,7 +186,7 @@ export function UsageAnalytics() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </ScrollBox>
               )}
             </div>
             <div className="card">

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { ChannelPreferenceDto, NotificationPreferencesDto } from '../../api/openapi.gen';
-import { ProblemAlert, Spinner, TableHead } from '../../components/ui';
+import { ProblemAlert, ScrollBox, Spinner, TableHead } from '../../components/ui';
 import { useToasts } from '../../lib/toasts';
 
 const TYPE_LABEL: Record<string, string> = {
@@ -56,47 +56,49 @@ export function PreferencesPage() {
       {prefs === null && !error ? (
         <Spinner />
       ) : prefs ? (
-        <table className="matrix">
-          <caption className="visually-hidden">How you are told about each kind of event</caption>
-          <TableHead columns={['Event', 'In the app', 'By e-mail']} />
-          <tbody>
-            {(Object.entries(prefs) as [PreferenceType, ChannelPreferenceDto][]).map(
-              ([type, pref]) => {
-                const fixed = ALWAYS_ON.has(type);
-                return (
-                  <tr key={type}>
-                    <th scope="row">
-                      {TYPE_LABEL[type] ?? type}
-                      {fixed ? (
-                        <small className="muted"> ({ALWAYS_ON_HINT.toLowerCase()})</small>
-                      ) : null}
-                    </th>
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`${TYPE_LABEL[type] ?? type}: in the app`}
-                        checked={fixed || pref.inApp}
-                        disabled={fixed}
-                        title={fixed ? ALWAYS_ON_HINT : undefined}
-                        onChange={(e) => void toggle(type, 'inApp', e.target.checked)}
-                      />
-                    </td>
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`${TYPE_LABEL[type] ?? type}: by e-mail`}
-                        checked={fixed || pref.email}
-                        disabled={fixed}
-                        title={fixed ? ALWAYS_ON_HINT : undefined}
-                        onChange={(e) => void toggle(type, 'email', e.target.checked)}
-                      />
-                    </td>
-                  </tr>
-                );
-              },
-            )}
-          </tbody>
-        </table>
+        <ScrollBox label="Notification preferences">
+          <table className="matrix">
+            <caption className="visually-hidden">How you are told about each kind of event</caption>
+            <TableHead columns={['Event', 'In the app', 'By e-mail']} />
+            <tbody>
+              {(Object.entries(prefs) as [PreferenceType, ChannelPreferenceDto][]).map(
+                ([type, pref]) => {
+                  const fixed = ALWAYS_ON.has(type);
+                  return (
+                    <tr key={type}>
+                      <th scope="row">
+                        {TYPE_LABEL[type] ?? type}
+                        {fixed ? (
+                          <small className="muted"> ({ALWAYS_ON_HINT.toLowerCase()})</small>
+                        ) : null}
+                      </th>
+                      <td>
+                        <input
+                          type="checkbox"
+                          aria-label={`${TYPE_LABEL[type] ?? type}: in the app`}
+                          checked={fixed || pref.inApp}
+                          disabled={fixed}
+                          title={fixed ? ALWAYS_ON_HINT : undefined}
+                          onChange={(e) => void toggle(type, 'inApp', e.target.checked)}
+                        />
+                      </td>
+                      <td>
+                        <input
+                          type="checkbox"
+                          aria-label={`${TYPE_LABEL[type] ?? type}: by e-mail`}
+                          checked={fixed || pref.email}
+                          disabled={fixed}
+                          title={fixed ? ALWAYS_ON_HINT : undefined}
+                          onChange={(e) => void toggle(type, 'email', e.target.checked)}
+                        />
+                      </td>
+                    </tr>
+                  );
+                },
+              )}
+            </tbody>
+          </table>
+        </ScrollBox>
       ) : null}
     </div>
   );
