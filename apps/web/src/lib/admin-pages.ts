@@ -1,4 +1,5 @@
 import type { PermissionRuleDto } from '../api/openapi.gen';
+import { ruleMatches } from './auth';
 
 /**
  * The admin pages and the permission each needs: the one its list endpoint checks, on every
@@ -16,8 +17,6 @@ export const ADMIN_PAGES = [
 
 export type AdminPath = (typeof ADMIN_PAGES)[number]['path'];
 
-const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
-
 /**
  * Whether the CASL rules from `/auth/me` allow `action` on every `subject` record: by a rule
  * without conditions, and no unconditional rule forbidding it (later rules win, as in CASL).
@@ -29,12 +28,7 @@ export function canOnAll(
 ): boolean {
   let allowed = false;
   for (const rule of rules ?? []) {
-    const actions = list(rule.action);
-    const subjects = list(rule.subject);
-    const matches =
-      (actions.includes(action) || actions.includes('manage')) &&
-      (subjects.includes(subject) || subjects.includes('all'));
-    if (!matches || rule.conditions) continue;
+    if (!ruleMatches(rule, action, subject) || rule.conditions) continue;
     allowed = !rule.inverted;
   }
   return allowed;

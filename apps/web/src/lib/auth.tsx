@@ -28,6 +28,16 @@ const AuthContext = createContext<AuthState | null>(null);
 
 const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 
+/** Whether one CASL rule is about `action` on `subject` (`manage` and `all` included). */
+export function ruleMatches(rule: PermissionRuleDto, action: string, subject: string): boolean {
+  const actions = list(rule.action);
+  const subjects = list(rule.subject);
+  return (
+    (actions.includes(action) || actions.includes('manage')) &&
+    (subjects.includes(subject) || subjects.includes('all'))
+  );
+}
+
 /** Whether the CASL rules from `/auth/me` allow `action` on `subject` (ignoring conditions). */
 export function can(
   rules: PermissionRuleDto[] | undefined,
@@ -36,12 +46,7 @@ export function can(
 ): boolean {
   let allowed = false;
   for (const rule of rules ?? []) {
-    const actions = list(rule.action);
-    const subjects = list(rule.subject);
-    const matches =
-      (actions.includes(action) || actions.includes('manage')) &&
-      (subjects.includes(subject) || subjects.includes('all'));
-    if (!matches) continue;
+    if (!ruleMatches(rule, action, subject)) continue;
     if (rule.inverted) {
       if (!rule.conditions) return false;
     } else {
