@@ -82,15 +82,21 @@ export class UsageReportRepository {
     return { ...counts(row ?? {}), activeUsers: Number(row?.activeUsers ?? 0) };
   }
 
-  /** Distinct people with any use in the `days` days ending on `asOf`. */
-  async activeUsers(asOf: string, days: number): Promise<number> {
-    const [row] = await this.em.getConnection().execute<{ count: number | string }[]>(
-      `select count(distinct user_id)::int as count
+  /** Distinct people with any use on `asOf`, in the 7 and in the 30 days ending on it: one scan. */
+  async activeUsers(asOf: string): Promise<{ daily: number; weekly: number; monthly: number }> {
+    const [row] = await this.em.getConnection().execute<Raw[]>(
+      `select count(distinct user_id) filter (where day = ?::date)::int as daily,
+              count(distinct user_id) filter (where day > ?::date - 7)::int as weekly,
+              count(distinct user_id)::int as monthly
          from "${this.table}"
-        where day between ?::date - ?::int and ?::date`,
-      [asOf, days - 1, asOf],
+        where day between ?::date - 29 and ?::date`,
+      [asOf, asOf, asOf, asOf],
     );
-    return Number(row?.count ?? 0);
+    return {
+      daily: Number(row?.daily ?? 0),
+      weekly: Number(row?.weekly ?? 0),
+      monthly: Number(row?.monthly ?? 0),
+    };
   }
 
   /** The `limit` most active people in the window (by actions), then by id for a stable order. */

@@ -28,12 +28,10 @@ export class UsageReportService {
   async report(query: UsageQueryDto, now = new Date()): Promise<UsageReportDto> {
     const { from, to } = window(query, now);
     const groupBy = query.groupBy ?? 'day';
-    const [series, totals, daily, weekly, monthly, topUsers, failures] = await Promise.all([
+    const [series, totals, active, topUsers, failures] = await Promise.all([
       this.usage.perPeriod(from, to, groupBy),
       this.usage.totals(from, to),
-      this.usage.activeUsers(to, 1),
-      this.usage.activeUsers(to, 7),
-      this.usage.activeUsers(to, 30),
+      this.usage.activeUsers(to),
       this.usage.topUsers(from, to, USAGE_TOP_USERS),
       this.documentStats.failuresByCodeBetween(from, to),
     ]);
@@ -43,7 +41,7 @@ export class UsageReportService {
       groupBy,
       totals,
       series,
-      activeUsers: { asOf: to, daily, weekly, monthly },
+      activeUsers: { asOf: to, ...active },
       topUsers,
       failuresByCode: failures,
       generatedAt: now.toISOString(),
