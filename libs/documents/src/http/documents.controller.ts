@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  Logger,
   Post,
   Query,
   Req,
@@ -26,7 +27,7 @@ import { ApiProblemResponses, ApiSignedIn, RATE_LIMITED, UuidParam } from '@doce
 import { attachmentDisposition, DOWNLOAD_SECURITY_HEADERS } from './content-disposition';
 import { DocumentsService } from '../documents.service';
 import { multipartRequired } from '../documents.errors';
-import { UploadService } from '../upload/upload.service';
+import { type UploadOutcome, UploadService } from '../upload/upload.service';
 import { PassagesService } from '../passages.service';
 import { PassageDto, PassageQueryDto } from '../dto/passage.dto';
 import {
@@ -45,6 +46,8 @@ const ANY_CALLER = () => true;
 @ApiSignedIn('documents', { 429: RATE_LIMITED })
 @Controller('documents')
 export class DocumentsController {
+  private readonly logger = new Logger(DocumentsController.name);
+
   constructor(
     private readonly documents: DocumentsService,
     private readonly uploads: UploadService,
@@ -90,13 +93,20 @@ export class DocumentsController {
     if (typeof request.isMultipart !== 'function' || !request.isMultipart()) {
       throw multipartRequired();
     }
-    // a client that cancels its upload closes the connection: then nothing may be kept
-    let clientGone = false;
+    // a client that cancels its upload closes the connection: then nothing may be kept, and
+    // once the answer is being sent, a close before it was handed over whole takes it back
+    const connection: { gone: boolean; answering?: UploadOutcome } = { gone: false };
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) clientGone = true;
+      if (reply.raw.writableFinished) return;
+      connection.gone = true;
+      connection.answering?.abandon().catch((error: unknown) => {
+        this.logger.error({ err: error }, 'could not delete the documents of an abandoned upload');
+      });
     });
-    const result = await this.uploads.upload(caller, request.parts(), () => clientGone);
-    await reply.status(202).send(result);
+    // no event runs between the service's last look at the connection and this assignment
+    const outcome = await this.uploads.upload(caller, request.parts(), () => connection.gone);
+    connection.answering = outcome;
+    await reply.status(202).send(outcome.result);
   }
 
   @Get('usage')

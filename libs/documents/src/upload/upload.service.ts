@@ -41,6 +41,13 @@ import {
 const uploadAbandoned = () =>
   malformedMultipart('The client closed the connection before the upload was answered.', null);
 
+/** An accepted upload: its answer, and how to take it back when the answer cannot be delivered. */
+export interface UploadOutcome {
+  result: UploadResultDto;
+  /** Deletes the upload's documents (the client left before the answer reached it). */
+  abandon(): Promise<void>;
+}
+
 /**
  * Uploads: every file of a multipart request streamed into storage and validated on the way
  * (type from its head, size, the quota), deduplicated by content, then committed together and
@@ -71,15 +78,16 @@ export class UploadService {
    *
    * `clientGone` says whether the client has closed the connection (a cancelled upload): the
    * answer, with the ids of the accepted documents, could no longer reach it, so nothing is kept.
-   * Checked once the whole body is read (nothing is committed then) and again just before the
-   * answer (what was committed is deleted), so the client can never be left with documents it
-   * does not know of.
+   * Checked once the whole body is read (nothing is committed then) and again once the documents
+   * are committed and enqueued (they are deleted). The caller sends the answer and, when the
+   * connection closes before the answer was handed over whole, calls `abandon` of the outcome: so
+   * the client can never be left with documents it does not know of.
    */
   async upload(
     caller: AuthUser,
     parts: AsyncIterable<UploadPart>,
     clientGone: () => boolean = () => false,
-  ): Promise<UploadResultDto> {
+  ): Promise<UploadOutcome> {
     const { uploadMaxFiles } = this.settings;
     const batchId = uuidv7();
     const staged: NewDocument[] = [];
@@ -122,6 +130,11 @@ export class UploadService {
     for (const document of documents) {
       await this.producer.tryEnqueue(document, requestId);
     }
+    // before the upload is audited and counted: a cancelled upload is neither
+    if (clientGone()) {
+      await this.abandon(documents, requestId);
+      throw uploadAbandoned();
+    }
     for (const document of documents) {
       await this.audit.record({
         action: 'document.uploaded',
@@ -145,7 +158,10 @@ export class UploadService {
       await this.abandon(documents, requestId);
       throw uploadAbandoned();
     }
-    return { batchId, accepted: documents.map((d) => DocumentDto.from(d)), rejected };
+    return {
+      result: { batchId, accepted: documents.map((d) => DocumentDto.from(d)), rejected },
+      abandon: () => this.abandon(documents, requestId),
+    };
   }
 
   /**
