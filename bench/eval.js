@@ -195,6 +195,27 @@ class Api {
   }
 }
 
+/**
+ * Waits until every chunk of the documents has its sentence-encoder vector (the worker embeds
+ * them after indexing); returns the seconds waited. Nothing to wait for with embeddings off.
+ */
+async function waitEmbedded(db, ids, enabled, timeoutMs = 10 * 60_000) {
+  if (!enabled) return 0;
+  const started = performance.now();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await db.query(
+      `select count(*)::int as n from document_chunks c
+        where c.document_id = any($1::uuid[])
+          and not exists (select 1 from document_chunk_embeddings e where e.chunk_id = c.id)`,
+      [ids],
+    );
+    if (rows[0].n === 0) return (performance.now() - started) / 1000;
+    if (Date.now() > deadline) throw new Error(`${rows[0].n} chunks still without a vector`);
+    await sleep(200);
+  }
+}
+
 /** Waits until every document is completed or failed; the failed ones' codes. */
 async function waitIngested(db, ids, timeoutMs = 10 * 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -328,6 +349,7 @@ async function run() {
     }
     const failed = await waitIngested(db, allIds);
     const ingestSeconds = (performance.now() - ingestStart) / 1000;
+    const embedSeconds = await waitEmbedded(db, allIds, config.documents.embeddings);
     const { rows: chunkCounts } = await db.query(
       `select count(*)::int as chunks, count(distinct document_id)::int as documents
          from document_chunks where document_id = any($1::uuid[])`,
@@ -335,6 +357,7 @@ async function run() {
     );
     console.log(
       `ingested ${allIds.length} documents in ${ingestSeconds.toFixed(1)} s` +
+        `, their chunks' vectors ${embedSeconds.toFixed(1)} s later` +
         ` (dev: ${chunkCounts[0].chunks} chunks in ${chunkCounts[0].documents} documents;` +
         ` failed: ${JSON.stringify(failed)})`,
     );

@@ -682,7 +682,7 @@ describe('ingestion worker (real PostgreSQL, Redis, bull and storage)', () => {
       const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(text).toContain('# TYPE ingestion_step_duration_seconds histogram');
       // the completed run went through every step
-      for (const step of ['queue', 'read', 'extract', 'chunk', 'index']) {
+      for (const step of ['queue', 'read', 'extract', 'chunk', 'index', 'embed']) {
         expect(text).toMatch(
           new RegExp(`ingestion_step_duration_seconds_count\\{[^}]*step="${step}"[^}]*\\} [1-9]`),
         );

@@ -186,12 +186,16 @@ describe('search and chat observe nothing of documents the caller cannot read', 
       .send({ userId: alice.id, permission: 'read' })
       .expect(201);
     const shared = await observe();
-    // every search that found something now ranks with the statistics of a larger readable set
-    // (N and avgdl change even where no df does)
+    // every search that found several chunks now ranks with the statistics of a larger readable
+    // set (N and avgdl change even where no df does), so their relative scores move (a single
+    // hit scores 1 + its closeness of meaning, relative to itself: nothing there to move)
     const scored = Object.keys(before).filter(
-      (key) => key.startsWith('search') && before[key].includes('"score"'),
+      (key) =>
+        key.startsWith('search') &&
+        (JSON.parse(before[key]) as { items: unknown[] }).items.length >= 2,
     );
-    expect(scored.length).toBeGreaterThanOrEqual(8);
+    // 7 of the 12 searches find several chunks (the others one or none)
+    expect(scored.length).toBeGreaterThanOrEqual(7);
     for (const key of scored) {
       expect({ key, changed: shared[key] !== before[key] }).toEqual({ key, changed: true });
     }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type request from 'supertest';
 import { uuidv7 } from '@docent/common';
-import { ChunkIndexer, Document, type DocumentStatus } from '@docent/documents';
+import { ChunkIndexer, Document, type DocumentStatus, Embeddings } from '@docent/documents';
 import { waitFor } from './http';
 import { bearer, type Stack } from './stack';
 import { CORPUS_DIR as CORPUS } from './shared';
@@ -103,6 +103,22 @@ export async function indexedDocument(
       pages.map((content, index) => ({ index, page: options.onePage ? 1 : index + 1, content })),
     ),
   );
+  // and their vectors, as an ingestion run leaves them (with embeddings on)
+  const embeddings = stack.api.get(Embeddings);
+  if (embeddings.enabled) {
+    const chunks = await em
+      .fork()
+      .execute<{ id: string; content: string }[]>(
+        'select id, content from document_chunks where document_id = ? order by chunk_index',
+        [id],
+      );
+    const vectors = await embeddings.chunks(chunks.map((chunk) => chunk.content));
+    await em.fork().execute(
+      `insert into document_chunk_embeddings (chunk_id, embedding)
+       select x.id, x.e from jsonb_to_recordset(?::jsonb) as x(id uuid, e real[])`,
+      [JSON.stringify(chunks.map((chunk, i) => ({ id: chunk.id, e: vectors[i] })))],
+    );
+  }
   await em
     .fork()
     .nativeUpdate(Document, { id }, { status: options.status ?? 'completed', stage: 'done' });

@@ -154,6 +154,11 @@ export interface DocumentSettings {
   extractionMaxRssMb: number;
   /** OCR of PDF pages without a text layer (worker only). */
   ocr: OcrSettings;
+  /**
+   * Sentence embeddings (the bundled encoder): the worker embeds every chunk, and search and chat
+   * rank by meaning beside BM25. Off: ranking by words alone, and no encoder is loaded.
+   */
+  embeddings: boolean;
 }
 
 /**

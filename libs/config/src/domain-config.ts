@@ -118,6 +118,7 @@ export function readDocuments(r: EnvReader): DocumentSettings {
       r.def('EXTRACTION_MAX_RSS_MB'),
     ),
     ocr: readOcr(r),
+    embeddings: r.read('EMBEDDINGS_ENABLED', parseBoolean, r.def('EMBEDDINGS_ENABLED')),
   };
 }
 

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
     expect(config.auth.jwtRefreshTtlMs).toBe(30 * 86_400_000);
     expect(config.auth.passwordMinLength).toBe(15);
     expect(config.documents).toEqual({
+      embeddings: true,
       uploadMaxBytes: 50 * 1024 * 1024,
       uploadMaxFiles: 20,
       storageQuotaBytes: 1024 * 1024 * 1024,

@@ -304,35 +304,48 @@ export class DocumentRepository {
   }
 
   /**
-   * Stores the run's chunks and marks it completed, in one transaction under the document's row
-   * lock, so "still owned" holds until commit: a concurrent delete or reingest waits, and sees
-   * either no chunks of this run or all of them. False when the run no longer owns it.
+   * Stores the run's chunks (replacing any earlier ones) with the page and chunk counts, in one
+   * transaction under the document's row lock, so "still owned" holds until commit: a concurrent
+   * delete or reingest waits, and sees either no chunks of this run or all of them. The document
+   * stays `processing` (invisible to search) until `completeIngestion`. Returns the number of
+   * chunks, or undefined when the run no longer owns the document.
    */
-  completeIngestion(
+  storeChunks(
     id: string,
     version: number,
     chunks: ChunkSource,
     pageCount: number,
-  ): Promise<boolean> {
+  ): Promise<number | undefined> {
     return this.em.fork().transactional(async (tx) => {
       const owned = await tx.execute<{ chunk_count: number | null }[]>(
         `select chunk_count from documents where ${OWNED} for update`,
         [id, version],
       );
-      if (owned.length === 0) return false;
+      if (owned.length === 0) return undefined;
       const chunkCount = await this.chunks.writeIn(tx, id, chunks, {
         hasChunks: owned[0].chunk_count !== null,
       });
-      // the count and the completion in one statement (one round trip less per document)
       await tx.execute(
-        `update documents set status = 'completed', stage = 'done', progress = 100,
-           page_count = ?, chunk_count = ?, completed_at = clock_timestamp(),
-           updated_at = clock_timestamp(), error_code = null, error_message = null
+        `update documents set page_count = ?, chunk_count = ?, updated_at = clock_timestamp()
          where ${OWNED}`,
         [pageCount, chunkCount, id, version],
       );
-      return true;
+      return chunkCount;
     });
+  }
+
+  /** Marks the run completed (searchable from now on). False when it no longer owns it. */
+  async completeIngestion(id: string, version: number): Promise<boolean> {
+    const rows = await this.em.fork().execute<{ id: string }[]>(
+      `update documents set status = 'completed', stage = 'done', progress = 100,
+         completed_at = clock_timestamp(), updated_at = clock_timestamp(),
+         error_code = null, error_message = null
+       where ${OWNED}
+       returning id`,
+      [id, version],
+      'all',
+    );
+    return rows.length === 1;
   }
 
   /** `update documents set <set>, updated_at = now() where <guard> returning …`. */

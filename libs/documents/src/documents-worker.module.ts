@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { StorageModule } from '@docent/storage';
 import { DocumentChunkRepository } from './document-chunk.repository';
 import { DocumentRepository } from './document.repository';
+import { ChunkEmbedder } from './embedding/chunk-embedder';
+import { Embeddings, sentenceEncoderProvider } from './embedding/embeddings';
 import { IngestionEventPublisher } from './events/ingestion-event.publisher';
 import { IngestionProducer } from './ingestion.producer';
 import { StorageCleanupProducer } from './storage-cleanup.producer';
@@ -14,7 +16,7 @@ import { StorageCleanupProcessor } from './worker/storage-cleanup';
 
 /**
  * Worker entry module of documents (imported by apps/worker): the ingestion processor, its
- * pipeline, the loop that queues documents whose job could not be queued, and the removal of the
+ * pipeline, the embedding of the chunks it indexes, the loop that queues documents whose job could not be queued, and the removal of the
  * files of deleted documents (`documents.remove-files`). Needs from the app: config, the database
  * (MikroORM), the queues (QueueModule, MaintenanceModule), the audit log (AuditModule), the
  * `DomainEventBus` (CommonModule, for the ingestion events) and `METRICS_REGISTRY` (HealthModule,
@@ -27,6 +29,9 @@ import { StorageCleanupProcessor } from './worker/storage-cleanup';
   providers: [
     DocumentRepository,
     DocumentChunkRepository,
+    sentenceEncoderProvider,
+    Embeddings,
+    ChunkEmbedder,
     IngestionProducer,
     IngestionEventPublisher,
     IngestionMetrics,
@@ -38,6 +43,7 @@ import { StorageCleanupProcessor } from './worker/storage-cleanup';
     StorageCleanupProcessor,
   ],
   exports: [
+    ChunkEmbedder,
     IngestionPipeline,
     IngestionProducer,
     PendingIngestionScheduler,

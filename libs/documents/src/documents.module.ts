@@ -8,6 +8,7 @@ import { DocumentRepository } from './document.repository';
 import { DocumentsService } from './documents.service';
 import { Document, DocumentChunk, DocumentShare, StorageDeletion } from './entities';
 import { IngestionProducer } from './ingestion.producer';
+import { Embeddings, sentenceEncoderProvider } from './embedding/embeddings';
 import { ChunkRetriever } from './retrieval/chunk-retriever';
 import { ScopedChunkQuery } from './retrieval/scoped-chunk-query';
 import { StorageCleanupProducer } from './storage-cleanup.producer';
@@ -21,6 +22,8 @@ const CORE = [
   IngestionProducer,
   StorageCleanupProducer,
   DocumentsService,
+  sentenceEncoderProvider,
+  Embeddings,
   ScopedChunkQuery,
   ChunkRetriever,
 ];
@@ -28,7 +31,7 @@ const CORE = [
 /**
  * The documents core, shared by both apps: entities, their repositories, the access policy, the
  * ingestion producer (the only code that enqueues ingestion jobs), the file-removal hint
- * producer, the documents service, chunk retrieval and the aggregates of the admin stats. Needs the global QueueModule,
+ * producer, the documents service, the sentence encoder, chunk retrieval and the aggregates of the admin stats. Needs the global QueueModule,
  * StorageModule, AuditModule and CommonModule from the app.
  */
 @Module({

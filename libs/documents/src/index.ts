@@ -15,5 +15,6 @@ export * from './documents-worker.module';
 export * from './documents-http.module';
 export * from './events';
 export * from './dto/ingestion-progress.dto';
+export * from './embedding';
 export * from './retrieval';
 export * from './worker';

@@ -13,6 +13,7 @@ import type { EntityList } from '@docent/database';
 import {
   Document,
   DocumentChunk,
+  DocumentChunkEmbedding,
   DocumentChunkStat,
   DocumentShare,
   StorageDeletion,
@@ -36,6 +37,7 @@ export const ENTITIES: EntityList = [
   DocumentChunk,
   DocumentShare,
   DocumentChunkStat,
+  DocumentChunkEmbedding,
   StorageDeletion,
   Notification,
   NotificationPreference,

@@ -221,7 +221,7 @@ export interface SearchHitDto {
   page: number | null;
   /** Matched words between « and » */
   snippet: string;
-  /** Relevance (BM25 over the documents you can read); higher is better, comparable within one answer */
+  /** Relevance (BM25 over the documents you can read, relative to the best hit, plus closeness of meaning); higher is better, comparable within one answer */
   score: number;
 }
 

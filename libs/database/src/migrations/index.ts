@@ -14,6 +14,7 @@ import { Migration20261204130000_refresh_reuse_grace } from './Migration20261204
 import { Migration20261204140000_chunk_stats_linear } from './Migration20261204140000_chunk_stats_linear';
 import { Migration20261204150000_chunk_tsv_inline } from './Migration20261204150000_chunk_tsv_inline';
 import { Migration20261205060000_usage_features } from './Migration20261205060000_usage_features';
+import { Migration20261205090000_chunk_embeddings } from './Migration20261205090000_chunk_embeddings';
 
 export const MIGRATIONS: MigrationObject[] = [
   {
@@ -56,5 +57,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261205060000_usage_features',
     class: Migration20261205060000_usage_features,
+  },
+  {
+    name: 'Migration20261205090000_chunk_embeddings',
+    class: Migration20261205090000_chunk_embeddings,
   },
 ];

@@ -80,7 +80,7 @@ export class SearchHitDto {
 
   @ApiProperty({
     description:
-      'Relevance (BM25 over the documents you can read); higher is better, comparable within one answer',
+      'Relevance (BM25 over the documents you can read, relative to the best hit, plus closeness of meaning); higher is better, comparable within one answer',
   })
   score!: number;
 }

@@ -13,7 +13,7 @@ export interface RetrievedChunk {
   page: number | null;
   /** The chunk's full text. */
   content: string;
-  /** Relevance (BM25), higher is better; comparable within one retrieval only. */
+  /** Relevance (BM25 and meaning, see `scoredChunks`), higher is better; within one retrieval. */
   score: number;
 }
 

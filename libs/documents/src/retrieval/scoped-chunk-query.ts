@@ -5,7 +5,13 @@ import { LruMap } from '@docent/common';
 import type { AppAbility } from '@docent/authorization';
 import { DocumentAccess } from '../access/document-access';
 import { DocumentRepository } from '../document.repository';
-import { type RankedChunksRequest, scoredChunks, type SqlFragment } from './bm25-query';
+import { Embeddings } from '../embedding/embeddings';
+import {
+  DEFAULT_RANKING,
+  type RankedChunksRequest,
+  scoredChunks,
+  type SqlFragment,
+} from './bm25-query';
 
 /** Whose documents, and which of them, a search or a chat question looks at. */
 export interface ChunkScope {
@@ -42,6 +48,7 @@ export class ScopedChunkQuery {
     private readonly em: EntityManager,
     private readonly access: DocumentAccess,
     private readonly documents: DocumentRepository,
+    private readonly embeddings: Embeddings,
   ) {}
 
   /**
@@ -70,8 +77,12 @@ export class ScopedChunkQuery {
     },
   ): Promise<Row[]> {
     if (scope.documentIds?.length === 0 || request.limit <= 0) return [];
+    const dense = (request.ranking ?? DEFAULT_RANKING).dense ?? 0;
+    // the question's meaning, computed off the event loop; none (off, failing) = by words alone
+    const questionVector = dense > 0 ? await this.embeddings.question(request.question) : undefined;
     const sql = scoredChunks({
       ...request,
+      questionVector,
       readable: this.readable(scope.caller, scope.ability),
       documentIds: scope.documentIds,
       columns: [...BASE_COLUMNS, ...request.columns],

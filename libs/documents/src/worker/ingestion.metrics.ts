@@ -8,9 +8,10 @@ export type IngestionJobOutcome = 'completed' | 'failed' | 'retry';
 /**
  * The steps of one ingestion run, timed separately: `queue` (enqueued → a worker takes the job),
  * `read` (the stored file read and decrypted), `extract` (text extraction in the worker thread),
- * `chunk`, `index` (the transaction that replaces the document's chunks and completes it).
+ * `chunk`, `index` (the transaction that replaces the document's chunks), `embed` (the chunks'
+ * sentence-encoder vectors, with embeddings on).
  */
-export type IngestionStep = 'queue' | 'read' | 'extract' | 'chunk' | 'index';
+export type IngestionStep = 'queue' | 'read' | 'extract' | 'chunk' | 'index' | 'embed';
 
 /**
  * The worker's ingestion metrics (SPEC §9), registered on the app's registry (`/metrics`):
@@ -48,7 +49,7 @@ export class IngestionMetrics {
     });
     this.steps = new Histogram({
       name: 'ingestion_step_duration_seconds',
-      help: 'Duration of the steps of ingestion runs (queue, read, extract, chunk, index)',
+      help: 'Duration of the steps of ingestion runs (queue, read, extract, chunk, index, embed)',
       labelNames: ['step'] as const,
       buckets: [
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,

@@ -8,6 +8,7 @@ import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import type { IngestionDocumentRow as DocumentRow, IngestionState } from '../document.records';
 import { DocumentRepository } from '../document.repository';
 import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from '../documents.errors';
+import { ChunkEmbedder } from '../embedding/chunk-embedder';
 import type { IngestionStage } from '../entities/document.entity';
 import { type FinishedRun, IngestionEventPublisher } from '../events/ingestion-event.publisher';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
@@ -59,6 +60,7 @@ export class IngestionPipeline {
     private readonly metrics: IngestionMetrics,
     config: ConfigService,
     private readonly ocr: OcrEngine,
+    private readonly embedder: ChunkEmbedder,
   ) {
     const { maxPages, maxChars, extractionMaxRssMb } =
       config.getOrThrow<DocumentSettings>('documents');
@@ -96,7 +98,7 @@ export class IngestionPipeline {
     this.progress(document, started);
 
     // milliseconds of each step, observed as `ingestion_step_duration_seconds` and logged
-    const took: Partial<Record<'read' | 'extract' | 'chunk' | 'index', number>> = {};
+    const took: Partial<Record<'read' | 'extract' | 'chunk' | 'index' | 'embed', number>> = {};
     let mark = performance.now();
     const lap = (step: keyof typeof took) => {
       const now = performance.now();
@@ -138,12 +140,12 @@ export class IngestionPipeline {
         if (!(await this.advance(document, ingestionVersion, 'indexing'))) return 'skipped';
 
         mark = performance.now();
-        // chunks and completion in one transaction that holds the row lock (see the
-        // repository), the chunks written batch by batch as the extraction process sends them
-        completed = await inSpan(
+        // the chunks in one transaction that holds the row lock (see the repository), written
+        // batch by batch as the extraction process sends them
+        const stored = await inSpan(
           'ingestion.index',
           () =>
-            this.documents.completeIngestion(
+            this.documents.storeChunks(
               documentId,
               ingestionVersion,
               batchesOf(stream),
@@ -151,18 +153,29 @@ export class IngestionPipeline {
             ),
           { 'docent.document.chunks': chunkCount },
         );
+        if (stored === undefined) return 'skipped';
+        lap('index');
+        // then their vectors, outside that transaction (a delete or reingest need not wait for
+        // the encoder), so that a completed document ranks by meaning from the start
+        let embedded = 0;
+        if (this.embedder.enabled) {
+          embedded = await inSpan('ingestion.embed', () => this.embedder.embedDocument(documentId));
+          lap('embed');
+        }
+        completed = await this.documents.completeIngestion(documentId, ingestionVersion);
+        // a longer document's other chunks (or all, when the encoder failed): in the background
+        if (completed && this.embedder.enabled && embedded < stored) void this.embedder.catchUp();
       } finally {
         stream.close();
       }
       if (!completed) return 'skipped';
-      lap('index');
       outcome = 'completed';
       this.progress(document, { status: 'completed', stage: 'done', progress: 100 });
       // awaited: the subscribers (the completion notification) are done before the job ends
       await this.events.completed(this.finishedRun(document));
       const ms = (step: keyof typeof took) => `${step} ${(took[step] ?? 0).toFixed(1)}`;
       this.logger.log(
-        `document=${documentId} v${ingestionVersion} completed: ${stream.pageCount} pages${stream.ocrPages > 0 ? ` (${stream.ocrPages} read with OCR)` : ''}, ${chunkCount} chunks (ms: ${(['read', 'extract', 'chunk', 'index'] as const).map(ms).join(', ')})`,
+        `document=${documentId} v${ingestionVersion} completed: ${stream.pageCount} pages${stream.ocrPages > 0 ? ` (${stream.ocrPages} read with OCR)` : ''}, ${chunkCount} chunks (ms: ${(['read', 'extract', 'chunk', 'index', 'embed'] as const).map(ms).join(', ')})`,
       );
       return 'completed';
     } catch (error) {
