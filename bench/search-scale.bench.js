@@ -11,12 +11,17 @@
 // 20 owners; the measured member owns 5% of the documents and has another 5% shared with them
 // (a few hundred readable documents at 100k chunks); 10% more are shared between other owners.
 // Chunks go in with multi-row INSERTs of 1,000 rows, so the statement triggers keep
-// document_chunk_stats exact. Questions: the 60 coffee questions of the evaluation set (their
+// document_chunk_stats exact; each gets a seeded random unit vector in document_chunk_embeddings
+// (what the worker stores, 512 numbers; embedding 100k generated chunks with the real encoder
+// would take hours, and the ranking's cost does not depend on the values). Questions: the 60 coffee questions of the evaluation set (their
 // words sit in the Zipf head, so many chunks are candidates: a realistic worst case).
 //
 // Measured at each size, for a member and an admin (who reads everything):
+//   words    the ranking by words alone (scoredChunks without the question's vector), through a
+//            `pg` pool, 8 clients in a loop: what ranking by meaning adds is sql − words
 //   sql      the query the api runs (scoredChunks from the BUILT bm25-query.js with the search
-//            columns and the same readable-set SQL) through a `pg` pool, 8 clients in a loop
+//            columns, the same readable-set SQL and the question's vector from the built sentence
+//            encoder) through a `pg` pool, 8 clients in a loop
 //   search   GET /api/v1/search?q=…&limit=10 on the BUILT api (own process), autocannon with 8
 //            connections in a child process
 //   chat     POST /api/v1/chat/sessions/:id/messages answered by the extractive generator: the
@@ -254,6 +259,18 @@ async function run() {
   const { scoredChunks } = require(
     path.join(app, 'dist/apps/api/libs/documents/src/retrieval/bm25-query.js'),
   );
+  const { ThreadedSentenceEncoder, EMBEDDING_DIMENSIONS } = require(
+    path.join(app, 'dist/apps/api/libs/documents/src/embedding/sentence-encoder.js'),
+  );
+  // the questions' vectors as the api computes them (the same model, so the same numbers)
+  const encoder = new ThreadedSentenceEncoder();
+  const questionVectors = new Map();
+  try {
+    const vectors = await encoder.embed(QUESTIONS, 120_000);
+    QUESTIONS.forEach((q, i) => questionVectors.set(q, vectors[i]));
+  } finally {
+    await encoder.close();
+  }
   const { loadConfig, DEFAULTS } = require(
     path.join(app, 'dist/apps/api/libs/config/src/index.js'),
   );
@@ -328,10 +345,11 @@ async function run() {
 
     // ---------------------------------------------------------------- queries
     const readable = (userId) => readableSql(userId, userId === adminId);
-    const searchSql = (userId, question) =>
+    const searchSql = (userId, question, byMeaning = true) =>
       toNative(
         scoredChunks({
           question,
+          questionVector: byMeaning ? questionVectors.get(question) : undefined,
           readable: readable(userId),
           limit: SEARCH_LIMIT,
           columns: [
@@ -424,6 +442,21 @@ async function run() {
              values ${values.join(', ')}`,
             params,
           );
+          // a unit vector per chunk, as the worker leaves them
+          const vectors = [];
+          for (let v = 0; v < batch.length; v += 1) {
+            const e = Array.from({ length: EMBEDDING_DIMENSIONS }, () => random() - 0.5);
+            const length = Math.hypot(...e);
+            vectors.push({
+              id: params[v * 4],
+              e: e.map((x) => Math.round((x / length) * 1e6) / 1e6),
+            });
+          }
+          await pool.query(
+            `insert into document_chunk_embeddings (chunk_id, embedding)
+             select x.id, x.e from jsonb_to_recordset($1::jsonb) as x(id uuid, e real[])`,
+            [JSON.stringify(vectors)],
+          );
         };
         let next = 0;
         await Promise.all(
@@ -466,6 +499,7 @@ async function run() {
           `${size} ${caller.label}: reads ${reads.documents} documents, ${reads.chunks} chunks`,
         );
         const queries = QUESTIONS.map((q) => searchSql(caller.userId, q));
+        const wordQueries = QUESTIONS.map((q) => searchSql(caller.userId, q, false));
         // the api answers what the SQL answers (same hits, same scores), and the heaviest
         // question (most candidates) for the EXPLAIN
         let heaviest = { candidates: -1 };
@@ -536,11 +570,13 @@ async function run() {
         });
         // warm-up of each path (plans, caches), then the measured runs
         await sqlLoad(pool, queries, CONNECTIONS, Math.min(2, DURATION_S));
+        await sqlLoad(pool, wordQueries, CONNECTIONS, Math.min(2, DURATION_S));
         await autocannon(
           'search warm-up',
           loadOptions(searchRequests, Math.min(2, DURATION_S)),
           true,
         );
+        const words = await sqlLoad(pool, wordQueries, CONNECTIONS, DURATION_S);
         const sql = await sqlLoad(pool, queries, CONNECTIONS, DURATION_S);
         const search = await autocannon(
           `search ${size} ${caller.label}`,
@@ -553,12 +589,22 @@ async function run() {
             DURATION_S,
           ),
         );
-        for (const [name, r] of Object.entries({ sql, search, chat })) {
+        for (const [name, r] of Object.entries({ words, sql, search, chat })) {
           console.log(
             `${size} ${caller.label} ${name}: ${round(r.rps)} req/s, p50 ${round(r.p50, 2)} p95 ${round(r.p95, 2)} p99 ${round(r.p99, 2)} ms`,
           );
         }
-        entry.callers[caller.label] = { reads, heaviest, plan, cost, execution, sql, search, chat };
+        entry.callers[caller.label] = {
+          reads,
+          heaviest,
+          plan,
+          cost,
+          execution,
+          words,
+          sql,
+          search,
+          chat,
+        };
       }
     }
   } finally {
@@ -596,7 +642,7 @@ async function report(sizes, context) {
   const tableLines = [];
   for (const s of sizes) {
     for (const [label, c] of Object.entries(s.callers)) {
-      for (const path of ['sql', 'search', 'chat']) {
+      for (const path of ['words', 'sql', 'search', 'chat']) {
         const r = c[path];
         const key = `${s.size} ${label} ${path}`;
         rows.push({
@@ -615,6 +661,7 @@ async function report(sizes, context) {
         );
       }
       figures[`${s.size} ${label} search/sql p95`] = c.search.p95 / c.sql.p95;
+      figures[`${s.size} ${label} sql/words p50`] = c.sql.p50 / c.words.p50;
       figures[`${s.size} ${label} heaviest question candidates`] = c.heaviest.candidates;
       figures[`${s.size} ${label} explain cost`] = c.cost;
       figures[`${s.size} ${label} explain analyze ms`] = c.execution;
@@ -662,7 +709,10 @@ async function report(sizes, context) {
     `documents of 10–60 chunks owned by ${OWNERS} users, the member owning 5% and reading 5% more by`,
     'shares. Questions: the 60 coffee questions of the evaluation set, cycled by every connection.',
     `${CONNECTIONS} concurrent readers for ${DURATION_S} s per row. **sql**: the query the api runs`,
-    '(scoredChunks from the build, search columns) through a `pg` pool, the baseline; **search**:',
+    "(scoredChunks from the build, search columns, the question's vector from the built sentence",
+    "encoder) through a `pg` pool, the baseline; **words**: the same without the question's vector",
+    '(ranking by words alone; sql − words is what ranking by meaning costs in the database: every',
+    'chunk has a seeded random unit vector, as many numbers as the worker stores); **search**:',
     '`GET /api/v1/search?limit=10` on the built api, autocannon in a child process; **chat**: a',
     'question round trip (`POST …/messages`, extractive generator), i.e. the chat retriever plus the',
     'rest of the chat turn. Before the runs the api and the SQL were checked to give the same hits',

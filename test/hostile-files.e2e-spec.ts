@@ -34,8 +34,14 @@ const PROBE_BOUND_MS = 1000;
 /** EXTRACTION_MAX_RSS_MB for this run; the watchdog polls every 100 ms, so allow some overshoot. */
 const EXTRACTION_MAX_RSS_MB = 1024;
 const CHILD_RSS_BOUND_MB = EXTRACTION_MAX_RSS_MB + 256;
-/** The worker process itself (queue, database, chunking, indexing): never holds a decoded bomb. */
-const WORKER_RSS_BOUND_MB = 768;
+/**
+ * The worker process itself (queue, database, chunking, indexing): never holds a decoded bomb.
+ * 768 MB, plus the sentence encoder that embeds the chunks (its model and WebAssembly heap: a
+ * process holding it measured 310 MB against 45 MB bare, and stayed there embedding 2,000
+ * characters without a space, as long as prose took).
+ */
+const ENCODER_RSS_MB = 288;
+const WORKER_RSS_BOUND_MB = 768 + ENCODER_RSS_MB;
 
 const PERMANENT_CODES = ['limit_exceeded', 'archive_bomb', 'corrupt_file', 'no_extractable_text'];
 

@@ -8,7 +8,7 @@ import { FILE_STORAGE, type FileStorage } from '@docent/storage';
 import type { IngestionDocumentRow as DocumentRow, IngestionState } from '../document.records';
 import { DocumentRepository } from '../document.repository';
 import { INGESTION_FAILED_CODE, INGESTION_FAILED_MESSAGE } from '../documents.errors';
-import { ChunkEmbedder } from '../embedding/chunk-embedder';
+import { ChunkEmbedder, IN_RUN_EMBEDDING_CHUNKS } from '../embedding/chunk-embedder';
 import type { IngestionStage } from '../entities/document.entity';
 import { type FinishedRun, IngestionEventPublisher } from '../events/ingestion-event.publisher';
 import { INGESTION_ATTEMPTS } from '../ingestion.producer';
@@ -155,15 +155,15 @@ export class IngestionPipeline {
         );
         if (stored === undefined) return 'skipped';
         lap('index');
-        // then their vectors, outside that transaction (a delete or reingest need not wait for
-        // the encoder), so that a completed document ranks by meaning from the start
+        // then, for a short document, their vectors, outside that transaction (a delete or
+        // reingest need not wait for the encoder), so it ranks by meaning from the start
         let embedded = 0;
-        if (this.embedder.enabled) {
+        if (this.embedder.enabled && stored <= IN_RUN_EMBEDDING_CHUNKS) {
           embedded = await inSpan('ingestion.embed', () => this.embedder.embedDocument(documentId));
           lap('embed');
         }
         completed = await this.documents.completeIngestion(documentId, ingestionVersion);
-        // a longer document's other chunks (or all, when the encoder failed): in the background
+        // a longer document's vectors (or a short one's the encoder failed on): in the background
         if (completed && this.embedder.enabled && embedded < stored) void this.embedder.catchUp();
       } finally {
         stream.close();
