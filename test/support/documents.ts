@@ -119,9 +119,15 @@ export async function indexedDocument(
       [JSON.stringify(chunks.map((chunk, i) => ({ id: chunk.id, e: vectors[i] })))],
     );
   }
-  await em
-    .fork()
-    .nativeUpdate(Document, { id }, { status: options.status ?? 'completed', stage: 'done' });
+  await em.fork().nativeUpdate(
+    Document,
+    { id },
+    {
+      status: options.status ?? 'completed',
+      stage: 'done',
+      ...(options.uploaded === false ? { progress: 100 } : {}),
+    },
+  );
   return id;
 }
 
@@ -135,7 +141,7 @@ const KINDS: Record<string, { kind: string; mimeType: string }> = {
   txt: { kind: 'txt', mimeType: 'text/plain' },
 };
 
-/** A document row as ingestion leaves it, with no stored file behind it. */
+/** A document row as an ingestion run has it while indexing, with no stored file behind it. */
 async function insertDocument(
   stack: Stack,
   caller: { id: string },
@@ -153,9 +159,11 @@ async function insertDocument(
     sizeBytes: String(pages.join('\n\n').length),
     sha256: randomBytes(32).toString('hex'),
     storageKey: `documents/${caller.id}/${uuidv7()}`,
-    status: 'completed',
-    stage: 'done',
-    progress: 100,
+    // processing until its chunks and their vectors are in (indexedDocument sets the status), as
+    // in an ingestion run: a worker's catch-up pass only takes chunks of completed documents
+    status: 'processing',
+    stage: 'indexing',
+    progress: 80,
   });
   await fork.flush();
   return document.id;
