@@ -266,8 +266,8 @@ async function run() {
   const encoder = new ThreadedSentenceEncoder();
   const questionVectors = new Map();
   try {
-    const vectors = await encoder.embed(QUESTIONS, 120_000);
-    QUESTIONS.forEach((q, i) => questionVectors.set(q, vectors[i]));
+    // one at a time, as the api embeds a question (a batch pads its texts: other last digits)
+    for (const q of QUESTIONS) questionVectors.set(q, (await encoder.embed([q], 60_000))[0]);
   } finally {
     await encoder.close();
   }

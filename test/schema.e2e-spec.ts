@@ -31,6 +31,12 @@ describe('database schema', () => {
         { attname: 'content', attstorage: 'x' },
         { attname: 'tsv', attstorage: 'm' },
       ]);
+      // nor a chunk's vector (2 KB that does not compress): plain, in the row
+      const vectors = await orm.em.getConnection().execute<{ attstorage: string }[]>(
+        `select attstorage from pg_attribute
+          where attrelid = 'document_chunk_embeddings'::regclass and attname = 'embedding'`,
+      );
+      expect(vectors).toEqual([{ attstorage: 'p' }]);
     } finally {
       await orm.close(true);
     }

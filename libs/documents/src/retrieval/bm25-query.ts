@@ -53,6 +53,13 @@ export const DEFAULT_RANKING: RankingOptions = {
 export const PREFIX_MIN = 5;
 export const PREFIX_DROP = 2;
 
+/**
+ * Meaning reorders the best max(DENSE_RERANK_MIN, DENSE_RERANK_FACTOR × limit) chunks by their
+ * words (their cosine is computed in SQL, 512 products each).
+ */
+export const DENSE_RERANK_MIN = 30;
+export const DENSE_RERANK_FACTOR = 3;
+
 /** Largest distance in positions (stop words count) at which two question words are "near". */
 export const PROXIMITY_WINDOW = 3;
 
@@ -142,8 +149,8 @@ export interface RankedChunksRequest {
  *
  * Meaning (`dense` > 0, the default, with `questionVector`): after phase 2, each shortlisted
  * chunk's score becomes its score divided by the best shortlisted one's plus `dense` × the cosine
- * of its sentence-encoder vector with the question's (a chunk without a vector: the mean of the
- * others'). It bridges what shares no word ("In what country is Normandy located?" and "a region
+ * of its sentence-encoder vector with the question's, for the best max(30, 3 × limit) by their
+ * words (the others, and a chunk without a vector, count the mean of those cosines). It bridges what shares no word ("In what country is Normandy located?" and "a region
  * in France"). The candidates stay those the GIN index finds, and every vector compared is one
  * of a readable chunk, so nothing here depends on unreadable documents either.
  *
@@ -323,12 +330,21 @@ export function scoredChunks(request: RankedChunksRequest): SqlFragment {
     // cosine with the question (unit vectors: their dot product), over the shortlist only
     ctes.push(
       `qv as (${take({ sql: 'select ?::real[] as v', params: [`{${vector.join(',')}}`] })})`,
-      `dense as (
-         select s.id, s.document_id, s.score,
-                (select sum(a * b) from unnest(e.embedding, qv.v) as x(a, b)) as cos
-           from scored s
-           cross join qv
-           left join document_chunk_embeddings e on e.chunk_id = s.id)`,
+      // the cosine of the best `reranked` by their words only: each costs a pass over 512
+      // numbers in SQL, so the whole shortlist would triple a search's time (bench/RESULTS.md,
+      // search-scale); the others count as the mean of those (as a chunk without a vector does)
+      `dense as materialized (${take({
+        sql: `select s.id, s.document_id, s.score,
+                     case when e.embedding is not null then
+                       (select sum(a::float8 * b) from unnest(e.embedding, qv.v) as x(a, b))
+                     end as cos
+                from (select id, document_id, score,
+                             row_number() over (order by score desc, id) as lexical
+                        from scored) s
+                cross join qv
+                left join document_chunk_embeddings e on e.chunk_id = s.id and s.lexical <= ?::int`,
+        params: [Math.max(DENSE_RERANK_MIN, DENSE_RERANK_FACTOR * limit)],
+      })})`,
       `blended as (${take({
         sql: `select id, document_id,
                      score / greatest(max(score) over (), 1e-9)
