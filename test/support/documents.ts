@@ -5,7 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type request from 'supertest';
 import { uuidv7 } from '@docent/common';
-import { ChunkIndexer, Document, type DocumentStatus, Embeddings } from '@docent/documents';
+import {
+  ChunkIndexer,
+  Document,
+  type DocumentStatus,
+  Embeddings,
+  storeChunkVectors,
+} from '@docent/documents';
 import { waitFor } from './http';
 import { bearer, type Stack } from './stack';
 import { CORPUS_DIR as CORPUS } from './shared';
@@ -113,11 +119,12 @@ export async function indexedDocument(
         [id],
       );
     const vectors = await embeddings.chunks(chunks.map((chunk) => chunk.content));
-    await em.fork().execute(
-      `insert into document_chunk_embeddings (chunk_id, embedding)
-       select x.id, x.e from jsonb_to_recordset(?::jsonb) as x(id uuid, e real[])`,
-      [JSON.stringify(chunks.map((chunk, i) => ({ id: chunk.id, e: vectors[i] })))],
+    const stored = await storeChunkVectors(
+      em.fork(),
+      chunks.map((chunk) => chunk.id),
+      vectors,
     );
+    if (stored !== chunks.length) throw new Error(`${stored} of ${chunks.length} vectors stored`);
   }
   await em.fork().nativeUpdate(
     Document,

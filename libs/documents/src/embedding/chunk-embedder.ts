@@ -117,7 +117,11 @@ export class ChunkEmbedder implements OnApplicationBootstrap, OnApplicationShutd
         );
         if (rows.length === 0) return written;
         const vectors = await this.embeddings.chunks(rows.map((row) => row.content));
-        const inserted = await this.insert(this.em.fork(), rows, vectors);
+        const inserted = await storeChunkVectors(
+          this.em.fork(),
+          rows.map((row) => row.id),
+          vectors,
+        );
         written += inserted;
         // the chunks are gone (document deleted or reingested): nothing more to do here
         if (inserted === 0 || inserted < rows.length) return written;
@@ -214,25 +218,33 @@ export class ChunkEmbedder implements OnApplicationBootstrap, OnApplicationShutd
       );
       if (rows.length === 0) return 0;
       const vectors = await this.embeddings.chunks(rows.map((row) => row.content));
-      return this.insert(tx, rows, vectors);
+      return storeChunkVectors(
+        tx,
+        rows.map((row) => row.id),
+        vectors,
+      );
     });
   }
+}
 
-  /** Inserts the vectors of the chunks that still exist; returns how many. */
-  private async insert(
-    em: EntityManager,
-    rows: readonly ChunkText[],
-    vectors: readonly number[][],
-  ): Promise<number> {
-    const inserted = await em.execute<{ chunk_id: string }[]>(
-      `insert into document_chunk_embeddings (chunk_id, embedding)
-       select x.id, x.e from jsonb_to_recordset(?::jsonb) as x(id uuid, e real[])
-        where exists (select 1 from document_chunks c where c.id = x.id)
-       on conflict (chunk_id) do nothing
-       returning chunk_id`,
-      [JSON.stringify(rows.map((row, i) => ({ id: row.id, e: vectors[i] })))],
-      'all',
-    );
-    return inserted.length;
-  }
+/**
+ * Stores chunks' vectors (DocumentChunkEmbedding), in `em`'s transaction when it has one: only
+ * for chunks that still exist, none twice. Returns how many were written. The one writer of that
+ * table (the worker's runs and catch-up pass, and the test fixtures that index chunks directly).
+ */
+export async function storeChunkVectors(
+  em: EntityManager,
+  chunkIds: readonly string[],
+  vectors: readonly number[][],
+): Promise<number> {
+  const inserted = await em.execute<{ chunk_id: string }[]>(
+    `insert into document_chunk_embeddings (chunk_id, embedding)
+     select x.id, x.e from jsonb_to_recordset(?::jsonb) as x(id uuid, e real[])
+      where exists (select 1 from document_chunks c where c.id = x.id)
+     on conflict (chunk_id) do nothing
+     returning chunk_id`,
+    [JSON.stringify(chunkIds.map((id, i) => ({ id, e: vectors[i] })))],
+    'all',
+  );
+  return inserted.length;
 }
